@@ -1,0 +1,72 @@
+"""Party–Mass service center inspection app."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g
+from htmx_flask import Htmx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, or one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config, database, checklists (a bad checklist stops the start), blueprints."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'inspector.db'}",
+        CHECKLIST_DIR=str(ROOT / "checklists"),
+        MEDIA_DIR=str(ROOT / "media"),
+        SITES_PER_PAGE=50,
+        JSON_AS_ASCII=False,
+    )
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+
+    from . import db
+    from .core.checklist import load_dir
+
+    app.extensions["engine"] = db.make_engine(app.config["DATABASE_URL"])
+    app.extensions["checklists"] = load_dir(app.config["CHECKLIST_DIR"])
+    Htmx(app)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    from .web import checklists, errors, main, sites
+    for bp in (main.bp, sites.bp, checklists.bp, errors.bp):
+        app.register_blueprint(bp)
+    from .web.filters import register as register_filters
+    register_filters(app)
+    from .cli import register as register_cli
+    register_cli(app)
+    return app
+
+
+def get_db():
+    """The request's database session (one per request, closed at teardown)."""
+    from flask import current_app
+
+    from .db import session
+    if "db" not in g:
+        g.db = session(current_app.extensions["engine"])
+    return g.db

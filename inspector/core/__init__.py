@@ -1,0 +1,1 @@
+"""Domain core: pure Python, no Flask, no database."""

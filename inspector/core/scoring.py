@@ -1,0 +1,276 @@
+"""Scoring: answers in, per-item results, score, verdict, tier and subsidy out. Pure functions."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from . import rules, units
+from .checklist import ChecklistSpec, Item
+
+PASS, FAIL, NA, OPEN = "pass", "fail", "na", "open"
+RESULT_LABELS = {PASS: "符合", FAIL: "不符合", NA: "不适用", OPEN: "未检查"}
+
+# verdicts, in the order they are decided
+INELIGIBLE, VETOED, INCOMPLETE, PASSED, FAILED = "ineligible", "vetoed", "incomplete", "pass", "fail"
+VERDICT_LABELS = {
+    INELIGIBLE: "不具备申报条件", VETOED: "一票否决", INCOMPLETE: "尚未检查完",
+    PASSED: "合格", FAILED: "不合格",
+}
+
+_CHECK_VALUES = {"check": ("pass", "fail"), "document": ("present", "missing")}
+
+
+class AnswerError(ValueError):
+    """An answer that does not fit its item (wrong shape, negative count, satisfied > respondents)."""
+
+
+def _number(raw: Any, what: str) -> float:
+    """A finite number from a form value or JSON, or AnswerError."""
+    if isinstance(raw, bool):
+        raise AnswerError(f"{what}应为数字")
+    try:
+        value = float(str(raw).strip().replace("，", ".").replace(",", "."))
+    except (TypeError, ValueError):
+        raise AnswerError(f"{what}应为数字，而不是 {raw!r}") from None
+    if not math.isfinite(value):
+        raise AnswerError(f"{what}应为有限的数字")
+    if value < 0:
+        raise AnswerError(f"{what}不能为负数")
+    return value
+
+
+def _whole(raw: Any, what: str) -> int:
+    """A whole non-negative number, or AnswerError."""
+    value = _number(raw, what)
+    if not value.is_integer():
+        raise AnswerError(f"{what}应为整数")
+    return int(value)
+
+
+def normalize(item: Item, raw: Any) -> Any:
+    """Turn a submitted answer into the stored value for this item, or raise AnswerError.
+
+    Every kind accepts "na" (not applicable). None or "" means not answered.
+    """
+    if raw is None or raw == "" or raw == {}:
+        return None
+    if raw == "na":
+        return "na"
+    kind = item.kind
+    if kind in _CHECK_VALUES:
+        if raw not in _CHECK_VALUES[kind]:
+            raise AnswerError(f"答案应为 {' / '.join(_CHECK_VALUES[kind])} 或 na，而不是 {raw!r}")
+        return raw
+    if kind == "measure":
+        return _number(raw, "测量值")
+    if kind == "count":
+        return _whole(raw, "数量")
+    if kind == "dimensions":
+        if not isinstance(raw, (list, tuple)) or len(raw) != 2:
+            raise AnswerError("尺寸应填两个数")
+        sizes = [None if v in (None, "") else _number(v, label) for v, label in zip(raw, item.dimension_labels)]
+        return None if sizes == [None, None] else sizes  # one size alone is kept, judged open
+    if kind == "rate":
+        if not isinstance(raw, Mapping):
+            raise AnswerError("比例应填调查人数和满意人数")
+        r, s = raw.get("respondents"), raw.get("satisfied")
+        if r in (None, "") and s in (None, ""):
+            return None
+        respondents = _whole(r, "调查人数") if r not in (None, "") else None
+        satisfied = _whole(s, "满意人数") if s not in (None, "") else None
+        if respondents is not None and satisfied is not None and satisfied > respondents:
+            raise AnswerError(f"满意人数（{satisfied}）不能多于调查人数（{respondents}）")
+        if respondents == 0:
+            raise AnswerError("调查人数应大于 0")
+        return {"respondents": respondents, "satisfied": satisfied}
+    if kind == "choice":
+        values = [o.value for o in item.options or ()]
+        if raw not in values:
+            raise AnswerError(f"选项应为 {' / '.join(values)} 之一，而不是 {raw!r}")
+        return raw
+    if kind == "text":
+        text = str(raw).strip()
+        if len(text) > 2000:
+            raise AnswerError("文字不能超过 2000 字")
+        return text or None
+    raise AnswerError(f"未知类型 {kind}")  # pragma: no cover - kinds are validated at load
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One item's result, and in words why."""
+
+    item_id: str
+    result: str
+    detail: str = ""
+    shortfall: float | None = None
+    rate: float | None = None
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def judge(item: Item, value: Any, *, tier: str | None, site_type: str | None) -> Judgement:
+    """The result of one stored value against the item's rule for this tier and site type."""
+    if not item.applies(tier, site_type) or value == "na":
+        return Judgement(item.id, NA)
+    if value is None:
+        return Judgement(item.id, OPEN)
+    kind = item.kind
+    if kind in _CHECK_VALUES:
+        return Judgement(item.id, PASS if value == _CHECK_VALUES[kind][0] else FAIL)
+    if kind == "choice":
+        option = next((o for o in item.options or () if o.value == value), None)
+        if option is None:
+            return Judgement(item.id, OPEN)
+        return Judgement(item.id, PASS if option.passes else FAIL, f"选择：{option.label}")
+    if kind == "text":
+        return Judgement(item.id, NA if item.weight == 0 else PASS)
+    rule = item.rule_for(tier, site_type)
+    unit = units.label(item.unit)
+    if kind in ("measure", "count"):
+        assert isinstance(rule, rules.Compare)
+        ok = rule.holds(value)
+        detail = f"实测 {_fmt(value)} {unit}，要求 {rule.describe()}".replace("  ", " ")
+        gap = rule.shortfall(value)
+        if not ok and rule.op != "==":
+            detail += f"，差 {_fmt(gap)} {unit}".rstrip()
+        return Judgement(item.id, PASS if ok else FAIL, detail, gap if not ok else 0.0)
+    if kind == "dimensions":
+        assert isinstance(rule, rules.Dimensions)
+        a, b = value
+        if a is None or b is None:
+            return Judgement(item.id, OPEN)
+        ok = rule.holds(a, b)
+        la, lb = item.dimension_labels
+        detail = f"实测 {la}{_fmt(a)} × {lb}{_fmt(b)} {unit}，要求 {rule.describe()}"
+        gap = max(abs(a - rule.first), abs(b - rule.second)) - rule.tolerance
+        return Judgement(item.id, PASS if ok else FAIL, detail, max(gap, 0.0) if not ok else 0.0)
+    if kind == "rate":
+        assert isinstance(rule, rules.Rate)
+        if value.get("respondents") is None or value.get("satisfied") is None:
+            return Judgement(item.id, OPEN)
+        rate = 100.0 * value["satisfied"] / value["respondents"]
+        ok = rule.holds(rate)
+        detail = f"{value['satisfied']}/{value['respondents']} = {rate:.1f}%，要求 {rule.describe()}"
+        return Judgement(item.id, PASS if ok else FAIL, detail, None if ok else rule.percent - rate, rate)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an inspection's answers add up to, for one tier and site type."""
+
+    tier: str | None
+    score: float | None
+    verdict: str
+    judgements: dict[str, Judgement]
+    vetoes: tuple[str, ...]
+    gates_failed: tuple[str, ...]
+    open_items: tuple[str, ...]
+    failed: tuple[str, ...]
+    answered: int
+    applicable: int
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict in Chinese."""
+        return VERDICT_LABELS[self.verdict]
+
+
+def evaluate(spec: ChecklistSpec, answers: Mapping[str, Any], *, tier: str | None,
+             site_type: str | None) -> Outcome:
+    """Score the answers against the checklist for one tier and site type."""
+    judgements = {}
+    earned = possible = 0.0
+    vetoes, gates, open_items, failed = [], [], [], []
+    answered = applicable = 0
+    for item in spec.items():
+        j = judge(item, answers.get(item.id), tier=tier, site_type=site_type)
+        judgements[item.id] = j
+        if not item.applies(tier, site_type):
+            continue
+        applicable += 1
+        if j.result != OPEN:
+            answered += 1
+        if j.result == OPEN and item.weight > 0 or j.result == OPEN and (item.gate or item.is_critical(tier)):
+            open_items.append(item.id)
+        if j.result == FAIL:
+            failed.append(item.id)
+            if item.gate:
+                gates.append(item.id)
+            elif item.is_critical(tier):
+                vetoes.append(item.id)
+        if item.gate or item.kind == "text" or j.result == NA:
+            continue
+        possible += item.weight
+        if j.result == PASS:
+            earned += item.weight
+    score = round(100.0 * earned / possible, 2) if possible else None
+    if gates:
+        verdict = INELIGIBLE
+    elif vetoes:
+        verdict = VETOED
+    elif open_items or score is None:  # nothing scored yet is not a pass
+        verdict = INCOMPLETE
+    elif score >= spec.pass_score:
+        verdict = PASSED
+    else:
+        verdict = FAILED
+    return Outcome(tier, score, verdict, judgements, tuple(vetoes), tuple(gates), tuple(open_items),
+                   tuple(failed), answered, applicable)
+
+
+@dataclass(frozen=True)
+class TierAdvice:
+    """Which tier the answers meet, and the subsidy that follows."""
+
+    applied: str | None
+    recommended: str | None
+    subsidy: int
+    by_tier: dict[str, Outcome] = field(default_factory=dict)
+
+
+def recommend_tier(spec: ChecklistSpec, answers: Mapping[str, Any], *, site_type: str | None,
+                   applied: str | None = None) -> TierAdvice:
+    """The highest tier whose thresholds the answers meet, and its subsidy.
+
+    The subsidy never exceeds the applied tier's: a village that applied as a standard village
+    and built to demonstration size is paid as a standard village (award in lieu of subsidy is
+    granted for the project approved).
+    """
+    order = [t.id for t in spec.tiers]
+    by_tier = {t: evaluate(spec, answers, tier=t, site_type=site_type) for t in order}
+    recommended = next((t for t in order if by_tier[t].verdict == PASSED), None)
+    paid = recommended
+    if recommended and applied in order and order.index(recommended) < order.index(applied):
+        paid = applied
+    subsidy = spec.tier(paid).subsidy if paid else 0
+    return TierAdvice(applied, recommended, subsidy, by_tier)
+
+
+@dataclass(frozen=True)
+class Rectification:
+    """One item to fix: what the standard requires, what was found, where it is written."""
+
+    item_id: str
+    text: str
+    requirement: str
+    finding: str
+    shortfall: float | None
+    source: str
+    critical: bool
+
+
+def rectifications(spec: ChecklistSpec, outcome: Outcome, *, site_type: str | None) -> list[Rectification]:
+    """The failed items of an outcome, critical first, in checklist order."""
+    out = []
+    for item_id in outcome.failed:
+        item = spec.by_id[item_id]
+        j = outcome.judgements[item_id]
+        out.append(Rectification(item_id, item.text, item.describe_rule(outcome.tier, site_type),
+                                 j.detail or RESULT_LABELS[FAIL], j.shortfall, item.source,
+                                 item.is_critical(outcome.tier) or item.gate))
+    return sorted(out, key=lambda r: not r.critical)

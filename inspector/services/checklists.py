@@ -1,0 +1,35 @@
+"""Checklist versions: every spec the app runs is stored once, by content hash."""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from ..core.checklist import ChecklistSpec
+from ..models import ChecklistVersion
+
+
+def ensure_version(*, session: Session, spec: ChecklistSpec) -> ChecklistVersion:
+    """The stored version for this exact content, created if it is new."""
+    found = session.exec(select(ChecklistVersion).where(ChecklistVersion.content_hash == spec.content_hash)).first()
+    if found is not None:
+        return found
+    version = ChecklistVersion(checklist_id=spec.id, version=spec.version, title=spec.title,
+                               content_hash=spec.content_hash, snapshot=spec.snapshot())
+    session.add(version)
+    session.flush()
+    return version
+
+
+_SPECS: dict[str, ChecklistSpec] = {}  # content hash -> spec; a hash names one immutable content
+
+
+def spec_of(version: ChecklistVersion) -> ChecklistSpec:
+    """The spec an inspection was started with, rebuilt from its snapshot once per content hash."""
+    spec = _SPECS.get(version.content_hash)
+    if spec is None:
+        spec = ChecklistSpec.from_snapshot(version.snapshot)
+        if spec.content_hash != version.content_hash:
+            raise ValueError(f"清单版本 {version.id} 的快照与其内容指纹不符，数据可能被改动")
+        if len(_SPECS) > 256:
+            _SPECS.clear()
+        _SPECS[version.content_hash] = spec
+    return spec

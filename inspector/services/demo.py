@@ -1,0 +1,140 @@
+"""Demo data: a realistic county with townships, villages and communities, users and inspections."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ..core import rules
+from ..core.checklist import ChecklistSpec, Item
+from ..models import Region, Site, User
+from . import inspections, regions, users
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+# 沛县 (Pei County, Xuzhou, Jiangsu): the red-landmark standard in the seeds is Xuzhou's draft.
+TOWNSHIPS = [
+    ("沛城街道", "320322001", 34.733, 116.937, [
+        ("汉源社区", "community", "demo"), ("歌风社区", "community", "standard"), ("东关村", "village", "standard"),
+        ("刘邦村", "village", "upgrade")]),
+    ("龙固镇", "320322101", 34.870, 116.860, [
+        ("龙固村", "village", "demo"), ("张庄村", "village", "standard"), ("杨庄村", "village", "upgrade"),
+        ("苗洼村", "village", "standard")]),
+    ("杨屯镇", "320322102", 34.640, 116.980, [
+        ("杨屯村", "village", "standard"), ("王店村", "village", "demo"), ("李集村", "village", None),
+        ("吴庄社区", "community", "standard")]),
+    ("大屯街道", "320322002", 34.690, 116.990, [
+        ("大屯社区", "community", "demo"), ("孙庄村", "village", "standard"), ("徐庄村", "village", "upgrade"),
+        ("赵楼村", "village", "standard")]),
+    ("安国镇", "320322103", 34.780, 116.790, [
+        ("安国村", "village", "standard"), ("刘楼村", "village", "upgrade"), ("周庄村", "village", "demo"),
+        ("胡寨社区", "community", "standard")]),
+]
+
+
+def _value_for(item: Item, rule: Any, passing: bool, rnd: random.Random) -> Any:
+    """A plausible answer for an item that passes or fails its rule."""
+    kind = item.kind
+    if kind == "check":
+        return "pass" if passing else "fail"
+    if kind == "document":
+        return "present" if passing else "missing"
+    if kind == "choice":
+        options = [o for o in item.options or () if o.passes == passing] or list(item.options or ())
+        return rnd.choice(options).value
+    if kind == "text":
+        return "现场查看，情况如实记录。"
+    if kind in ("measure", "count") and isinstance(rule, rules.Compare):
+        t = rule.threshold
+        up = rule.op in (">=", ">", "==")
+        if rule.op == "==":
+            value = t if passing else t + max(1, t * 0.2)
+        elif passing == up:
+            value = t * rnd.uniform(1.02, 1.4) + (1 if rule.op == ">" else 0)
+        else:
+            value = t * rnd.uniform(0.6, 0.95) - (1 if rule.op in ("<",) else 0)
+        value = max(value, 0)
+        return int(round(value)) if kind == "count" or t >= 10 else round(value, 1)
+    if kind == "dimensions" and isinstance(rule, rules.Dimensions):
+        off = 0 if passing else rule.tolerance + 3
+        return [rule.first + off, rule.second]
+    if kind == "rate" and isinstance(rule, rules.Rate):
+        respondents = rnd.randint(30, 80)
+        share = min(1.0, rule.percent / 100 + 0.05) if passing else rule.percent / 100 - 0.12
+        satisfied = respondents if rule.percent >= 100 and passing else int(respondents * share)
+        return {"respondents": respondents, "satisfied": max(0, min(satisfied, respondents))}
+    return None
+
+
+def demo_answers(spec: ChecklistSpec, *, tier: str | None, site_type: str, pass_rate: float,
+                 share: float, rnd: random.Random) -> dict[str, Any]:
+    """Answers for a share of the applicable items, passing with the given probability."""
+    out = {}
+    for item in spec.items():
+        if not item.applies(tier, site_type) or rnd.random() > share:
+            continue
+        rule = item.rule_for(tier, site_type)
+        out[item.id] = _value_for(item, rule, rnd.random() < pass_rate, rnd)
+    return out
+
+
+def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026) -> dict[str, int]:
+    """Create the demo county (idempotent: does nothing if it exists). Returns counts."""
+    if regions.by_code(session=session, code="320300") is not None:
+        return {"sites": 0, "users": 0, "inspections": 0}
+    rnd = random.Random(seed)
+    hashed = users.hash_password(DEMO_PASSWORD)  # one hash for every demo account
+    city = regions.add_region(session=session, name="徐州市", level="city", code="320300")
+    county = regions.add_region(session=session, name="沛县", level="county", code="320322", parent=city)
+    admin = users.create(session=session, username="admin", display_name="系统管理员", role="admin", region=city,
+                         password_hash=hashed)
+    users.create(session=session, username="city", display_name="市委组织部 评审", role="city_reviewer", region=city,
+                 password_hash=hashed)
+    users.create(session=session, username="county", display_name="县委组织部 李明", role="county_reviewer",
+                 region=county, password_hash=hashed)
+    inspector = users.create(session=session, username="inspector", display_name="检查员 王芳", role="inspector",
+                             region=county, password_hash=hashed)
+    sites: list[Site] = []
+    village_users: dict[int, User] = {}
+    for t_name, t_code, lat, lon, villages in TOWNSHIPS:
+        township = regions.add_region(session=session, name=t_name, level="township", code=t_code, parent=county)
+        users.create(session=session, username=f"town{t_code[-3:]}", display_name=f"{t_name} 组织委员",
+                     role="township", region=township, password_hash=hashed)
+        for n, (v_name, v_type, tier) in enumerate(villages, start=1):
+            village = regions.add_region(session=session, name=v_name, level="village", code=f"{t_code}{n:03d}",
+                                         parent=township)
+            kind = "社区" if v_type == "community" else "村"
+            site = Site(name=f"{v_name}党群服务中心", site_type=v_type, region_id=village.id,
+                        address=f"江苏省徐州市沛县{t_name}{v_name}{'居委会' if v_type == 'community' else '村委会'}旁",
+                        lat=round(lat + rnd.uniform(-0.04, 0.04), 6), lon=round(lon + rnd.uniform(-0.05, 0.05), 6),
+                        tier_applied=tier)
+            session.add(site)
+            session.flush()
+            sites.append(site)
+            village_users[site.id] = users.create(
+                session=session, username=f"v{t_code[-3:]}{n:02d}", display_name=f"{v_name}{kind}书记",
+                role="village", region=village, password_hash=hashed)
+    made = 0
+    build = specs.get("build-standard")
+    if build is not None:
+        plan = [  # (site index, purpose, status, pass rate, share answered)
+            (0, "self_assessment", "submitted", 0.97, 1.0), (0, "completion_acceptance", "submitted", 0.95, 1.0),
+            (1, "self_assessment", "submitted", 0.95, 1.0), (1, "inspection", "draft", 0.8, 0.5),
+            (4, "self_assessment", "submitted", 0.9, 1.0), (4, "completion_acceptance", "returned", 0.75, 1.0),
+            (6, "inspection", "draft", 0.85, 0.3), (9, "self_assessment", "draft", 0.9, 0.6),
+            (12, "completion_acceptance", "approved", 1.0, 1.0), (13, "self_assessment", "submitted", 0.9, 1.0),
+        ]
+        for index, purpose, status, pass_rate, share in plan:
+            site = sites[index]
+            by = village_users[site.id] if purpose == "self_assessment" else inspector
+            tier = site.tier_applied or "standard"
+            ins = inspections.start(session=session, site=site, spec=build, purpose=purpose, tier=tier, by=by)
+            for item_id, value in demo_answers(build, tier=tier, site_type=site.site_type, pass_rate=pass_rate,
+                                               share=share, rnd=rnd).items():
+                inspections.record_answer(session=session, inspection=ins, item_id=item_id, raw=value, note=None, by=by)
+            ins.status = status
+            inspections.refresh_score(session=session, inspection=ins)
+            made += 1
+    del admin
+    return {"sites": len(sites), "users": len(session.exec(select(User)).all()), "inspections": made}

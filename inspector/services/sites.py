@@ -1,0 +1,187 @@
+"""Sites: search, read, create, and import from CSV or Excel with a per-row error report."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ..models import Inspection, Region, Site
+from . import audit, regions
+
+TIERS = ("demo", "standard", "upgrade")
+TYPE_WORDS = {"村": "village", "village": "village", "社区": "community", "community": "community"}
+TIER_WORDS = {"示范村": "demo", "示范": "demo", "demo": "demo", "达标村": "standard", "达标": "standard",
+              "standard": "standard", "改扩建": "upgrade", "提档升级": "upgrade", "upgrade": "upgrade", "": None}
+COLUMNS = {  # header (Chinese or English) -> field
+    "名称": "name", "name": "name", "类型": "site_type", "site_type": "site_type",
+    "乡镇": "township", "乡镇（街道）": "township", "township": "township", "地址": "address",
+    "address": "address", "纬度": "lat", "lat": "lat", "经度": "lon", "lon": "lon",
+    "申报等级": "tier_applied", "tier_applied": "tier_applied", "代码": "code", "code": "code",
+}
+REQUIRED = ("name", "site_type", "township")
+
+
+def search(*, session: Session, q: str = "", region: Region | None = None, limit: int = 50,
+           offset: int = 0) -> tuple[list[tuple[Site, Region]], int]:
+    """Sites whose name or address contains q (within a region's subtree), and how many in all."""
+    stmt = select(Site, Region).join(Region, Site.region_id == Region.id)
+    if region is not None:
+        stmt = stmt.where(Region.path.startswith(region.path))
+    q = q.strip()
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Site.name.like(like), Site.address.like(like)))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(Region.path, Site.name).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def get(*, session: Session, site_id: int) -> Site | None:
+    """A site by id, or None."""
+    return session.get(Site, site_id)
+
+
+def inspections_of(*, session: Session, site: Site) -> list[Inspection]:
+    """The site's inspections, newest first."""
+    return list(session.exec(select(Inspection).where(Inspection.site_id == site.id)
+                             .order_by(Inspection.started_at.desc(), Inspection.id.desc())))
+
+
+@dataclass
+class RowError:
+    """One bad row of an import file."""
+
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行：{self.message}"
+
+
+class ImportError_(Exception):
+    """An import file had bad rows; nothing was stored."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("\n".join(map(str, errors)))
+
+
+def read_rows(path: str | Path, data: bytes | None = None) -> list[dict[str, str]]:
+    """Rows of a CSV (UTF-8, with or without BOM) or Excel (.xlsx) file, keyed by field name."""
+    path = Path(path)
+    raw = data if data is not None else path.read_bytes()
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+        sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).active
+        table = [["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
+    elif path.suffix.lower() == ".csv":
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportError_([RowError(1, "文件不是 UTF-8 编码的 CSV（请在 Excel 中另存为“CSV UTF-8”）")]) from None
+        table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    else:
+        raise ImportError_([RowError(0, f"不支持的文件类型 {path.suffix!r}，请用 .csv 或 .xlsx")])
+    if not table:
+        raise ImportError_([RowError(1, "文件是空的")])
+    header = table[0]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise ImportError_([RowError(1, f"未知的列 {', '.join(unknown)}（可用：{', '.join(sorted(set(COLUMNS)))}）")])
+    fields = [COLUMNS.get(h) for h in header]
+    missing = [f for f in REQUIRED if f not in fields]
+    if missing:
+        raise ImportError_([RowError(1, f"缺少列 {', '.join(missing)}")])
+    return [{f: (row[i] if i < len(row) else "") for i, f in enumerate(fields) if f}
+            for row in table[1:] if any(cell for cell in row)]
+
+
+def _parse_row(row: dict[str, str]) -> dict:
+    """One import row as site fields; ValueError with the reason when a cell is wrong."""
+    for f in REQUIRED:
+        if not row.get(f):
+            raise ValueError(f"“{f}”不能为空")
+    site_type = TYPE_WORDS.get(row["site_type"])
+    if site_type is None:
+        raise ValueError(f"类型应为“村”或“社区”，而不是 {row['site_type']!r}")
+    tier = row.get("tier_applied", "")
+    if tier not in TIER_WORDS:
+        raise ValueError(f"申报等级应为 示范村 / 达标村 / 改扩建 或留空，而不是 {tier!r}")
+    coords = []
+    for f, lo, hi, word in (("lat", 3.0, 54.0, "纬度"), ("lon", 73.0, 136.0, "经度")):
+        text = row.get(f, "")
+        if not text:
+            coords.append(None)
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{word}应为数字，而不是 {text!r}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"{word} {value} 不在中国境内（{lo}–{hi}）")
+        coords.append(value)
+    if (coords[0] is None) != (coords[1] is None):
+        raise ValueError("纬度和经度要么都填，要么都不填")
+    return {"name": row["name"], "site_type": site_type, "township": row["township"],
+            "address": row.get("address", ""), "lat": coords[0], "lon": coords[1],
+            "tier_applied": TIER_WORDS[tier], "code": row.get("code", "")}
+
+
+def _township(session: Session, key: str, within: Region | None) -> Region | None:
+    """A township by code or name (within a region's subtree, when given)."""
+    stmt = select(Region).where(Region.level == "township", or_(Region.code == key, Region.name == key))
+    if within is not None:
+        stmt = stmt.where(Region.path.startswith(within.path))
+    found = session.exec(stmt).all()
+    return found[0] if len(found) == 1 else None
+
+
+def _next_code(session: Session, township: Region) -> str:
+    """A free region code under a township: its code plus a three-digit serial."""
+    n = session.exec(select(func.count()).select_from(Region).where(Region.parent_id == township.id)).one()
+    while True:
+        n += 1
+        code = f"{township.code}{n:03d}"
+        if regions.by_code(session=session, code=code) is None:
+            return code
+
+
+def import_rows(*, session: Session, rows: list[dict[str, str]], by: int | None,
+                within: Region | None = None) -> list[Site]:
+    """Create a village region and a site per row; all rows or none (ImportError_ lists every bad row)."""
+    errors: list[RowError] = []
+    parsed = []
+    seen = set()
+    for n, row in enumerate(rows, start=2):
+        try:
+            fields = _parse_row(row)
+            township = _township(session, fields["township"], within)
+            if township is None:
+                raise ValueError(f"找不到乡镇（街道）{fields['township']!r}")
+            key = (township.id, fields["name"])
+            exists = session.exec(select(Site).join(Region, Site.region_id == Region.id)
+                                  .where(Site.name == fields["name"], Region.parent_id == township.id)).first()
+            if key in seen or exists:
+                raise ValueError(f"{township.name} 已有名为 {fields['name']!r} 的站点")
+            seen.add(key)
+            parsed.append((fields, township))
+        except ValueError as exc:
+            errors.append(RowError(n, str(exc)))
+    if errors:
+        raise ImportError_(errors)
+    created = []
+    for fields, township in parsed:
+        code = fields.pop("code") or _next_code(session, township)
+        fields.pop("township")
+        village = regions.add_region(session=session, name=fields["name"], level="village", code=code, parent=township)
+        site = Site(region_id=village.id, **fields)
+        session.add(site)
+        session.flush()
+        audit.record(session=session, user_id=by, action="import", entity="site", entity_id=site.id,
+                     after={"name": site.name, "region": township.name})
+        created.append(site)
+    return created

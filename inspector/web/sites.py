@@ -1,0 +1,51 @@
+"""Sites: list with search, and one site's page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from .. import get_db
+from sqlmodel import select
+
+from ..models import ChecklistVersion, Region
+from ..services import regions, sites
+from . import render
+
+bp = Blueprint("sites", __name__, url_prefix="/sites")
+
+
+@bp.get("/")
+def index():
+    """Sites, searchable by name or address; htmx gets only the results."""
+    q = request.args.get("q", "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int), 1)
+    per = current_app.config["SITES_PER_PAGE"]
+    rows, total = sites.search(session=get_db(), q=q, limit=per, offset=(page - 1) * per)
+    township_names = _township_names([region for _site, region in rows])
+    return render("sites/index.html", "sites/_results.html", rows=rows, total=total, q=q, page=page,
+                  pages=max((total + per - 1) // per, 1), township_names=township_names)
+
+
+def _township_names(village_regions: list[Region]) -> dict[int, str]:
+    """Township name per village region id (one query)."""
+    session = get_db()
+    parent_ids = {r.parent_id for r in village_regions if r.parent_id}
+    if not parent_ids:
+        return {}
+    parents = {r.id: r.name for r in session.exec(select(Region).where(Region.id.in_(parent_ids)))}
+    return {r.id: parents.get(r.parent_id, "") for r in village_regions}
+
+
+@bp.get("/<int:site_id>")
+def detail(site_id: int):
+    """One site: where it is, what tier it applied for, its inspections."""
+    session = get_db()
+    site = sites.get(session=session, site_id=site_id)
+    if site is None:
+        abort(404, description="没有这个站点")
+    region = session.get(Region, site.region_id)
+    chain = regions.ancestry(session=session, region=region)
+    history = sites.inspections_of(session=session, site=site)
+    version_ids = {ins.checklist_version_id for ins in history}
+    titles = dict(session.exec(select(ChecklistVersion.id, ChecklistVersion.title)
+                               .where(ChecklistVersion.id.in_(version_ids))).all()) if version_ids else {}
+    return render_template("sites/detail.html", site=site, chain=chain, history=history, titles=titles)
