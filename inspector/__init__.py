@@ -32,7 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
         CHECKLIST_DIR=str(ROOT / "checklists"),
         MEDIA_DIR=str(ROOT / "media"),
         SITES_PER_PAGE=50,
-        JSON_AS_ASCII=False,
+        ACCURACY_LIMIT_M=100,  # a usable phone fix; see inspector/core/evidence.py for why
+        PHOTO_MAX_BYTES=25 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=120 * 1024 * 1024,  # a few full-size photos in one upload
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # an inspection page stays open for hours in the field
     )
     if config:
         app.config.update(config)
@@ -45,6 +50,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["engine"] = db.make_engine(app.config["DATABASE_URL"])
     app.extensions["checklists"] = load_dir(app.config["CHECKLIST_DIR"])
     Htmx(app)
+    from flask_wtf.csrf import CSRFProtect
+    CSRFProtect(app)
+    from .web.auth import login_manager
+    login_manager.init_app(app)
 
     @app.teardown_appcontext
     def _close_session(_exc):
@@ -52,8 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
-    from .web import checklists, errors, main, sites
-    for bp in (main.bp, sites.bp, checklists.bp, errors.bp):
+    from .web import auth, checklists, errors, inspections, main, media, sites
+    for bp in (main.bp, auth.bp, sites.bp, inspections.bp, media.bp, checklists.bp, errors.bp):
         app.register_blueprint(bp)
     from .web.filters import register as register_filters
     register_filters(app)

@@ -105,6 +105,10 @@ class Inspection(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     score: Optional[float] = None
     verdict: Optional[str] = Field(default=None, max_length=16)
+    start_lat: Optional[float] = None  # the device's position when the inspection started (WGS-84)
+    start_lon: Optional[float] = None
+    start_accuracy_m: Optional[float] = None
+    start_flags: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Answer(SQLModel, table=True):
@@ -122,6 +126,34 @@ class Answer(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     version: int = 1
     client_id: Optional[str] = Field(default=None, max_length=64)  # last save's id, makes repeats harmless
+    device_id: Optional[str] = Field(default=None, max_length=64)  # the phone that saved it last
+
+
+class Photo(SQLModel, table=True):
+    """A photo attached to one item of an inspection, with where and when it was taken."""
+
+    __table_args__ = (UniqueConstraint("inspection_id", "item_id", "sha256"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    item_id: str = Field(max_length=80)
+    sha256: str = Field(max_length=64, index=True)
+    size_bytes: int
+    format: str = Field(max_length=8)
+    width: int
+    height: int
+    original: str = Field(max_length=200)
+    display: str = Field(max_length=200)
+    thumb: str = Field(max_length=200)
+    exif_time: Optional[datetime] = None
+    exif_lat: Optional[float] = None
+    exif_lon: Optional[float] = None
+    device_lat: Optional[float] = None
+    device_lon: Optional[float] = None
+    device_accuracy_m: Optional[float] = None
+    flags: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    by_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
 
 
 class AuditLog(SQLModel, table=True):

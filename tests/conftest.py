@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -62,10 +63,15 @@ def db_url(request, tmp_path_factory):
 
 
 @pytest.fixture
-def app(db_url, tmp_path):
-    """The app on a migrated database; every table is emptied after the test."""
+def app(db_url, tmp_path, request):
+    """The app on a migrated database; every table is emptied after the test.
+
+    CSRF protection is on for browser tests and tests marked `csrf`; plain client tests post
+    without tokens.
+    """
+    csrf = bool(request.node.get_closest_marker("browser") or request.node.get_closest_marker("csrf"))
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test",
-                      "MEDIA_DIR": str(tmp_path / "media")})
+                      "MEDIA_DIR": str(tmp_path / "media"), "WTF_CSRF_ENABLED": csrf})
     yield app
     engine = app.extensions["engine"]
     with engine.begin() as conn:
@@ -89,3 +95,16 @@ def db(app):
     """A session on the app's database."""
     with dbmod.session(app.extensions["engine"]) as session:
         yield session
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign the test client in as a user (factories give every user the same password)."""
+    def _login(user, password: str = "correct-horse-1"):
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]*)"', page)
+        response = client.post("/login", data={"username": user.username, "password": password,
+                                               "csrf_token": token.group(1) if token else ""})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+    return _login

@@ -4,11 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..core import scoring
 from ..core.checklist import ChecklistSpec
-from ..models import PURPOSES, Answer, ChecklistVersion, Inspection, Site, User, utcnow
+from ..core.geo import Position
+from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Site, User, utcnow
 from . import audit
 from .checklists import ensure_version, spec_of
 
@@ -26,8 +29,11 @@ class Conflict(Exception):
 
 
 def start(*, session: Session, site: Site, spec: ChecklistSpec, purpose: str, tier: str | None,
-          by: User) -> Inspection:
-    """Start an inspection of a site with this checklist; the checklist version is fixed now."""
+          by: User, position: Position | None = None, flags: list[dict] | None = None) -> Inspection:
+    """Start an inspection of a site with this checklist; the checklist version is fixed now.
+
+    `position` is the device's position at start and `flags` what was found about it.
+    """
     if purpose not in PURPOSES:
         raise InspectionError(f"未知的检查目的 {purpose!r}")
     if purpose not in spec.purposes:
@@ -40,7 +46,9 @@ def start(*, session: Session, site: Site, spec: ChecklistSpec, purpose: str, ti
         tier = None
     version = ensure_version(session=session, spec=spec)
     inspection = Inspection(site_id=site.id, checklist_version_id=version.id, purpose=purpose, tier=tier,
-                            created_by_id=by.id)
+                            created_by_id=by.id, start_flags=flags or [],
+                            start_lat=position.lat if position else None, start_lon=position.lon if position else None,
+                            start_accuracy_m=position.accuracy_m if position else None)
     session.add(inspection)
     session.flush()
     audit.record(session=session, user_id=by.id, action="start", entity="inspection", entity_id=inspection.id,
@@ -60,12 +68,18 @@ def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]
 
 
 def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw: Any, note: str | None,
-                  by: User, base_version: int | None = None, client_id: str | None = None) -> Answer:
-    """Store an answer: normalized, judged, versioned; a repeated save (same client id) changes nothing.
+                  by: User, base_version: int | None = None, client_id: str | None = None,
+                  device_id: str | None = None) -> Answer:
+    """Store an answer: normalized, judged, versioned. Safe to repeat and safe under concurrency.
 
-    Raises scoring.AnswerError for a value that does not fit the item, InspectionError for an
-    unknown item, and Conflict when base_version is older than the stored answer.
+    - the same client_id again (a retry, a double tap) returns the stored answer unchanged;
+    - base_version older than the stored answer raises Conflict, unless this same device saved
+      the newer version (its own retry whose reply was lost);
+    - raises scoring.AnswerError for a value that does not fit the item, InspectionError for an
+      unknown item or an inspection that no longer takes answers.
     """
+    if inspection.status not in EDITABLE:
+        raise InspectionError(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能再修改")
     spec = spec_for(session=session, inspection=inspection)
     item = spec.by_id.get(item_id)
     if item is None:
@@ -73,32 +87,74 @@ def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw
     site = session.get(Site, inspection.site_id)
     value = scoring.normalize(item, raw)
     result = scoring.judge(item, value, tier=inspection.tier, site_type=site.site_type).result
-    current = session.exec(select(Answer).where(Answer.inspection_id == inspection.id,
-                                                Answer.item_id == item_id)).first()
-    if current is not None and client_id and current.client_id == client_id:
-        return current
-    if current is not None and base_version is not None and base_version != current.version:
-        raise Conflict(current, value)
-    before = None
-    if current is None:
-        current = Answer(inspection_id=inspection.id, item_id=item_id, by_id=by.id, version=0)
-    else:
-        before = {"value": current.value, "note": current.note, "version": current.version}
-    current.value = value
-    current.result = result
+    clean_note = None if note is None else note.strip()[:2000]
+    for _attempt in range(3):
+        current = _current_answer(session, inspection.id, item_id)
+        if current is not None and client_id and current.client_id == client_id:
+            return current
+        if current is None:
+            created = _insert_answer(session, inspection, item_id, value, result, clean_note, by, client_id, device_id)
+            if created is not None:
+                return created
+            continue  # someone inserted first; judge against their row
+        if (base_version is not None and base_version != current.version
+                and not (device_id and current.device_id == device_id)):
+            raise Conflict(current, value)
+        updated = _update_answer(session, inspection, current, value, result, clean_note, by, client_id, device_id)
+        if updated is not None:
+            return updated
+    raise Conflict(_current_answer(session, inspection.id, item_id), value)
+
+
+EDITABLE = ("draft", "returned")
+
+
+def _current_answer(session: Session, inspection_id: int, item_id: str) -> Answer | None:
+    """The stored answer, read fresh from the database."""
+    return session.exec(select(Answer).where(Answer.inspection_id == inspection_id, Answer.item_id == item_id)
+                        .execution_options(populate_existing=True)).first()
+
+
+def _insert_answer(session, inspection, item_id, value, result, note, by, client_id, device_id) -> Answer | None:
+    """Insert the first answer to an item; None if another request inserted it first."""
+    now = utcnow()
+    answer = Answer(inspection_id=inspection.id, item_id=item_id, value=value, result=result, note=note or "",
+                    by_id=by.id, at=now, version=1, client_id=client_id, device_id=device_id)
+    try:
+        with session.begin_nested():
+            session.add(answer)
+    except IntegrityError:
+        return None
+    _touch(session, inspection, now)
+    audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=answer.id,
+                 after={"item": item_id, "value": value, "note": answer.note, "version": 1})
+    return answer
+
+
+def _update_answer(session, inspection, current, value, result, note, by, client_id, device_id) -> Answer | None:
+    """Overwrite the answer if nobody saved it since we read it (compare-and-set on version)."""
+    before = {"value": current.value, "note": current.note, "version": current.version}
+    now = utcnow()
+    changes = {"value": value, "result": result, "by_id": by.id, "at": now, "version": current.version + 1,
+               "client_id": client_id, "device_id": device_id}
     if note is not None:
-        current.note = note.strip()[:2000]
-    current.by_id = by.id
-    current.at = utcnow()
-    current.version += 1
-    current.client_id = client_id
-    inspection.updated_at = current.at
-    session.add(current)
-    session.add(inspection)
-    session.flush()
+        changes["note"] = note
+    done = session.execute(update(Answer).where(Answer.id == current.id, Answer.version == current.version)
+                           .values(**changes).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        return None
+    session.refresh(current)
+    _touch(session, inspection, now)
     audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=current.id,
-                 before=before, after={"item": item_id, "value": value, "note": current.note, "version": current.version})
+                 before=before, after={"item": current.item_id, "value": value, "note": current.note,
+                                       "version": current.version})
     return current
+
+
+def _touch(session: Session, inspection: Inspection, when) -> None:
+    """Mark the inspection as changed now."""
+    inspection.updated_at = when
+    session.add(inspection)
 
 
 def outcome(*, session: Session, inspection: Inspection) -> scoring.Outcome:
@@ -115,4 +171,56 @@ def refresh_score(*, session: Session, inspection: Inspection) -> scoring.Outcom
     inspection.score = result.score
     inspection.verdict = result.verdict
     session.add(inspection)
+    return result
+
+
+def unfinished(*, session: Session, site: Site) -> list[Inspection]:
+    """The site's inspections still being filled in (draft or returned), newest first."""
+    return list(session.exec(select(Inspection).where(Inspection.site_id == site.id,
+                                                      Inspection.status.in_(EDITABLE))
+                             .order_by(Inspection.updated_at.desc())))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an inspection is: answered of total, critical items open, photos missing."""
+
+    answered: int
+    total: int
+    critical_open: int
+    photos_missing: int
+    missing_photo_items: tuple[str, ...]
+
+    @property
+    def percent(self) -> int:
+        """Answered share, 0–100."""
+        return round(100 * self.answered / self.total) if self.total else 100
+
+
+def progress(spec: ChecklistSpec, result: scoring.Outcome, photo_counts: dict[str, int], *,
+             site_type: str | None) -> Progress:
+    """Progress of an outcome, counting required photos not yet taken."""
+    tier = result.tier
+    applicable = [i for i in spec.items() if i.applies(tier, site_type)]
+    critical_open = sum(1 for i in applicable if i.id in result.open_items and (i.gate or i.is_critical(tier)))
+    missing = tuple(i.id for i in applicable if result.judgements[i.id].result != scoring.NA
+                    and photo_counts.get(i.id, 0) < i.evidence.photos)
+    return Progress(result.answered, result.applicable, critical_open,
+                    sum(spec.by_id[i].evidence.photos - photo_counts.get(i, 0) for i in missing), missing)
+
+
+def submit(*, session: Session, inspection: Inspection, by: User) -> scoring.Outcome:
+    """Submit a finished inspection (draft → submitted, returned → resubmitted)."""
+    if inspection.status not in EDITABLE:
+        raise InspectionError(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能重复提交")
+    result = refresh_score(session=session, inspection=inspection)
+    if result.open_items:
+        raise InspectionError(f"还有 {len(result.open_items)} 项未检查，请完成后再提交")
+    before = inspection.status
+    inspection.status = "submitted" if before == "draft" else "resubmitted"
+    inspection.submitted_at = utcnow()
+    session.add(inspection)
+    audit.record(session=session, user_id=by.id, action="submit", entity="inspection", entity_id=inspection.id,
+                 before={"status": before}, after={"status": inspection.status, "score": result.score,
+                                                   "verdict": result.verdict})
     return result

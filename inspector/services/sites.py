@@ -185,3 +185,20 @@ def import_rows(*, session: Session, rows: list[dict[str, str]], by: int | None,
                      after={"name": site.name, "region": township.name})
         created.append(site)
     return created
+
+
+def set_location(*, session: Session, site: Site, lat: float, lon: float, system: str, geofence_m: int,
+                 by: int | None) -> Site:
+    """Record the site's position given in any Chinese map system; stored as WGS-84."""
+    from ..core import geo
+    wgs_lat, wgs_lon = geo.to_wgs84(lat, lon, system)
+    if geo.out_of_china(wgs_lat, wgs_lon):
+        raise ValueError("坐标不在中国境内，请检查纬度、经度是否填反")
+    if not 20 <= geofence_m <= 5000:
+        raise ValueError("定位范围应在 20–5000 米之间")
+    before = {"lat": site.lat, "lon": site.lon, "geofence_m": site.geofence_m}
+    site.lat, site.lon, site.geofence_m = round(wgs_lat, 7), round(wgs_lon, 7), geofence_m
+    session.add(site)
+    audit.record(session=session, user_id=by, action="locate", entity="site", entity_id=site.id, before=before,
+                 after={"lat": site.lat, "lon": site.lon, "geofence_m": geofence_m, "entered": [lat, lon, system]})
+    return site

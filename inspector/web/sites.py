@@ -1,13 +1,15 @@
 """Sites: list with search, and one site's page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from .. import get_db
 from sqlmodel import select
 
 from ..models import ChecklistVersion, Region
-from ..services import regions, sites
+from ..core import geo
+from ..services import inspections, regions, sites
 from . import render
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
@@ -48,4 +50,28 @@ def detail(site_id: int):
     version_ids = {ins.checklist_version_id for ins in history}
     titles = dict(session.exec(select(ChecklistVersion.id, ChecklistVersion.title)
                                .where(ChecklistVersion.id.in_(version_ids))).all()) if version_ids else {}
-    return render_template("sites/detail.html", site=site, chain=chain, history=history, titles=titles)
+    return render_template("sites/detail.html", site=site, chain=chain, history=history, titles=titles,
+                           unfinished=[i for i in history if i.status in inspections.EDITABLE])
+
+
+@bp.route("/<int:site_id>/location", methods=["GET", "POST"])
+@login_required
+def location(site_id: int):
+    """Enter the site's coordinates as shown by a map app (WGS-84, GCJ-02 or BD-09)."""
+    session = get_db()
+    site = sites.get(session=session, site_id=site_id) or abort(404, description="没有这个站点")
+    error, form = None, request.form
+    if request.method == "POST":
+        try:
+            lat, lon = float(form.get("lat", "")), float(form.get("lon", ""))
+            radius = int(form.get("geofence_m") or site.geofence_m)
+            sites.set_location(session=session, site=site, lat=lat, lon=lon, system=form.get("system", ""),
+                               geofence_m=radius, by=current_user.id)
+            session.commit()
+            return redirect(url_for("sites.detail", site_id=site.id), code=303)
+        except ValueError as exc:
+            session.rollback()
+            error = str(exc) if "could not convert" not in str(exc) and "invalid literal" not in str(exc) \
+                else "纬度、经度、范围应为数字"
+    return render_template("sites/location.html", site=site, systems=geo.SYSTEM_LABELS, error=error,
+                           form=form), 422 if error else 200

@@ -33,6 +33,7 @@ def test_find_a_site_and_review_the_checklist_on_a_phone(phone, county, tmp_path
     expect(phone.locator(".crumbs")).to_contain_text("龙固镇")
 
     phone.get_by_role("link", name="清单", exact=True).tap()
+    expect(phone.locator("h1")).to_have_text("检查清单")
     phone.get_by_role("link", name="十二个一").tap()
     expect(phone.locator("body")).to_contain_text("≥ 600 m²")
     phone.get_by_label("等级").select_option("standard")
