@@ -44,12 +44,16 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
 
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     from . import db
     from .core.checklist import load_dir
 
     app.extensions["engine"] = db.make_engine(app.config["DATABASE_URL"])
     app.extensions["checklists"] = load_dir(app.config["CHECKLIST_DIR"])
     Htmx(app)
+    from .web.compress import register as register_compress
+    register_compress(app)
     from flask_wtf.csrf import CSRFProtect
     CSRFProtect(app)
     from .web.auth import login_manager

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from inspector.models import Answer, Inspection, Photo, Site
+from inspector.services import regions
 
 from . import factories, samples
 
@@ -237,3 +238,24 @@ def test_posts_without_a_csrf_token_are_refused(client, field):
     r = client.post(f"/sites/{field.id}/inspections", data={"purpose": "inspection", "checklist": "build-standard",
                                                              "tier": "standard"})
     assert r.status_code == 400
+
+
+def test_the_same_photo_at_another_site_is_flagged_and_stored_once(app, client, db, field):
+    import io
+    other = factories.site(db, regions.by_code(session=db, code="T102001"), name="吴庄社区党群服务中心",
+                           site_type="community", lat=34.64, lon=116.98)
+    db.commit()
+    data = samples.jpeg(lat=None, lon=None, taken=None)
+    first = start(client, field)
+    second = start(client, other)
+    for ins_id in (first, second):
+        r = client.post(f"{item_url(ins_id, 'premises-exists')}/photos",
+                        data={"photos": (io.BytesIO(data), "same.jpg"), "lat": SITE[0], "lon": SITE[1], "accuracy": "9"},
+                        content_type="multipart/form-data")
+        assert r.status_code == 303
+    rows = db.exec(select(Photo).order_by(Photo.id)).all()
+    assert [f["code"] for f in rows[0].flags] == []
+    assert "duplicate_photo" in [f["code"] for f in rows[1].flags]
+    assert rows[0].original == rows[1].original  # same content stored once
+    originals = [p for p in (Path(app.config["MEDIA_DIR"]) / "originals").rglob("*") if p.is_file()]
+    assert len(originals) == 1

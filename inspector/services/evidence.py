@@ -27,6 +27,16 @@ def position_flags(*, site: Site, device: Position | None, accuracy_limit_m: flo
                                                         device=device, accuracy_limit_m=accuracy_limit_m)]
 
 
+def discard(*, session: Session, media_root: Path, created: tuple[str, ...]) -> None:
+    """Delete files a failed upload created, except any another stored photo already points to."""
+    if not created:
+        return
+    used = set()
+    for column in (Photo.original, Photo.display, Photo.thumb):
+        used.update(session.exec(select(column).where(column.in_(created))).all())
+    photos.remove(media_root, [path for path in created if path not in used])
+
+
 def other_uses(*, session: Session, sha256: str, inspection_id: int) -> int:
     """How many other inspections already use a photo with this content."""
     return session.exec(select(func.count(func.distinct(Photo.inspection_id)))
@@ -57,7 +67,7 @@ def attach_photo(*, session: Session, inspection: Inspection, item_id: str, data
         existing = session.exec(select(Photo).where(Photo.inspection_id == inspection.id, Photo.item_id == item_id,
                                                     Photo.sha256 == stored.sha256)).first()
         if existing is not None:
-            photos.remove(media_root, stored.created)
+            discard(session=session, media_root=media_root, created=stored.created)
             return existing, ()
         exif_gps = (stored.exif_lat, stored.exif_lon) if stored.exif_lat is not None else None
         flags = evidence.photo_flags(site=site_point(site), radius_m=site.geofence_m, device=device,
@@ -78,10 +88,11 @@ def attach_photo(*, session: Session, inspection: Inspection, item_id: str, data
                      after={"item": item_id, "sha256": stored.sha256, "flags": [f.code for f in flags]})
         return photo, stored.created
     except IntegrityError:
-        photos.remove(media_root, stored.created)
+        discard(session=session, media_root=media_root, created=stored.created)
         raise InspectionError("同一张照片正在上传，请稍候刷新") from None
     except Exception:
-        photos.remove(media_root, stored.created)
+        session.rollback()
+        discard(session=session, media_root=media_root, created=stored.created)
         raise
 
 

@@ -107,9 +107,10 @@ def _page_context(inspection, site, spec):
     result = scoring.evaluate(spec, {k: a.value for k, a in answers.items()}, tier=inspection.tier,
                               site_type=site.site_type)
     prog = inspections.progress(spec, result, {k: len(v) for k, v in photos_by_item.items()}, site_type=site.site_type)
+    nonce = uuid.uuid4().hex[:16]  # one per page render: a re-sent form repeats its client id
     return dict(inspection=inspection, site=site, spec=spec, answers=answers, photos_by_item=photos_by_item,
                 outcome=result, progress=prog, editable=inspection.status in inspections.EDITABLE,
-                new_client_id=lambda: uuid.uuid4().hex)
+                new_client_id=lambda item_id: f"{nonce}-{item_id}")
 
 
 @bp.get("/inspections/<int:inspection_id>")
@@ -228,7 +229,7 @@ def upload(inspection_id: int, item_id: str):
             status = 409
         except Exception:
             session.rollback()
-            photos.remove(root, created)
+            evidence.discard(session=session, media_root=root, created=created)
             raise
     error = "；".join(errors) if errors else None
     return _render_item(_item_context(inspection, site, spec, it, error=error), 200 if stored else status,
