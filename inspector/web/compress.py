@@ -36,7 +36,10 @@ def _compress(response: Response) -> Response:
         if len(data) < MIN_SIZE:
             return response
         body = gzip.compress(data, 6, mtime=0)
+    original = response.response
     response.set_data(body)
+    if hasattr(original, "close"):
+        original.close()  # a static file's handle
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response
