@@ -65,8 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
-    from .web import auth, checklists, errors, inspections, main, media, sites
-    for bp in (main.bp, auth.bp, sites.bp, inspections.bp, media.bp, checklists.bp, errors.bp):
+    from .web import auth, checklists, errors, inspections, main, media, reports, sites
+    for bp in (main.bp, auth.bp, sites.bp, inspections.bp, reports.bp, media.bp, checklists.bp, errors.bp):
         app.register_blueprint(bp)
     from .web.filters import register as register_filters
     register_filters(app)

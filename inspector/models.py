@@ -167,3 +167,30 @@ class AuditLog(SQLModel, table=True):
     entity_id: Optional[int] = None
     before: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Report(SQLModel, table=True):
+    """An issued report: an immutable PDF stored by content hash, with the inputs it was made from.
+
+    Changing the inspection afterwards never alters it: issuing again makes a new version that
+    supersedes this one.
+    """
+
+    __table_args__ = (UniqueConstraint("inspection_id", "kind", "version"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=32, unique=True)  # in the QR's verification URL; unguessable
+    number: str = Field(max_length=40, unique=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    kind: str = Field(max_length=24)
+    version: int = 1
+    status: str = Field(default="issued", max_length=16)
+    sha256: str = Field(max_length=64, index=True)
+    path: str = Field(max_length=200)
+    size_bytes: int
+    pages: int
+    inputs: Any = Field(sa_column=Column(JSON, nullable=False))
+    inputs_hash: str = Field(max_length=64)
+    issued_by_id: int = Field(foreign_key="user.id")
+    issued_at: datetime = Field(default_factory=utcnow)
+    supersedes_id: Optional[int] = Field(default=None, foreign_key="report.id")

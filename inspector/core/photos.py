@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import pillow_heif
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFile, ImageFont
 
 pillow_heif.register_heif_opener()
 
@@ -164,6 +164,9 @@ def watermark_font(size: int) -> ImageFont.FreeTypeFont:
 
 def _decode(data: bytes, *, max_pixels: int, display_max: int) -> _Decoded:
     """Check the upload is a whole, allowed image of sane size; decode it to an upright display-size RGB."""
+    # WeasyPrint sets this process-wide flag to True when it is imported (for the reports); an
+    # upload must be refused when it is cut short, never padded with grey.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     with _open(data, max_pixels) as probe:
         try:
             probe.verify()
@@ -472,3 +475,33 @@ def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None) -> Ph
     limit = f"{max_pixels / 10_000:g} 万像素" if max_pixels >= 10_000 else f"{max_pixels} 像素"
     actual = f"（{size[0]}×{size[1]}）" if size else ""
     return PhotoError(f"图片像素太多{actual}，上限是 {limit}", 413)
+
+
+def print_copy(media_root: Path, display: str, *, max_px: int = 640, quality: int = 72) -> str:
+    """A small JPEG of a display copy for printing (≈ 200 dpi at 8 cm), made once, stored beside it.
+
+    Reports embed these instead of originals, so a report with 40 photos stays a few MB.
+    """
+    source = Path(media_root) / display
+    name = Path(display).stem + f"-p{max_px}.jpg"
+    rel = str(Path("print") / Path(display).parent.relative_to("display") / name) \
+        if display.startswith("display/") else str(Path("print") / name)
+    target = Path(media_root) / rel
+    if target.exists():
+        return Path(rel).as_posix()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(source) as img:
+        img.draft("RGB", (max_px, max_px))
+        img = img.convert("RGB")
+        img.thumbnail((max_px, max_px), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".jpg")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                img.save(fh, "JPEG", quality=quality, optimize=True)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+    return Path(rel).as_posix()

@@ -211,7 +211,10 @@ def upload(inspection_id: int, item_id: str):
     root = Path(current_app.config["MEDIA_DIR"])
     errors, stored, status = [], 0, 200
     for f in files:
-        data = f.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+        try:
+            data = f.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+        finally:
+            f.close()
         created: tuple[str, ...] = ()
         try:
             _photo, created = evidence.attach_photo(

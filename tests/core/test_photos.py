@@ -517,3 +517,14 @@ def test_damaged_bytes_are_refused_cleanly_or_accepted(tmp_path_factory, source,
         assert files(media) == []
     else:
         assert len(files(media)) == 3
+
+
+def test_truncated_upload_is_refused_even_after_weasyprint_is_imported(tmp_path):
+    import weasyprint  # noqa: F401  (sets PIL's LOAD_TRUNCATED_IMAGES = True process-wide)
+    from PIL import ImageFile
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    data = make_photo(1)
+    with pytest.raises(photos.PhotoError) as info:
+        photos.ingest(data[: len(data) // 2], media_root=tmp_path, watermark=WM)
+    assert info.value.status == 422
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]

@@ -1,0 +1,346 @@
+"""Reports: gather an inspection's inputs, render them as HTML and PDF, issue immutable versions."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from ..core import pdf, photos as photo_core, scoring
+from ..core.checklist import ChecklistSpec
+from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User, utcnow
+from . import audit, evidence, inspections, regions
+
+CHINA = ZoneInfo("Asia/Shanghai")
+RESULT_WORDS = scoring.RESULT_LABELS
+
+
+@dataclass(frozen=True)
+class InputField:
+    """An extra value a person gives when issuing a report (project name, posting date…)."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | date | int
+    default: Callable[[Inspection, Site], Any] | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A report type: its title, number prefix, which inspections it is for, extra inputs."""
+
+    id: str
+    title: str
+    code: str
+    purposes: tuple[str, ...] | None = None
+    checklists: tuple[str, ...] | None = None
+    fields: tuple[InputField, ...] = field(default_factory=tuple)
+    size: str = "A4"
+
+    def fits(self, inspection: Inspection, spec: ChecklistSpec) -> bool:
+        """Whether this report can be made from this inspection."""
+        return ((self.purposes is None or inspection.purpose in self.purposes)
+                and (self.checklists is None or spec.id in self.checklists))
+
+
+def _today(_inspection, _site) -> str:
+    return datetime.now(CHINA).date().isoformat()
+
+
+def _project_name(_inspection, site) -> str:
+    return f"{site.name.replace('党群服务中心', '')}微实事项目"
+
+
+RECTIFICATION_WORKING_DAYS = 20  # county setting: the sources give no rectification period
+
+KINDS: dict[str, Kind] = {k.id: k for k in (
+    Kind("acceptance", "竣工验收报告", "YS", ("completion_acceptance",), ("build-standard",)),
+    Kind("rectification", "整改通知书", "ZG", fields=(
+        InputField("deadline_days", "整改期限（工作日）", "int", lambda i, s: RECTIFICATION_WORKING_DAYS),)),
+    Kind("red_landmark", "红色地标评定报告", "HD", ("red_landmark", "self_assessment"), ("red-landmark",), fields=(
+        InputField("received", "市级收到县级推荐材料日期", "date", _today),
+        InputField("notice_start", "公示开始日期", "date", _today))),
+    Kind("micro_notice", "微实事项目完工公示", "GS", ("micro_project",), ("micro-project",), fields=(
+        InputField("project_name", "项目名称", "text", _project_name),
+        InputField("notice_start", "公示开始日期", "date", _today))),
+    Kind("micro_acceptance", "微实事项目验收表", "YB", ("micro_project",), ("micro-project",), fields=(
+        InputField("project_name", "项目名称", "text", _project_name),
+        InputField("lead", "牵头党员/村（居）民代表", "text", None, False),
+        InputField("phone", "联系电话", "text", None, False))),
+    Kind("plaque", "微实事项目标牌样稿（原大）", "BP", ("micro_project",), ("micro-project",), fields=(
+        InputField("project_name", "项目名称", "text", _project_name),
+        InputField("issuer", "制发单位（党工委）", "text", lambda i, s: "中共××街道工作委员会"),
+        InputField("year", "年份", "int", lambda i, s: datetime.now(CHINA).year)), size="A3 landscape"),
+)}
+
+
+class ReportError(ValueError):
+    """A report that cannot be made (wrong inspection, bad input)."""
+
+
+def kinds_for(inspection: Inspection, spec: ChecklistSpec) -> list[Kind]:
+    """The reports this inspection can produce."""
+    return [k for k in KINDS.values() if k.fits(inspection, spec)]
+
+
+def read_fields(kind: Kind, form: dict, inspection: Inspection, site: Site) -> dict[str, Any]:
+    """The extra inputs of a report from a form (defaults filled in); ReportError names a bad one."""
+    out: dict[str, Any] = {}
+    for f in kind.fields:
+        raw = (form.get(f.name) or "").strip()
+        if not raw and f.default is not None:
+            raw = str(f.default(inspection, site))
+        if not raw:
+            if f.required:
+                raise ReportError(f"请填写“{f.label}”")
+            out[f.name] = ""
+            continue
+        if len(raw) > 200:
+            raise ReportError(f"“{f.label}”不能超过 200 字")
+        try:
+            out[f.name] = (date.fromisoformat(raw).isoformat() if f.kind == "date"
+                           else int(raw) if f.kind == "int" else raw)
+        except ValueError:
+            raise ReportError(f"“{f.label}”格式不对：{raw}") from None
+        if f.kind == "int" and not 0 < out[f.name] <= 3000:
+            raise ReportError(f"“{f.label}”超出范围：{raw}")
+    return out
+
+
+def _local(dt: datetime | None) -> str:
+    """A stored UTC time as Beijing time text."""
+    return dt.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+def _value_words(value: Any, item) -> str:
+    from ..web.filters import answer_words
+    return "" if value is None else answer_words(value, item)
+
+
+def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[str, Any],
+           media_root: Path, calendar=None) -> dict[str, Any]:
+    """Everything a report shows, as plain JSON data (stored with the issued PDF)."""
+    spec = inspections.spec_for(session=session, inspection=inspection)
+    if not kind.fits(inspection, spec):
+        raise ReportError(f"这次检查不能生成“{kind.title}”")
+    site = session.get(Site, inspection.site_id)
+    chain = [r.name for r in regions.ancestry(session=session, region=session.get(Region, site.region_id))]
+    inspector = session.get(User, inspection.created_by_id)
+    answers = inspections.answers_of(session=session, inspection=inspection)
+    values = {k: a.value for k, a in answers.items()}
+    outcome = scoring.evaluate(spec, values, tier=inspection.tier, site_type=site.site_type)
+    photo_rows = evidence.photos_of(session=session, inspection=inspection)
+    tier, site_type = inspection.tier, site.site_type
+
+    def photo_data(p: Photo, item_text: str) -> dict[str, Any]:
+        return {"item": p.item_id, "item_text": item_text, "print": photo_core.print_copy(media_root, p.display),
+                "sha256": p.sha256, "at": _local(p.at), "exif_time": _local(p.exif_time),
+                "lat": p.device_lat, "lon": p.device_lon, "accuracy": p.device_accuracy_m,
+                "flags": [{"label": f["label"], "detail": f["detail"]} for f in p.flags or []]}
+
+    sections, all_photos = [], []
+    for section in spec.sections:
+        rows = []
+        for item in section.items:
+            if not item.applies(tier, site_type):
+                continue
+            j = outcome.judgements[item.id]
+            answer = answers.get(item.id)
+            item_photos = [photo_data(p, item.text) for p in photo_rows.get(item.id, [])]
+            all_photos += item_photos
+            rows.append({"id": item.id, "text": item.text, "kind": item.kind, "unit": item.unit,
+                         "rule": item.describe_rule(tier, site_type), "source": item.source,
+                         "critical": item.is_critical(tier), "gate": item.gate, "result": j.result,
+                         "result_label": RESULT_WORDS[j.result], "value": _value_words(answer.value if answer else None, item),
+                         "raw": answer.value if answer else None, "detail": j.detail, "rate": j.rate,
+                         "shortfall": j.shortfall, "note": answer.note if answer else "",
+                         "photos": item_photos, "weight": item.weight,
+                         "evidence_photos": item.evidence.photos})
+        if rows:
+            sections.append({"id": section.id, "title": section.title, "rows": rows})
+    advice = None
+    if spec.tiers:
+        t = scoring.recommend_tier(spec, values, site_type=site_type, applied=tier)
+        recommended = spec.tier(t.recommended)
+        advice = {"applied": LABELS.get(tier, tier or ""), "recommended": recommended.name if recommended else "",
+                  "subsidy": t.subsidy}
+    fixes = [r.__dict__ for r in scoring.rectifications(spec, outcome, site_type=site_type)]
+    open_critical = [spec.by_id[i].text for i in outcome.open_items
+                     if spec.by_id[i].is_critical(tier) or spec.by_id[i].gate]
+    inputs = {
+        "kind": kind.id, "title": kind.title,
+        "site": {"name": site.name, "type": SITE_TYPE_LABELS[site.site_type], "address": site.address,
+                 "lat": site.lat, "lon": site.lon, "regions": chain,
+                 "tier_applied": LABELS.get(site.tier_applied, "") if site.tier_applied else ""},
+        "inspection": {"id": inspection.id, "purpose": LABELS[inspection.purpose],
+                       "tier": LABELS.get(tier, "") if tier else "", "status": LABELS[inspection.status],
+                       "started_at": _local(inspection.started_at), "submitted_at": _local(inspection.submitted_at),
+                       "inspector": inspector.display_name if inspector else "",
+                       "start_flags": [{"label": f["label"], "detail": f["detail"]} for f in inspection.start_flags or []]},
+        "checklist": {"id": spec.id, "title": spec.title, "version": spec.version, "hash": spec.content_hash,
+                      "pass_score": spec.pass_score, "pass_score_source": spec.pass_score_source},
+        "sections": sections, "photos": all_photos,
+        "outcome": {"score": outcome.score, "verdict": outcome.verdict, "verdict_label": outcome.verdict_label,
+                    "vetoes": [spec.by_id[i].text for i in outcome.vetoes],
+                    "gates_failed": [spec.by_id[i].text for i in outcome.gates_failed],
+                    "open": len(outcome.open_items), "open_critical": open_critical,
+                    "answered": outcome.answered, "applicable": outcome.applicable},
+        "advice": advice, "fixes": fixes,
+        "signatures": ({"rule": spec.signatures.rule, "source": spec.signatures.source,
+                        "parties": [{"name": p.name, "each": p.each} for p in spec.signatures.parties]}
+                       if spec.signatures else None),
+        "parameters": {p.id: {"text": p.text, "value": p.value, "unit": p.unit, "source": p.source}
+                       for p in spec.parameters},
+        "extra": extra,
+    }
+    inputs["dates"] = _dates(kind, extra, calendar)
+    return inputs
+
+
+def _dates(kind: Kind, extra: dict[str, Any], calendar) -> dict[str, Any]:
+    """Procedure dates a report states, from the working-day calendar (with its warnings)."""
+    if calendar is None:
+        return {}
+    from datetime import timedelta
+    out: dict[str, Any] = {"warnings": []}
+    if kind.id == "rectification":
+        start = datetime.now(CHINA).date()
+        end = calendar.add_working_days(start, int(extra["deadline_days"]))
+        out.update(issued=start.isoformat(), deadline=end.isoformat())
+        out["warnings"] = calendar.warnings_for(start, end)
+    elif kind.id == "red_landmark":
+        received = date.fromisoformat(extra["received"])
+        notice = date.fromisoformat(extra["notice_start"])
+        review_by = received + timedelta(days=30)  # 7.x: the city reviews within 30 days of receiving
+        notice_end = calendar.period_end(notice, 7)  # 7.x: publicly noticed for 7 working days
+        out.update(received=received.isoformat(), review_by=review_by.isoformat(),
+                   notice_start=notice.isoformat(), notice_end=notice_end.isoformat())
+        out["warnings"] = calendar.warnings_for(received, notice, notice_end)
+    elif kind.id == "micro_notice":
+        notice = date.fromisoformat(extra["notice_start"])
+        notice_end = calendar.period_end(notice, 5)  # 000 二 4: posted for ≥ 5 working days
+        out.update(notice_start=notice.isoformat(), notice_end=notice_end.isoformat())
+        out["warnings"] = calendar.warnings_for(notice, notice_end)
+    return out
+
+
+def inputs_hash(inputs: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a report's inputs."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def page_count(data: bytes) -> int:
+    """Pages of a PDF by counting its page objects (fallback when pdfinfo is absent)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+
+
+Renderer = Callable[[dict[str, Any], dict[str, Any]], str]
+
+
+def render_pdf(html: str, *, media_root: Path, static_root: Path) -> bytes:
+    """PDF bytes of a report's HTML; images may come only from media/ and static/."""
+    pdf.check_setup()
+    return pdf.render(html, base=media_root, roots=(media_root, static_root))
+
+
+def _store(media_root: Path, data: bytes) -> tuple[str, str, bool]:
+    """Store PDF bytes by hash (atomic); returns (sha256, relative path, created)."""
+    sha = hashlib.sha256(data).hexdigest()
+    rel = f"reports/{sha[:2]}/{sha[2:4]}/{sha}.pdf"
+    target = media_root / rel
+    if target.exists():
+        return sha, rel, False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pdf")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return sha, rel, True
+
+
+def latest(*, session: Session, inspection: Inspection, kind: str) -> Report | None:
+    """The newest issued (not superseded) report of a kind for an inspection."""
+    return session.exec(select(Report).where(Report.inspection_id == inspection.id, Report.kind == kind)
+                        .order_by(Report.version.desc())).first()
+
+
+def issued_for(*, session: Session, inspection: Inspection) -> list[Report]:
+    """Every report issued for an inspection, newest first."""
+    return list(session.exec(select(Report).where(Report.inspection_id == inspection.id)
+                             .order_by(Report.issued_at.desc(), Report.id.desc())))
+
+
+def issue(*, session: Session, inspection: Inspection, kind: Kind, inputs: dict[str, Any], by: User,
+          media_root: Path, render: Renderer, verify_url: Callable[[str], str],
+          static_root: Path) -> tuple[Report, str | None]:
+    """Issue a report: the same inputs return the current version; new inputs supersede it.
+
+    The PDF is stored by content hash with a snapshot of its inputs; nothing is stored if
+    rendering fails. Returns the report and the file this call created (the caller removes it
+    if its commit fails).
+    """
+    if inspection.status == "draft":
+        raise ReportError("检查尚未提交，只能预览，不能签发")
+    digest = inputs_hash(inputs)
+    current = latest(session=session, inspection=inspection, kind=kind.id)
+    if current is not None and current.inputs_hash == digest and current.status == "issued":
+        return current, None
+    now = utcnow()
+    report = Report(public_id=secrets.token_urlsafe(12), number="", inspection_id=inspection.id, kind=kind.id,
+                    version=(current.version + 1) if current else 1, sha256="", path="", size_bytes=0, pages=0,
+                    inputs=inputs, inputs_hash=digest, issued_by_id=by.id, issued_at=now,
+                    supersedes_id=current.id if current else None)
+    session.add(report)
+    session.flush()
+    report.number = f"{kind.code}-{now.astimezone(CHINA).year}-{report.id:05d}"
+    meta = {"number": report.number, "version": report.version, "issued_at": _local(now),
+            "issued_by": by.display_name, "verify_url": verify_url(report.public_id), "preview": False}
+    data = render_pdf(render(inputs, meta), media_root=media_root, static_root=static_root)
+    sha, rel, created = _store(media_root, data)
+    report.sha256, report.path, report.size_bytes, report.pages = sha, rel, len(data), pdf_pages(data)
+    if current is not None:
+        current.status = "superseded"
+        session.add(current)
+    session.add(report)
+    audit.record(session=session, user_id=by.id, action="issue", entity="report", entity_id=report.id,
+                 after={"number": report.number, "kind": kind.id, "sha256": sha, "version": report.version,
+                        "supersedes": current.number if current else None})
+    return report, (rel if created else None)
+
+
+def pdf_pages(data: bytes) -> int:
+    """Page count via poppler's pdfinfo when present, else by counting page objects."""
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+            fh.write(data)
+            fh.flush()
+            out = subprocess.run(["pdfinfo", fh.name], capture_output=True, text=True, check=True).stdout
+        return int(next(line.split(":")[1] for line in out.splitlines() if line.startswith("Pages:")))
+    except (OSError, subprocess.CalledProcessError, StopIteration, ValueError):
+        return page_count(data)
+
+
+def by_public_id(*, session: Session, public_id: str) -> Report | None:
+    """A report by the id printed in its QR code."""
+    return session.exec(select(Report).where(Report.public_id == public_id)).first()
+
+
+def successor(*, session: Session, report: Report) -> Report | None:
+    """The report that superseded this one, if any."""
+    return session.exec(select(Report).where(Report.supersedes_id == report.id)).first()

@@ -1,0 +1,148 @@
+"""Reports: preview (HTML or PDF), issue immutable versions, download, and public verification."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import segno
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for)
+from flask_login import current_user, login_required
+
+from .. import ROOT, get_db
+from ..core import workdays
+from ..models import Inspection, Report, Site, User
+from ..services import inspections, reports
+
+bp = Blueprint("reports", __name__)
+
+
+def _media() -> Path:
+    return Path(current_app.config["MEDIA_DIR"])
+
+
+def _calendar():
+    """The working-day calendar (a county may allow weekends-only counting beyond known years)."""
+    return workdays.load(weekends_only_after=current_app.config.get("WORKDAYS_WEEKENDS_ONLY_AFTER", False))
+
+
+def _qr(url: str) -> str:
+    """A QR code of the verification URL as an SVG data URI."""
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+
+
+def _renderer(kind: reports.Kind):
+    """Render a report kind's template with its inputs and issue metadata."""
+    def render(inputs, meta):
+        return render_template(f"reports/{kind.id}.html", r=inputs, meta=meta, kind=kind,
+                               qr=_qr(meta["verify_url"]) if meta.get("verify_url") else None,
+                               media_base=_media().resolve().as_uri() + "/")
+    return render
+
+
+def _context(inspection_id: int, kind_id: str):
+    """The inspection, its site and the report kind, or 404."""
+    session = get_db()
+    inspection = session.get(Inspection, inspection_id) or abort(404, description="没有这次检查")
+    kind = reports.KINDS.get(kind_id) or abort(404, description="没有这种报告")
+    spec = inspections.spec_for(session=session, inspection=inspection)
+    if not kind.fits(inspection, spec):
+        abort(404, description=f"这次检查不能生成“{kind.title}”")
+    return inspection, session.get(Site, inspection.site_id), kind
+
+
+def _gather(inspection, site, kind, form):
+    extra = reports.read_fields(kind, form, inspection, site)
+    return reports.gather(session=get_db(), inspection=inspection, kind=kind, extra=extra, media_root=_media(),
+                          calendar=_calendar())
+
+
+@bp.get("/inspections/<int:inspection_id>/reports")
+@login_required
+def index(inspection_id: int):
+    """The reports this inspection can produce, and those already issued."""
+    session = get_db()
+    inspection = session.get(Inspection, inspection_id) or abort(404, description="没有这次检查")
+    spec = inspections.spec_for(session=session, inspection=inspection)
+    site = session.get(Site, inspection.site_id)
+    kinds = reports.kinds_for(inspection, spec)
+    defaults = {k.id: {f.name: (f.default(inspection, site) if f.default else "") for f in k.fields} for k in kinds}
+    return render_template("reports/index.html", inspection=inspection, site=site, kinds=kinds, defaults=defaults,
+                           issued=reports.issued_for(session=session, inspection=inspection), error=None)
+
+
+@bp.get("/inspections/<int:inspection_id>/reports/<kind_id>")
+@login_required
+def preview(inspection_id: int, kind_id: str):
+    """The report as it would print: HTML on screen, or `?format=pdf` (marked 预览稿, not issued)."""
+    inspection, site, kind = _context(inspection_id, kind_id)
+    try:
+        inputs = _gather(inspection, site, kind, request.args)
+    except (reports.ReportError, workdays.CalendarUnknown) as exc:
+        abort(422, description=str(exc))
+    meta = {"number": "（预览稿，未签发）", "version": 0, "issued_at": "", "issued_by": "", "verify_url": None,
+            "preview": True}
+    html = _renderer(kind)(inputs, meta)
+    if request.args.get("format") != "pdf":
+        return html
+    data = reports.render_pdf(html, media_root=_media(), static_root=ROOT / "static")
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = "inline; filename=preview.pdf"
+    return response
+
+
+@bp.post("/inspections/<int:inspection_id>/reports/<kind_id>")
+@login_required
+def issue(inspection_id: int, kind_id: str):
+    """Issue the report: a new immutable version when anything changed since the last one."""
+    session = get_db()
+    inspection, site, kind = _context(inspection_id, kind_id)
+    created = None
+    try:
+        inputs = _gather(inspection, site, kind, request.form)
+        report, created = reports.issue(session=session, inspection=inspection, kind=kind, inputs=inputs, by=current_user.row,
+                               media_root=_media(), render=_renderer(kind), static_root=ROOT / "static",
+                               verify_url=lambda pid: url_for("reports.verify", public_id=pid, _external=True))
+        session.commit()
+    except (reports.ReportError, workdays.CalendarUnknown) as exc:
+        session.rollback()
+        spec = inspections.spec_for(session=session, inspection=inspection)
+        kinds = reports.kinds_for(inspection, spec)
+        defaults = {k.id: {f.name: (f.default(inspection, site) if f.default else "") for f in k.fields} for k in kinds}
+        return render_template("reports/index.html", inspection=inspection, site=site, kinds=kinds,
+                               defaults=defaults, issued=reports.issued_for(session=session, inspection=inspection),
+                               error=str(exc)), 422
+    except Exception:
+        session.rollback()
+        if created:
+            (_media() / created).unlink(missing_ok=True)
+        raise
+    return redirect(url_for("reports.verify", public_id=report.public_id), code=303)
+
+
+@bp.get("/reports/<public_id>.pdf")
+@login_required
+def download(public_id: str):
+    """The issued PDF, exactly the stored bytes."""
+    report = reports.by_public_id(session=get_db(), public_id=public_id) or abort(404, description="没有这份报告")
+    return send_file(_media() / report.path, mimetype="application/pdf", download_name=f"{report.number}.pdf",
+                     as_attachment=False, max_age=31536000)
+
+
+@bp.route("/verify/<public_id>", methods=["GET", "POST"])
+def verify(public_id: str):
+    """Public verification (the QR code's target): number, status, fingerprint; optionally check a file."""
+    session = get_db()
+    report = reports.by_public_id(session=session, public_id=public_id) or abort(404, description="没有这份报告")
+    checked = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            abort(400, description="请选择要核对的 PDF 文件")
+        try:
+            checked = hashlib.sha256(upload.read()).hexdigest() == report.sha256
+        finally:
+            upload.close()
+    issuer = session.get(User, report.issued_by_id)
+    newer = reports.successor(session=session, report=report)
+    return render_template("reports/verify.html", report=report, issuer=issuer, newer=newer, checked=checked,
+                           kind=reports.KINDS[report.kind]), 200
