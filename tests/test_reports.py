@@ -180,3 +180,79 @@ def test_report_for_the_wrong_inspection_is_404_and_bad_input_422(client, db, ac
     assert client.get(f"/inspections/{ins.id}/reports/nope").status_code == 404
     bad = client.post(f"/inspections/{ins.id}/reports/rectification", data={"deadline_days": "abc"})
     assert bad.status_code == 422 and "格式不对" in bad.get_data(as_text=True)
+
+
+@pytest.fixture
+def programs(app, db, specs, login_as):
+    """A red-landmark evaluation and a micro-project acceptance with answers and notice photos."""
+    c = factories.county(db)
+    site = factories.site(db, c["village_b"], name="吴庄社区党群服务中心", site_type="community", tier=None)
+    who = factories.user(db, c["county"], username="lijun")
+    red = inspections.start(session=db, site=site, spec=specs["red-landmark"], purpose="red_landmark", tier=None, by=who)
+    for item in specs["red-landmark"].items():
+        rule = item.rule_for(None, "community")
+        if item.kind == "rate":
+            value = {"respondents": 20, "satisfied": 20} if rule.percent >= 100 else {"respondents": 50, "satisfied": 46}
+        elif item.kind in ("count", "measure"):
+            value = rule.threshold + 1
+        else:
+            value = {"check": "pass", "document": "present",
+                     "choice": item.options[0].value if item.options else None}.get(item.kind)
+        inspections.record_answer(session=db, inspection=red, item_id=item.id, raw=value, note=None, by=who)
+    micro = inspections.start(session=db, site=site, spec=specs["micro-project"], purpose="micro_project", tier=None,
+                              by=who)
+    for item_id, value in (("mp-accept-participants", "12"), ("mp-accept-spent", "8600"),
+                           ("mp-accept-details", "修缮社区道路 120 米，安装路灯 6 盏"), ("mp-plaque-size", ["35", "24"])):
+        inspections.record_answer(session=db, inspection=micro, item_id=item_id, raw=value, note=None, by=who)
+    for n in range(2):
+        evidence.attach_photo(session=db, inspection=micro, item_id="mp-notice-photos",
+                              data=samples.jpeg(color=(90 + 80 * n, 120, 160)), device=Position(34.64, 116.98, 6.0),
+                              by=who, media_root=Path(app.config["MEDIA_DIR"]), accuracy_limit_m=100)
+    db.commit()
+    login_as(who)
+    return red, micro
+
+
+def preview_pdf(client, tmp_path, url: str) -> tuple[str, str]:
+    """A preview PDF's text (reading order, spaces removed) and its pdfinfo."""
+    r = client.get(url)
+    assert r.status_code == 200 and r.data.startswith(b"%PDF"), r.get_data(as_text=True)[:500]
+    path = pdf_file(tmp_path, r.data, "preview.pdf")
+    return re.sub(r"\s+", "", run("pdftotext", str(path), "-")), run("pdfinfo", str(path))
+
+
+def test_red_landmark_report_shows_gates_rates_and_procedure_dates(client, programs, tmp_path):
+    red, _micro = programs
+    text, info = preview_pdf(client, tmp_path, f"/inspections/{red.id}/reports/red_landmark?format=pdf"
+                                               "&received=2026-11-02&notice_start=2026-09-29")
+    assert "红色地标评定报告" in text and "吴庄社区党群服务中心" in text and "4.2" in text
+    assert "满意46/调查50=92.0%" in text or "46/50=92.0%" in text
+    assert "2026-12-02" in text  # received 11-02 + 30 days (7.x)
+    assert "2026-10-13" in text  # 7 working days from 09-29: 09-29, 09-30, 10-08, 10-09, 10-10 (make-up), 10-12, 10-13
+    assert "预览稿" in text
+
+
+def test_micro_notice_is_one_page_with_photos_and_a_five_working_day_period(client, programs, tmp_path):
+    _red, micro = programs
+    text, info = preview_pdf(client, tmp_path, f"/inspections/{micro.id}/reports/micro_notice?format=pdf"
+                                               "&project_name=吴庄社区道路修缮&notice_start=2026-12-21")
+    assert "Pages:           1" in info
+    assert "吴庄社区道路修缮" in text and "修缮社区道路120米，安装路灯6盏" in text and "8,600元" in text
+    assert re.search(r"2026(-|年)12(-|月)25", text) and "5个工作日" in text  # 12-21 … 12-25
+
+
+def test_micro_notice_beyond_the_known_calendar_is_refused_with_the_reason(client, programs):
+    _red, micro = programs
+    r = client.get(f"/inspections/{micro.id}/reports/micro_notice?format=pdf&notice_start=2027-03-01")
+    assert r.status_code == 422 and "2027" in r.get_data(as_text=True)
+
+
+def test_micro_acceptance_form_and_plaque_proof(client, programs, tmp_path):
+    _red, micro = programs
+    text, _info = preview_pdf(client, tmp_path, f"/inspections/{micro.id}/reports/micro_acceptance?format=pdf"
+                                                "&project_name=吴庄社区道路修缮&lead=张三&phone=13800000000")
+    assert "项目验收表" in text and "张三" in text and "13800000000" in text and "12" in text
+    text, info = preview_pdf(client, tmp_path, f"/inspections/{micro.id}/reports/plaque?format=pdf"
+                                               "&project_name=吴庄社区道路修缮&issuer=中共荷花街道工作委员会&year=2026")
+    assert "Pages:           1" in info and "(A3)" in info and "1190.55 x 841.89" in info  # A3 landscape
+    assert "党员为群众办实事项目" in text and "中共荷花街道工作委员会" in text and "35×24" in text
