@@ -256,3 +256,13 @@ def test_micro_acceptance_form_and_plaque_proof(client, programs, tmp_path):
                                                "&project_name=吴庄社区道路修缮&issuer=中共荷花街道工作委员会&year=2026")
     assert "Pages:           1" in info and "(A3)" in info and "1190.55 x 841.89" in info  # A3 landscape
     assert "党员为群众办实事项目" in text and "中共荷花街道工作委员会" in text and "35×24" in text
+
+
+def test_reports_page_lists_what_this_inspection_can_produce_and_what_was_issued(client, db, accepted):
+    ins, _site, _spec = accepted
+    page = client.get(f"/inspections/{ins.id}/reports").get_data(as_text=True)
+    assert "竣工验收报告" in page and "整改通知书" in page and "红色地标评定报告" not in page
+    client.post(f"/inspections/{ins.id}/reports/acceptance")
+    report = db.exec(select(Report)).one()
+    page = client.get(f"/inspections/{ins.id}/reports").get_data(as_text=True)
+    assert report.number in page and "有效" in page

@@ -56,18 +56,23 @@ def _gather(inspection, site, kind, form):
                           calendar=_calendar())
 
 
-@bp.get("/inspections/<int:inspection_id>/reports")
-@login_required
-def index(inspection_id: int):
-    """The reports this inspection can produce, and those already issued."""
+def _index_page(inspection: Inspection, error: str | None = None, status: int = 200):
+    """The reports an inspection can produce (with their default inputs) and those issued."""
     session = get_db()
-    inspection = session.get(Inspection, inspection_id) or abort(404, description="没有这次检查")
     spec = inspections.spec_for(session=session, inspection=inspection)
     site = session.get(Site, inspection.site_id)
     kinds = reports.kinds_for(inspection, spec)
     defaults = {k.id: {f.name: (f.default(inspection, site) if f.default else "") for f in k.fields} for k in kinds}
     return render_template("reports/index.html", inspection=inspection, site=site, kinds=kinds, defaults=defaults,
-                           issued=reports.issued_for(session=session, inspection=inspection), error=None)
+                           issued=reports.issued_for(session=session, inspection=inspection), error=error), status
+
+
+@bp.get("/inspections/<int:inspection_id>/reports")
+@login_required
+def index(inspection_id: int):
+    """The reports this inspection can produce, and those already issued."""
+    inspection = get_db().get(Inspection, inspection_id) or abort(404, description="没有这次检查")
+    return _index_page(inspection)
 
 
 @bp.get("/inspections/<int:inspection_id>/reports/<kind_id>")
@@ -105,12 +110,7 @@ def issue(inspection_id: int, kind_id: str):
         session.commit()
     except (reports.ReportError, workdays.CalendarUnknown) as exc:
         session.rollback()
-        spec = inspections.spec_for(session=session, inspection=inspection)
-        kinds = reports.kinds_for(inspection, spec)
-        defaults = {k.id: {f.name: (f.default(inspection, site) if f.default else "") for f in k.fields} for k in kinds}
-        return render_template("reports/index.html", inspection=inspection, site=site, kinds=kinds,
-                               defaults=defaults, issued=reports.issued_for(session=session, inspection=inspection),
-                               error=str(exc)), 422
+        return _index_page(inspection, error=str(exc), status=422)
     except Exception:
         session.rollback()
         if created:
