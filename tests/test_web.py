@@ -7,9 +7,12 @@ from . import factories
 
 
 @pytest.fixture
-def county(app, db, specs):
+def county(app, db, specs, client):
+    """The demo county, with the client signed in as the county organization department."""
     demo.load(session=db, specs=specs)
     db.commit()
+    page = client.post("/login", data={"username": "county", "password": demo.DEMO_PASSWORD})
+    assert page.status_code == 303
 
 
 def test_home_shows_counts_in_chinese(client, county):
@@ -39,7 +42,7 @@ def test_site_page_shows_region_chain_and_inspections(client, db, county):
 
 
 @pytest.mark.parametrize("url", ["/sites/999999", "/checklists/nope", "/nope"])
-def test_unknown_ids_answer_404_with_a_reason(client, url):
+def test_unknown_ids_answer_404_with_a_reason(client, county, url):
     r = client.get(url)
     assert r.status_code == 404 and "找不到页面" in r.get_data(as_text=True)
 
@@ -73,13 +76,15 @@ def test_healthz(client):
     assert client.get("/healthz").get_json() == {"ok": True}
 
 
-def test_json_clients_get_json_errors(client):
+def test_json_clients_get_json_errors(client, county):
     r = client.get("/sites/999999", headers={"Accept": "application/json"})
     assert r.status_code == 404 and r.get_json()["reason"] == "没有这个站点"
 
 
-def test_site_with_no_position_says_so(client, db):
+def test_site_with_no_position_says_so(client, db, login_as):
     c = factories.county(db)
     site = factories.site(db, c["village_a"], lat=None, lon=None)
+    who = factories.user(db, c["county"])
     db.commit()
+    login_as(who)
     assert "未登记" in client.get(f"/sites/{site.id}").get_data(as_text=True)

@@ -12,7 +12,7 @@ from .. import get_db
 from ..core import geo, photos, scoring
 from ..core.checklist import ChecklistSpec, Item
 from ..models import PURPOSES, Inspection, Site, User
-from ..services import evidence, inspections
+from ..services import evidence, inspections, scope
 
 bp = Blueprint("inspections", __name__)
 
@@ -28,7 +28,7 @@ def _user() -> User:
 def _inspection(inspection_id: int) -> tuple[Inspection, Site, ChecklistSpec]:
     """The inspection, its site and checklist, or 404."""
     session = get_db()
-    inspection = session.get(Inspection, inspection_id)
+    inspection = scope.inspection(session=session, user=_user(), inspection_id=inspection_id)
     if inspection is None:
         abort(404, description="没有这次检查")
     return inspection, session.get(Site, inspection.site_id), inspections.spec_for(session=session,
@@ -54,7 +54,7 @@ def _specs_for(site: Site, purpose: str | None = None) -> list[ChecklistSpec]:
 def new(site_id: int):
     """Choose purpose, checklist and tier; resume an unfinished inspection instead."""
     session = get_db()
-    site = session.get(Site, site_id) or abort(404, description="没有这个站点")
+    site = scope.site(session=session, user=_user(), site_id=site_id) or abort(404, description="没有这个站点")
     return render_template("inspections/new.html", site=site, specs=_specs_for(site), purposes=PURPOSES,
                            unfinished=inspections.unfinished(session=session, site=site), error=None,
                            form=MultiDict({"tier": site.tier_applied or ""}))
@@ -65,7 +65,7 @@ def new(site_id: int):
 def create(site_id: int):
     """Start an inspection; the checklist version is fixed now, with the device position."""
     session = get_db()
-    site = session.get(Site, site_id) or abort(404, description="没有这个站点")
+    site = scope.site(session=session, user=_user(), site_id=site_id) or abort(404, description="没有这个站点")
     spec = current_app.extensions["checklists"].get(request.form.get("checklist", ""))
     device = _device()
     try:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from .. import ROOT, get_db
 from ..core import workdays
 from ..models import Inspection, Report, Site, User
-from ..services import inspections, reports
+from ..services import inspections, reports, scope
 
 bp = Blueprint("reports", __name__)
 
@@ -42,7 +42,8 @@ def _renderer(kind: reports.Kind):
 def _context(inspection_id: int, kind_id: str):
     """The inspection, its site and the report kind, or 404."""
     session = get_db()
-    inspection = session.get(Inspection, inspection_id) or abort(404, description="没有这次检查")
+    inspection = (scope.inspection(session=session, user=current_user.row, inspection_id=inspection_id)
+                  or abort(404, description="没有这次检查"))
     kind = reports.KINDS.get(kind_id) or abort(404, description="没有这种报告")
     spec = inspections.spec_for(session=session, inspection=inspection)
     if not kind.fits(inspection, spec):
@@ -71,7 +72,8 @@ def _index_page(inspection: Inspection, error: str | None = None, status: int = 
 @login_required
 def index(inspection_id: int):
     """The reports this inspection can produce, and those already issued."""
-    inspection = get_db().get(Inspection, inspection_id) or abort(404, description="没有这次检查")
+    inspection = (scope.inspection(session=get_db(), user=current_user.row, inspection_id=inspection_id)
+                  or abort(404, description="没有这次检查"))
     return _index_page(inspection)
 
 
@@ -123,7 +125,11 @@ def issue(inspection_id: int, kind_id: str):
 @login_required
 def download(public_id: str):
     """The issued PDF, exactly the stored bytes."""
-    report = reports.by_public_id(session=get_db(), public_id=public_id) or abort(404, description="没有这份报告")
+    session = get_db()
+    report = reports.by_public_id(session=session, public_id=public_id)
+    if report is None or scope.inspection(session=session, user=current_user.row,
+                                          inspection_id=report.inspection_id) is None:
+        abort(404, description="没有这份报告")
     return send_file(_media() / report.path, mimetype="application/pdf", download_name=f"{report.number}.pdf",
                      as_attachment=False, max_age=31536000)
 

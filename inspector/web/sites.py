@@ -9,19 +9,22 @@ from sqlmodel import select
 
 from ..models import ChecklistVersion, Region
 from ..core import geo
-from ..services import inspections, regions, sites
+from ..services import inspections, regions, scope, sites
 from . import render
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 
 
 @bp.get("/")
+@login_required
 def index():
     """Sites, searchable by name or address; htmx gets only the results."""
     q = request.args.get("q", "").strip()[:100]
     page = max(request.args.get("page", 1, type=int), 1)
     per = current_app.config["SITES_PER_PAGE"]
-    rows, total = sites.search(session=get_db(), q=q, limit=per, offset=(page - 1) * per)
+    session = get_db()
+    region = scope.region_of(session=session, user=current_user.row)
+    rows, total = sites.search(session=session, q=q, region=region, limit=per, offset=(page - 1) * per)
     township_names = _township_names([region for _site, region in rows])
     return render("sites/index.html", "sites/_results.html", rows=rows, total=total, q=q, page=page,
                   pages=max((total + per - 1) // per, 1), township_names=township_names)
@@ -38,10 +41,11 @@ def _township_names(village_regions: list[Region]) -> dict[int, str]:
 
 
 @bp.get("/<int:site_id>")
+@login_required
 def detail(site_id: int):
     """One site: where it is, what tier it applied for, its inspections."""
     session = get_db()
-    site = sites.get(session=session, site_id=site_id)
+    site = scope.site(session=session, user=current_user.row, site_id=site_id)
     if site is None:
         abort(404, description="没有这个站点")
     region = session.get(Region, site.region_id)
@@ -59,7 +63,7 @@ def detail(site_id: int):
 def location(site_id: int):
     """Enter the site's coordinates as shown by a map app (WGS-84, GCJ-02 or BD-09)."""
     session = get_db()
-    site = sites.get(session=session, site_id=site_id) or abort(404, description="没有这个站点")
+    site = scope.site(session=session, user=current_user.row, site_id=site_id) or abort(404, description="没有这个站点")
     error, form = None, request.form
     if request.method == "POST":
         try:

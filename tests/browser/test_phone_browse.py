@@ -16,6 +16,11 @@ def county(db, specs):
 def test_find_a_site_and_review_the_checklist_on_a_phone(phone, county, tmp_path):
     phone.goto("/")
     expect(phone.locator("h1")).to_have_text("党群服务中心检查")
+    phone.get_by_role("link", name="登录").first.tap()
+    phone.get_by_label("用户名").fill("county")
+    phone.get_by_label("密码").fill(demo.DEMO_PASSWORD)
+    phone.get_by_role("button", name="登录").tap()
+    expect(phone.locator(".tiles")).to_contain_text("20")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
 
     nav = phone.get_by_role("link", name="站点", exact=True)
