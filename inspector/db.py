@@ -48,3 +48,16 @@ def upgrade(engine: Engine) -> None:
 def session(engine: Engine) -> Session:
     """A new session that keeps objects usable after commit."""
     return Session(engine, expire_on_commit=False)
+
+
+def insert_new(session: Session, model, values: dict, unique: list[str]) -> int | None:
+    """INSERT a row unless one with the same unique columns exists; its id, or None if it existed.
+
+    `INSERT … ON CONFLICT DO NOTHING RETURNING id` reads the same on SQLite and PostgreSQL and
+    needs no SAVEPOINT (pysqlite's SAVEPOINT handling would commit the row on its own).
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+                 .returning(model.id))
+    return session.execute(statement).scalar()

@@ -22,6 +22,11 @@ def ensure_version(*, session: Session, spec: ChecklistSpec) -> ChecklistVersion
 _SPECS: dict[str, ChecklistSpec] = {}  # content hash -> spec; a hash names one immutable content
 
 
+def cached_spec(content_hash: str) -> ChecklistSpec | None:
+    """A spec already rebuilt in this process, by its content hash."""
+    return _SPECS.get(content_hash)
+
+
 def spec_of(version: ChecklistVersion) -> ChecklistSpec:
     """The spec an inspection was started with, rebuilt from its snapshot once per content hash."""
     spec = _SPECS.get(version.content_hash)

@@ -6,12 +6,12 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..core import evidence, photos
 from ..core.geo import Position
 from ..models import Inspection, Photo, Site, User, utcnow
+from ..db import insert_new
 from . import audit
 from .inspections import EDITABLE, InspectionError, spec_for
 
@@ -82,14 +82,16 @@ def attach_photo(*, session: Session, inspection: Inspection, item_id: str, data
                       device_lat=device.lat if device else None, device_lon=device.lon if device else None,
                       device_accuracy_m=device.accuracy_m if device else None,
                       flags=[asdict(f) for f in flags], by_id=by.id, at=now)
-        with session.begin_nested():
-            session.add(photo)
+        new_id = insert_new(session, Photo, photo.model_dump(exclude={"id"}), ["inspection_id", "item_id", "sha256"])
+        if new_id is None:  # the same photo arrived twice at once: keep the first
+            discard(session=session, media_root=media_root, created=stored.created)
+            raise InspectionError("同一张照片正在上传，请稍候刷新")
+        photo = session.get(Photo, new_id)
         audit.record(session=session, user_id=by.id, action="photo", entity="photo", entity_id=photo.id,
                      after={"item": item_id, "sha256": stored.sha256, "flags": [f.code for f in flags]})
         return photo, stored.created
-    except IntegrityError:
-        discard(session=session, media_root=media_root, created=stored.created)
-        raise InspectionError("同一张照片正在上传，请稍候刷新") from None
+    except InspectionError:
+        raise
     except Exception:
         session.rollback()
         discard(session=session, media_root=media_root, created=stored.created)

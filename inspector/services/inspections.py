@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..core import scoring
 from ..core.checklist import ChecklistSpec
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Site, User, utcnow
+from ..db import insert_new
 from . import audit
-from .checklists import ensure_version, spec_of
+from .checklists import cached_spec, ensure_version, spec_of
 
 
 class InspectionError(ValueError):
@@ -57,8 +57,19 @@ def start(*, session: Session, site: Site, spec: ChecklistSpec, purpose: str, ti
 
 
 def spec_for(*, session: Session, inspection: Inspection) -> ChecklistSpec:
-    """The checklist the inspection was started with."""
-    return spec_of(session.get(ChecklistVersion, inspection.checklist_version_id))
+    """The checklist the inspection was started with.
+
+    Within one session the version is looked up once; across sessions only its content hash is
+    read (the parsed spec is cached by hash in services.checklists).
+    """
+    cache = session.info.setdefault("checklist_specs", {})
+    spec = cache.get(inspection.checklist_version_id)
+    if spec is None:
+        content_hash = session.exec(select(ChecklistVersion.content_hash)
+                                    .where(ChecklistVersion.id == inspection.checklist_version_id)).one()
+        spec = cached_spec(content_hash) or spec_of(session.get(ChecklistVersion, inspection.checklist_version_id))
+        cache[inspection.checklist_version_id] = spec
+    return spec
 
 
 def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]:
@@ -118,13 +129,13 @@ def _current_answer(session: Session, inspection_id: int, item_id: str) -> Answe
 def _insert_answer(session, inspection, item_id, value, result, note, by, client_id, device_id) -> Answer | None:
     """Insert the first answer to an item; None if another request inserted it first."""
     now = utcnow()
-    answer = Answer(inspection_id=inspection.id, item_id=item_id, value=value, result=result, note=note or "",
-                    by_id=by.id, at=now, version=1, client_id=client_id, device_id=device_id)
-    try:
-        with session.begin_nested():
-            session.add(answer)
-    except IntegrityError:
+    new_id = insert_new(session, Answer, {
+        "inspection_id": inspection.id, "item_id": item_id, "value": value, "result": result, "note": note or "",
+        "by_id": by.id, "at": now, "version": 1, "client_id": client_id, "device_id": device_id},
+        ["inspection_id", "item_id"])
+    if new_id is None:
         return None
+    answer = session.get(Answer, new_id)
     _touch(session, inspection, now)
     audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=answer.id,
                  after={"item": item_id, "value": value, "note": answer.note, "version": 1})
