@@ -98,12 +98,13 @@ def ours(data: bytes, media_root: Path) -> dict[str, int]:
 
 
 def ours_baseline(data: bytes, media_root: Path) -> dict[str, int]:
-    """The pipeline under test with a baseline (not progressive) display JPEG."""
-    photos.DISPLAY_PROGRESSIVE = False
+    """The pipeline with the other display-JPEG choice (progressive vs baseline), for comparison."""
+    before = photos.DISPLAY_PROGRESSIVE
+    photos.DISPLAY_PROGRESSIVE = not before
     try:
         return ours(data, media_root)
     finally:
-        photos.DISPLAY_PROGRESSIVE = True
+        photos.DISPLAY_PROGRESSIVE = before
 
 
 def floor(data: bytes, media_root: Path) -> dict[str, int]:
@@ -198,7 +199,8 @@ def main() -> None:
         (naive_ms, _, _), (ours_ms, _, _), (base_ms, _, _), (floor_ms, _, _) = result.values()
         ratio = naive_ms / ours_ms
         names = {"naive": "naive (full decode, LANCZOS)", "ours": "ours: ingest",
-                 "baseline": "  same, baseline display JPEG",
+                 "baseline": ("  same, progressive display JPEG" if not photos.DISPLAY_PROGRESSIVE
+                              else "  same, baseline display JPEG"),
                  "floor": "  floor: decode only" + (" (draft)" if label.startswith("JPEG") else "")}
         for key, (median, best, s) in result.items():
             rel = f"{naive_ms / median:.1f}×" if key in ("ours", "baseline") else ""
@@ -208,7 +210,7 @@ def main() -> None:
             speed = "meets" if ours_ms <= AIM_MS else "misses"
             gain = "meets" if ratio >= AIM_RATIO else "misses"
             verdicts.append(f"JPEG: {ours_ms:.1f} ms ({speed} ≤ {AIM_MS} ms), {ratio:.1f}× naive ({gain} "
-                            f"≥ {AIM_RATIO}×); baseline display {base_ms:.1f} ms; "
+                            f"≥ {AIM_RATIO}×); the other display JPEG encoding {base_ms:.1f} ms; "
                             f"the entropy decode alone is {floor_ms:.1f} ms")
         else:
             verdicts.append(f"HEIC: {ours_ms:.1f} ms, {ratio:.1f}× naive (no draft for HEIC: decode alone "
