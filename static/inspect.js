@@ -141,7 +141,9 @@
       form.elements.accuracy.value = Math.round(position.accuracy * 10) / 10;
     });
   }
+  var lastGeo = null;
   function geoStatus(text, bad) {
+    lastGeo = [text, bad];
     document.querySelectorAll("[data-geo-status]").forEach(function (el) {
       el.textContent = text; el.classList.toggle("warn", !!bad);
     });
@@ -182,6 +184,7 @@
   /* After a reload: put back what was typed but not confirmed, and send it again. */
   function ready() {
     fillGeo();
+    if (lastGeo) geoStatus(lastGeo[0], lastGeo[1]);  /* a boosted page swap brought new, empty status lines */
     if (!store()) return;
     var all = load();
     Object.keys(all).forEach(function (item) {

@@ -66,6 +66,7 @@ def test_walk_answer_every_kind_photo_and_reload(browser, live_server, db, peopl
     page = phone_for(browser, live_server, a, position=(SITE[0] + 0.0004, SITE[1]))  # ~45 m: inside
     ins_id = start(page, site)
     expect(page.locator(".walk-head .flags")).to_have_count(0)
+    expect(page.locator("[data-geo-status]")).to_have_text("定位 ±10 米")  # still shown after the page swap
 
     # a measurement judged at once: 385 m² fails with the shortfall, 412 m² passes
     area = item(page, "premises-building-area")
