@@ -102,7 +102,8 @@ def test_walk_answer_every_kind_photo_and_reload(browser, live_server, db, peopl
     item(page, "premises-exists").locator("input[type=file]").set_input_files(str(photo))
     thumb = item(page, "premises-exists").locator(".thumbs img")
     expect(thumb).to_have_count(1)
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0", thumb.element_handle())
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle(),
+                           timeout=10000)  # the thumbnail really loads (served from media/, in scope)
     stored = db.exec(select(Photo)).one()
     assert (stored.width, stored.height) == (480, 640) and abs(stored.exif_lat - (SITE[0] + 0.0004)) < 1e-5
     assert stored.device_accuracy_m == 10 and [f["code"] for f in stored.flags] == ["exif_time_far"]
