@@ -176,13 +176,18 @@ def outcome(*, session: Session, inspection: Inspection) -> scoring.Outcome:
     return scoring.evaluate(spec, values, tier=inspection.tier, site_type=site.site_type)
 
 
-def refresh_score(*, session: Session, inspection: Inspection) -> scoring.Outcome:
-    """Recompute and store the inspection's score and verdict (for lists and dashboards)."""
-    result = outcome(session=session, inspection=inspection)
+def store_score(*, session: Session, inspection: Inspection, result: scoring.Outcome) -> scoring.Outcome:
+    """Keep an outcome's score and verdict on the inspection (for lists and dashboards)."""
     inspection.score = result.score
     inspection.verdict = result.verdict
     session.add(inspection)
     return result
+
+
+def refresh_score(*, session: Session, inspection: Inspection) -> scoring.Outcome:
+    """Recompute and store the inspection's score and verdict."""
+    return store_score(session=session, inspection=inspection,
+                       result=outcome(session=session, inspection=inspection))
 
 
 def unfinished(*, session: Session, site: Site) -> list[Inspection]:

@@ -35,6 +35,13 @@ def _inspection(inspection_id: int) -> tuple[Inspection, Site, ChecklistSpec]:
                                                                                   inspection=inspection)
 
 
+def _inspection_item(inspection_id: int, item_id: str) -> tuple[Inspection, Site, ChecklistSpec, Item]:
+    """The inspection, its site and checklist, and one of its items, or 404."""
+    inspection, site, spec = _inspection(inspection_id)
+    item = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
+    return inspection, site, spec, item
+
+
 def _device() -> geo.Position | None:
     """The device position sent with a form (lat, lon, accuracy), or None; 400 when malformed."""
     try:
@@ -84,11 +91,14 @@ def create(site_id: int):
     return redirect(url_for("inspections.walk", inspection_id=inspection.id), code=303)
 
 
-def _item_context(inspection, site, spec, item: Item, *, answer=None, photos_list=None, error=None, conflict=None,
-                  submitted=None, status=200):
-    """What the item partial needs."""
+def _item_context(inspection, site, spec, item: Item, *, answer=None, error=None, conflict=None,
+                  submitted=None, page=None):
+    """What the item partial needs (taken from the page context when one was already built)."""
     session = get_db()
-    if answer is None:
+    photos_list = page["photos_by_item"].get(item.id, []) if page is not None else None
+    if answer is None and page is not None:
+        answer = page["answers"].get(item.id)
+    elif answer is None:
         answer = inspections.answers_of(session=session, inspection=inspection).get(item.id)
     if photos_list is None:
         photos_list = evidence.photos_of(session=session, inspection=inspection).get(item.id, [])
@@ -132,11 +142,11 @@ def _raw_answer(item: Item, form) -> object:
     return form.get("value", "")
 
 
-def _render_item(ctx, status=200, part="state"):
+def _render_item(ctx, status=200, part="state", page=None):
     """For htmx: one part of the item (state, photos or the whole item) plus the progress bar
     out of band. Without htmx: back to the page at the item, or the page with the error (4xx)."""
     if _is_htmx():
-        page = _page_context(ctx["inspection"], ctx["site"], ctx["spec"])
+        page = page or _page_context(ctx["inspection"], ctx["site"], ctx["spec"])
         template = {"state": "inspections/_item_state.html", "photos": "inspections/_item_photos.html",
                     "item": "inspections/_item.html"}[part]
         body = render_template(template, oob_base=(part == "state"), **ctx)
@@ -153,8 +163,7 @@ def _render_item(ctx, status=200, part="state"):
 @login_required
 def item(inspection_id: int, item_id: str):
     """One item as stored now (htmx partial), or the page at that item."""
-    inspection, site, spec = _inspection(inspection_id)
-    it = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
+    inspection, site, spec, it = _inspection_item(inspection_id, item_id)
     if not _is_htmx():
         return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{it.id}"))
     return _render_item(_item_context(inspection, site, spec, it), part="item")
@@ -165,8 +174,7 @@ def item(inspection_id: int, item_id: str):
 def save(inspection_id: int, item_id: str):
     """Save one answer (autosave and plain POST alike): idempotent by client id, 409 on a stale version."""
     session = get_db()
-    inspection, site, spec = _inspection(inspection_id)
-    it = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
+    inspection, site, spec, it = _inspection_item(inspection_id, item_id)
     form = request.form
     base = form.get("base_version", "")
     try:
@@ -178,7 +186,8 @@ def save(inspection_id: int, item_id: str):
             session=session, inspection=inspection, item_id=it.id, raw=_raw_answer(it, form),
             note=form.get("note"), by=_user(), base_version=base_version,
             client_id=(form.get("client_id") or None), device_id=(form.get("device_id") or None))
-        inspections.refresh_score(session=session, inspection=inspection)
+        page = _page_context(inspection, site, spec)  # one read of answers and photos for score and reply
+        inspections.store_score(session=session, inspection=inspection, result=page["outcome"])
         session.commit()
     except scoring.AnswerError as exc:
         session.rollback()
@@ -194,7 +203,7 @@ def save(inspection_id: int, item_id: str):
     except inspections.InspectionError as exc:
         session.rollback()
         return _render_item(_item_context(inspection, site, spec, it, error=str(exc)), 409)
-    return _render_item(_item_context(inspection, site, spec, it, answer=answer))
+    return _render_item(_item_context(inspection, site, spec, it, answer=answer, page=page), page=page)
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>/photos")
@@ -202,8 +211,7 @@ def save(inspection_id: int, item_id: str):
 def upload(inspection_id: int, item_id: str):
     """Attach photos to an item with the device position; each bad file is refused with its reason."""
     session = get_db()
-    inspection, site, spec = _inspection(inspection_id)
-    it = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
+    inspection, site, spec, it = _inspection_item(inspection_id, item_id)
     files = [f for f in request.files.getlist("photos") if f and f.filename is not None]
     if not files:
         return _render_item(_item_context(inspection, site, spec, it, error="请选择要上传的照片"), 400, part="photos")
