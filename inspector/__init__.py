@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 from htmx_flask import Htmx
@@ -37,6 +39,17 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=120 * 1024 * 1024,  # a few full-size photos in one upload
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Served over HTTPS in production (INSPECTOR_HTTPS=1): cookies only travel encrypted.
+        SESSION_COOKIE_SECURE=os.environ.get("INSPECTOR_HTTPS", "") == "1",
+        REMEMBER_COOKIE_SECURE=os.environ.get("INSPECTOR_HTTPS", "") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_NAME="inspector_session",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,  # a working day in the field
+        WORKDAYS_WEEKENDS_ONLY_AFTER=False,  # a county may allow Mon–Fri counting beyond known years
+        TODAY=None,  # tests and demos may fix "today" (a date); None = today in China
+        LOGIN_MAX_FAILURES=5,  # per account within LOGIN_WINDOW_S; then refused until the window passes
+        LOGIN_MAX_FAILURES_PER_IP=20,
+        LOGIN_WINDOW_S=15 * 60,
         WTF_CSRF_TIME_LIMIT=None,  # an inspection page stays open for hours in the field
     )
     if config:
@@ -65,8 +78,10 @@ def create_app(config: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
-    from .web import auth, checklists, errors, inspections, main, media, reports, sites
-    for bp in (main.bp, auth.bp, sites.bp, inspections.bp, reports.bp, media.bp, checklists.bp, errors.bp):
+    from .web import (admin, auth, checklists, compare, dashboard, errors, inspections, landmark, main, media,
+                      micro, notices, reports, review, sites)
+    for bp in (main.bp, auth.bp, sites.bp, inspections.bp, review.bp, reports.bp, media.bp, checklists.bp,
+               dashboard.bp, compare.bp, landmark.bp, micro.bp, notices.bp, admin.bp, errors.bp):
         app.register_blueprint(bp)
     from .web.filters import register as register_filters
     register_filters(app)
@@ -83,3 +98,28 @@ def get_db():
     if "db" not in g:
         g.db = session(current_app.extensions["engine"])
     return g.db
+
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    """Today's date in China (or the TODAY the app was configured with, for tests and demos)."""
+    from flask import current_app
+
+    fixed = current_app.config.get("TODAY")
+    if fixed:
+        return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
+    return datetime.now(CHINA).date()
+
+
+def get_calendar():
+    """The working-day calendar, loaded once per app (overrides file + chinese_calendar)."""
+    from flask import current_app
+
+    from .core import workdays
+    cal = current_app.extensions.get("calendar")
+    if cal is None:
+        cal = workdays.load(weekends_only_after=current_app.config["WORKDAYS_WEEKENDS_ONLY_AFTER"])
+        current_app.extensions["calendar"] = cal
+    return cal

@@ -1,7 +1,7 @@
 """Database tables (SQLModel). Portable: every column works on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 REGION_LEVELS = ("city", "county", "township", "village")
 SITE_TYPES = ("village", "community")
-ROLES = ("village", "township", "inspector", "county_reviewer", "city_reviewer", "admin")
+ROLES = ("village", "township", "inspector", "county_reviewer", "city_reviewer", "admin", "contractor")
 PURPOSES = ("self_assessment", "inspection", "completion_acceptance", "red_landmark", "micro_project")
 STATUSES = ("draft", "submitted", "returned", "resubmitted", "approved", "accepted")
 
@@ -26,7 +26,8 @@ LABELS = {
 }
 SITE_TYPE_LABELS = {"village": "村", "community": "社区"}
 ROLE_LABELS = {"village": "村（社区）", "township": "乡镇（街道）", "inspector": "检查员",
-               "county_reviewer": "县委组织部", "city_reviewer": "市级评审", "admin": "管理员"}
+               "county_reviewer": "县委组织部", "city_reviewer": "市级评审", "admin": "管理员",
+               "contractor": "施工方"}
 
 
 def utcnow() -> datetime:
@@ -109,6 +110,12 @@ class Inspection(SQLModel, table=True):
     start_lon: Optional[float] = None
     start_accuracy_m: Optional[float] = None
     start_flags: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    follow_up_of_id: Optional[int] = Field(default=None, foreign_key="inspection.id", index=True)
+    scope_items: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))  # follow-up: items re-checked
+    round: int = 0  # how many times it was returned
+    reviewed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    approved_at: Optional[datetime] = None
+    accepted_at: Optional[datetime] = None
 
 
 class Answer(SQLModel, table=True):
@@ -194,3 +201,194 @@ class Report(SQLModel, table=True):
     issued_by_id: int = Field(foreign_key="user.id")
     issued_at: datetime = Field(default_factory=utcnow)
     supersedes_id: Optional[int] = Field(default=None, foreign_key="report.id")
+
+
+class ReturnReason(SQLModel, table=True):
+    """Why a reviewer sent an inspection back: one reason per item (item_id None = the whole)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    round: int  # the inspection's return count this reason belongs to (1 = first return)
+    item_id: Optional[str] = Field(default=None, max_length=80)
+    reason: str = Field(max_length=2000)
+    by_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class SignOff(SQLModel, table=True):
+    """One required signature on a completion acceptance: a party, the user who must sign, when."""
+
+    __table_args__ = (UniqueConstraint("inspection_id", "party", "user_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    party: str = Field(max_length=40)  # the checklist's signature party id
+    user_id: int = Field(foreign_key="user.id", index=True)
+    assigned_by_id: int = Field(foreign_key="user.id")
+    assigned_at: datetime = Field(default_factory=utcnow)
+    signed_at: Optional[datetime] = None
+
+
+class RectificationTask(SQLModel, table=True):
+    """A failed item to fix by a deadline; closed by the follow-up inspection that re-checks it."""
+
+    __table_args__ = (UniqueConstraint("inspection_id", "item_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)  # where the item failed
+    item_id: str = Field(max_length=80)
+    due_date: date
+    status: str = Field(default="open", max_length=16)  # open / fixed / not_fixed
+    follow_up_id: Optional[int] = Field(default=None, foreign_key="inspection.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: Optional[datetime] = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A sign-in attempt, for throttling guesses by account and by address."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    ip: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    ok: bool = False
+
+
+class Notice(SQLModel, table=True):
+    """A public notice (公示): what it publishes, where, and its posting period in working days.
+
+    Reachable without login at /notice/<public_id> (the QR on the printed notice).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=32, unique=True)
+    kind: str = Field(max_length=24)  # red_landmark_result / micro_plan / micro_completion
+    site_id: int = Field(foreign_key="site.id", index=True)
+    subject_id: int  # the application or project it is about
+    title: str = Field(max_length=200)
+    content: Any = Field(sa_column=Column(JSON, nullable=False))  # exactly what is published
+    start_date: date
+    end_date: date  # last day of the posting period
+    working_days: int
+    status: str = Field(default="posted", max_length=16)  # posted / withdrawn
+    created_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Objection(SQLModel, table=True):
+    """An objection received during a notice period, and what was done about it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id", index=True)
+    received_on: date
+    text: str = Field(max_length=2000)
+    resolution: str = Field(default="", max_length=2000)
+    recorded_by_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class ProgramStep(SQLModel, table=True):
+    """One step of a red-landmark application or a micro project: its owner, due date, completion."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    program: str = Field(max_length=24, index=True)  # red_landmark / micro_project
+    program_id: int = Field(index=True)
+    step: str = Field(max_length=32)
+    owner_role: str = Field(max_length=32)
+    region_id: int = Field(foreign_key="region.id", index=True)  # the site's region, for scoping
+    opened_at: datetime = Field(default_factory=utcnow)
+    due_date: Optional[date] = Field(default=None, index=True)
+    done_at: Optional[datetime] = None
+    done_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    outcome: str = Field(default="", max_length=32)
+    note: str = Field(default="", max_length=2000)
+
+
+class RedLandmarkApplication(SQLModel, table=True):
+    """A village's application for the red-landmark title, village → township → county → city."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    year: int
+    status: str = Field(default="applied", max_length=24, index=True)
+    self_assessment_id: int = Field(foreign_key="inspection.id")
+    evaluation_id: Optional[int] = Field(default=None, foreign_key="inspection.id")
+    leadership_ok: bool = False  # 4.2 (a)
+    build_standard_met: bool = False  # 4.2 (b)
+    operating_since: Optional[date] = None  # 4.2 (b) ≥ 1 year in operation
+    no_major_incident: bool = False  # 4.2 (c)
+    township_report: str = Field(default="", max_length=4000)
+    county_opinion: str = Field(default="", max_length=4000)
+    received_on: Optional[date] = None  # city received the county's recommendation
+    review_due: Optional[date] = None  # received + 30 days (7.x)
+    notice_id: Optional[int] = Field(default=None, foreign_key="notice.id")
+    award_number: str = Field(default="", max_length=80)
+    award_date: Optional[date] = None
+    decision_reason: str = Field(default="", max_length=2000)  # refusal or revocation reason
+    revoked_on: Optional[date] = None
+    applied_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    details: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class MicroProject(SQLModel, table=True):
+    """A micro project (微实事): application, routing by amount, notice, acceptance, evaluation.
+
+    Money is kept in fen (1/100 CNY) so sums are exact.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    year: int = Field(index=True)
+    size: str = Field(max_length=8)  # large (the "1") / small (one of the "N")
+    name: str = Field(max_length=200)
+    lead_name: str = Field(max_length=64)
+    lead_phone: str = Field(max_length=32)
+    description: str = Field(max_length=4000)
+    scale: str = Field(default="", max_length=400)
+    expected_effect: str = Field(default="", max_length=1000)
+    budget_fen: int
+    fund_source: str = Field(max_length=200)
+    start_date: date
+    finish_date: date
+    members: Any = Field(sa_column=Column(JSON, nullable=False))  # [{name, phone, kind}]
+    households: Any = Field(sa_column=Column(JSON, nullable=False))  # [{name, phone, signed}]
+    spending: Any = Field(sa_column=Column(JSON, nullable=False))  # [{item, category, amount_fen}]
+    route: str = Field(max_length=32)  # who decides, from the amount ("1 + N")
+    emergency: bool = False
+    status: str = Field(default="applied", max_length=24, index=True)
+    notice_id: Optional[int] = Field(default=None, foreign_key="notice.id")
+    acceptance_id: Optional[int] = Field(default=None, foreign_key="inspection.id")
+    satisfaction: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    archived_at: Optional[datetime] = None
+    created_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    details: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class FundMember(SQLModel, table=True):
+    """A Party member or residents' representative holding micro-service funds for a year."""
+
+    __table_args__ = (UniqueConstraint("site_id", "year", "name", "phone"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    year: int
+    name: str = Field(max_length=64)
+    phone: str = Field(default="", max_length=32)
+    kind: str = Field(max_length=16)  # party_member / representative
+    allocation_fen: int = 20000  # 200 CNY, seed 000
+
+
+class FundCommitment(SQLModel, table=True):
+    """Money a fund member committed to a micro project."""
+
+    __table_args__ = (UniqueConstraint("member_id", "project_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="fundmember.id", index=True)
+    project_id: int = Field(foreign_key="microproject.id", index=True)
+    amount_fen: int
+    at: datetime = Field(default_factory=utcnow)

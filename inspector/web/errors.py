@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import HTTPException
+
+from ..services.rights import Forbidden
 
 bp = Blueprint("errors", __name__)
 
@@ -18,3 +21,9 @@ def http_error(exc: HTTPException):
     if request.accept_mimetypes.best == "application/json":
         return {"error": _TITLES.get(code, exc.name), "reason": reason}, code
     return render_template("errors/error.html", code=code, title=_TITLES.get(code, exc.name), reason=reason), code
+
+
+@bp.app_errorhandler(Forbidden)
+def forbidden(exc: Forbidden):
+    """A role that may not do this: 403 with the reason (which roles may)."""
+    return http_error(HTTPForbidden(description=str(exc)))

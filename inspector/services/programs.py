@@ -1,0 +1,111 @@
+"""Steps of the programs with deadlines (red-landmark applications, micro projects).
+
+A step has an owner role, an optional due date and a completion; the open steps with a due
+date are what the county and city see as "due soon" and "overdue".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from ..models import ROLE_LABELS, ProgramStep, Region, User, utcnow
+from . import audit
+
+PROGRAMS = ("red_landmark", "micro_project")
+
+
+class StepError(ValueError):
+    """A step that cannot be opened or closed (wrong order, wrong role, already done)."""
+
+
+def open_step(*, session: Session, program: str, program_id: int, step: str, owner_role: str,
+              region_id: int, due_date: date | None = None, by: User | None = None) -> ProgramStep:
+    """Open the next step of a program, owned by a role, due on a date (None = no deadline)."""
+    if program not in PROGRAMS:
+        raise StepError(f"未知的项目类型 {program!r}")
+    row = ProgramStep(program=program, program_id=program_id, step=step, owner_role=owner_role,
+                      region_id=region_id, due_date=due_date)
+    session.add(row)
+    session.flush()
+    audit.record(session=session, user_id=by.id if by else None, action="open_step", entity=program,
+                 entity_id=program_id, after={"step": step, "owner": owner_role,
+                                              "due": due_date.isoformat() if due_date else None})
+    return row
+
+
+def current(*, session: Session, program: str, program_id: int) -> ProgramStep | None:
+    """The program's open step (there is at most one), or None when it has finished."""
+    return session.exec(select(ProgramStep).where(ProgramStep.program == program,
+                                                  ProgramStep.program_id == program_id,
+                                                  ProgramStep.done_at.is_(None))
+                        .order_by(ProgramStep.id.desc())).first()
+
+
+def history(*, session: Session, program: str, program_id: int) -> list[ProgramStep]:
+    """Every step of a program, oldest first."""
+    return list(session.exec(select(ProgramStep).where(ProgramStep.program == program,
+                                                       ProgramStep.program_id == program_id)
+                             .order_by(ProgramStep.id)))
+
+
+def close_step(*, session: Session, program: str, program_id: int, step: str, by: User,
+               outcome: str = "done", note: str = "") -> ProgramStep:
+    """Complete the program's open step; it must be `step` and `by` must hold its owner role."""
+    row = current(session=session, program=program, program_id=program_id)
+    if row is None or row.step != step:
+        raise StepError(f"当前不在“{step}”环节" + (f"（当前环节：{row.step}）" if row else "（流程已结束）"))
+    if by.role != row.owner_role:
+        raise StepError(f"“{row.step}”环节由{ROLE_LABELS.get(row.owner_role, row.owner_role)}办理")
+    row.done_at = utcnow()
+    row.done_by_id = by.id
+    row.outcome = outcome
+    row.note = note[:2000]
+    session.add(row)
+    audit.record(session=session, user_id=by.id, action="close_step", entity=program, entity_id=program_id,
+                 before={"step": step}, after={"outcome": outcome, "note": row.note})
+    return row
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """Days left until a due date (negative = overdue), in calendar days, as shown to a person."""
+
+    due: date
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def words(self) -> str:
+        if self.days_left < 0:
+            return f"已逾期 {-self.days_left} 天"
+        if self.days_left == 0:
+            return "今天到期"
+        return f"剩 {self.days_left} 天"
+
+
+def countdown(due: date | None, today: date) -> Countdown | None:
+    """The countdown to a due date as of `today`."""
+    return Countdown(due, (due - today).days) if due is not None else None
+
+
+def due_steps(*, session: Session, region: Region, today: date, within_days: int | None = None,
+              program: str | None = None) -> list[tuple[ProgramStep, Countdown]]:
+    """Open steps with a due date in the region's subtree: overdue first, then soonest.
+
+    `within_days` keeps only those due by today + N days (None = all open steps with a date).
+    """
+    query = (select(ProgramStep).join(Region, ProgramStep.region_id == Region.id)
+             .where(Region.path.startswith(region.path), ProgramStep.done_at.is_(None),
+                    ProgramStep.due_date.is_not(None)))
+    if program is not None:
+        query = query.where(ProgramStep.program == program)
+    rows = session.exec(query.order_by(ProgramStep.due_date, ProgramStep.id)).all()
+    out = [(r, countdown(r.due_date, today)) for r in rows]
+    if within_days is not None:
+        out = [(r, c) for r, c in out if c.days_left <= within_days]
+    return out

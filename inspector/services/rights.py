@@ -1,0 +1,76 @@
+"""Role rights: what each role may do. Regional scoping (services/scope.py) decides *where*.
+
+One table, read by the service layer; views ask `require(user, action)` and templates ask
+`can(user, action)` only to hide buttons that would be refused anyway.
+"""
+from __future__ import annotations
+
+from ..models import LABELS, ROLE_LABELS, User
+
+
+class Forbidden(PermissionError):
+    """The user's role may not do this (answered 403 with the reason)."""
+
+
+# Who may start (and fill in, and submit) an inspection of each purpose.
+START = {
+    "self_assessment": {"village", "township"},
+    "inspection": {"inspector"},
+    "completion_acceptance": {"inspector"},
+    "red_landmark": {"inspector", "city_reviewer"},
+    "micro_project": {"inspector", "township"},
+}
+# Who reviews (returns or approves) a submitted inspection of each purpose.
+REVIEW = {
+    "self_assessment": {"township", "county_reviewer"},
+    "inspection": {"county_reviewer"},
+    "completion_acceptance": {"county_reviewer"},
+    "red_landmark": {"city_reviewer"},
+    "micro_project": {"township", "county_reviewer"},
+}
+# Who accepts an approved inspection (completion acceptance is accepted by its signatures instead).
+ACCEPT = {
+    "self_assessment": {"county_reviewer"},
+    "inspection": {"county_reviewer"},
+    "red_landmark": {"city_reviewer"},
+    "micro_project": {"township", "county_reviewer"},
+}
+# Everything else, by action.
+ACTIONS = {
+    "dashboard": {"township", "county_reviewer", "city_reviewer", "admin"},
+    "export": {"township", "county_reviewer", "city_reviewer", "admin"},
+    "import_sites": {"county_reviewer", "admin"},
+    "edit_site": {"township", "county_reviewer", "admin"},
+    "audit_log": {"county_reviewer", "city_reviewer", "admin"},
+    "manage_users": {"admin"},
+    "compare": {"township", "county_reviewer", "city_reviewer", "admin"},
+    "issue_report": {"inspector", "township", "county_reviewer", "city_reviewer"},
+    "rectify": {"inspector"},  # start a follow-up inspection of open rectification tasks
+}
+
+
+def can(user: User, action: str, purpose: str | None = None) -> bool:
+    """Whether the user's role allows an action (for a purpose, where the action has one)."""
+    table = {"start": START, "review": REVIEW, "accept": ACCEPT}.get(action)
+    if table is not None:
+        return purpose is not None and user.role in table.get(purpose, set())
+    return user.role in ACTIONS.get(action, set())
+
+
+def require(user: User, action: str, purpose: str | None = None) -> None:
+    """Raise Forbidden, naming the roles that may, unless the user's role allows the action."""
+    if can(user, action, purpose):
+        return
+    table = {"start": START, "review": REVIEW, "accept": ACCEPT}.get(action)
+    allowed = (table or {}).get(purpose, set()) if table is not None else ACTIONS.get(action, set())
+    who = "、".join(ROLE_LABELS[r] for r in sorted(allowed)) or "无"
+    what = {"start": "填写", "review": "审核", "accept": "验收"}.get(action, "")
+    subject = f"{what}{LABELS.get(purpose, purpose)}" if purpose else ACTION_LABELS.get(action, action)
+    raise Forbidden(f"{ROLE_LABELS.get(user.role, user.role)}账号不能{subject}（可由：{who}）")
+
+
+ACTION_LABELS = {
+    "dashboard": "查看统计看板", "export": "导出数据", "import_sites": "导入站点", "edit_site": "修改站点",
+    "audit_log": "查看操作日志", "manage_users": "管理用户", "compare": "查看自评与检查对比",
+    "issue_report": "签发报告", "rectify": "开展整改复查",
+}
