@@ -18,8 +18,8 @@ def two_towns(app, db, specs):
     c = factories.county(db)
     own = factories.site(db, c["village_a"], name="张庄村党群服务中心")
     other = factories.site(db, c["village_b"], name="吴庄社区党群服务中心", site_type="community")
-    town_a = factories.user(db, c["town_a"], username="town-a", role="township")
-    town_b = factories.user(db, c["town_b"], username="town-b", role="township")
+    town_a = factories.user(db, c["town_a"], username="town-a", role="inspector")
+    town_b = factories.user(db, c["town_b"], username="town-b", role="inspector")
     ins = inspections.start(session=db, site=other, spec=specs["build-standard"], purpose="completion_acceptance",
                             tier="standard", by=town_b)
     photo, _ = evidence.attach_photo(session=db, inspection=ins, item_id="premises-exists", data=samples.jpeg(),

@@ -13,7 +13,7 @@ from ..core.geo import Position
 from ..models import Inspection, Photo, Site, User, utcnow
 from ..db import insert_new
 from . import audit
-from .inspections import EDITABLE, InspectionError, spec_for
+from .inspections import InspectionError, check_editable, spec_for
 
 
 def site_point(site: Site) -> tuple[float, float] | None:
@@ -52,11 +52,8 @@ def attach_photo(*, session: Session, inspection: Inspection, item_id: str, data
     commit fails). Raises photos.PhotoError (with its HTTP status) for a rejected file,
     InspectionError otherwise.
     """
-    if inspection.status not in EDITABLE:
-        raise InspectionError("检查已提交，不能再添加照片")
     spec = spec_for(session=session, inspection=inspection)
-    if item_id not in spec.by_id:
-        raise InspectionError(f"清单中没有条目 {item_id!r}")
+    check_editable(inspection=inspection, by=by, item_id=item_id, spec=spec)
     site = session.get(Site, inspection.site_id)
     now = now or utcnow()
     mark = photos.Watermark(site=site.name, server_time=now, lat=device.lat if device else None,

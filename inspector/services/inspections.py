@@ -12,7 +12,7 @@ from ..core.checklist import ChecklistSpec
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Site, User, utcnow
 from ..db import insert_new
-from . import audit
+from . import audit, rights
 from .checklists import cached_spec, ensure_version, spec_of
 
 
@@ -36,6 +36,7 @@ def start(*, session: Session, site: Site, spec: ChecklistSpec, purpose: str, ti
     """
     if purpose not in PURPOSES:
         raise InspectionError(f"未知的检查目的 {purpose!r}")
+    rights.require(by, "start", purpose)
     if purpose not in spec.purposes:
         raise InspectionError(f"清单“{spec.title}”不用于该目的")
     if site.site_type not in spec.site_types:
@@ -89,12 +90,9 @@ def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw
     - raises scoring.AnswerError for a value that does not fit the item, InspectionError for an
       unknown item or an inspection that no longer takes answers.
     """
-    if inspection.status not in EDITABLE:
-        raise InspectionError(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能再修改")
     spec = spec_for(session=session, inspection=inspection)
     item = spec.by_id.get(item_id)
-    if item is None:
-        raise InspectionError(f"清单中没有条目 {item_id!r}")
+    check_editable(inspection=inspection, by=by, item_id=item_id, spec=spec)
     site = session.get(Site, inspection.site_id)
     value = scoring.normalize(item, raw)
     result = scoring.judge(item, value, tier=inspection.tier, site_type=site.site_type).result
@@ -118,6 +116,28 @@ def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw
 
 
 EDITABLE = ("draft", "returned")
+
+
+def check_editable(*, inspection: Inspection, by: User, item_id: str | None = None,
+                   spec: ChecklistSpec | None = None) -> None:
+    """Raise unless `by` may change this inspection (and this item) now.
+
+    The role must be one that fills in this purpose (rights.START), the status draft or returned,
+    the item one of the checklist's, and for a follow-up one of the items it re-checks.
+    """
+    rights.require(by, "start", inspection.purpose)
+    if inspection.status not in EDITABLE:
+        raise InspectionError(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能再修改")
+    if item_id is not None:
+        if spec is not None and item_id not in spec.by_id:
+            raise InspectionError(f"清单中没有条目 {item_id!r}")
+        if inspection.scope_items and item_id not in inspection.scope_items:
+            raise InspectionError("整改复查只复查整改项，此条目沿用原检查结果")
+
+
+def may_edit(inspection: Inspection, by: User) -> bool:
+    """Whether the user may change the inspection now (for showing forms, not for deciding)."""
+    return inspection.status in EDITABLE and rights.can(by, "start", inspection.purpose)
 
 
 def _current_answer(session: Session, inspection_id: int, item_id: str) -> Answer | None:
@@ -168,11 +188,26 @@ def _touch(session: Session, inspection: Inspection, when) -> None:
     session.add(inspection)
 
 
+def values_of(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> dict[str, Any]:
+    """The values the inspection is scored on, by item id.
+
+    A follow-up re-checks only its scope items: the rest keep the values of the inspection it
+    follows up (itself perhaps a follow-up), so its score is the site's score after rectification.
+    """
+    if answers is None:
+        answers = answers_of(session=session, inspection=inspection)
+    own = {k: a.value for k, a in answers.items()}
+    if inspection.follow_up_of_id is None:
+        return own
+    original = session.get(Inspection, inspection.follow_up_of_id)
+    return {**values_of(session=session, inspection=original), **own}
+
+
 def outcome(*, session: Session, inspection: Inspection) -> scoring.Outcome:
     """Score the inspection at its own tier and site type."""
     spec = spec_for(session=session, inspection=inspection)
     site = session.get(Site, inspection.site_id)
-    values = {k: a.value for k, a in answers_of(session=session, inspection=inspection).items()}
+    values = values_of(session=session, inspection=inspection)
     return scoring.evaluate(spec, values, tier=inspection.tier, site_type=site.site_type)
 
 
@@ -214,22 +249,37 @@ class Progress:
 
 
 def progress(spec: ChecklistSpec, result: scoring.Outcome, photo_counts: dict[str, int], *,
-             site_type: str | None) -> Progress:
-    """Progress of an outcome, counting required photos not yet taken."""
+             site_type: str | None, scope: list[str] | None = None, answered: dict | None = None) -> Progress:
+    """Progress of an outcome, counting required photos not yet taken.
+
+    For a follow-up (`scope` = the items it re-checks) only those items count, answered by the
+    follow-up itself (`answered`), not by the inspection it follows up.
+    """
     tier = result.tier
-    applicable = [i for i in spec.items() if i.applies(tier, site_type)]
-    critical_open = sum(1 for i in applicable if i.id in result.open_items and (i.gate or i.is_critical(tier)))
+    applicable = [i for i in spec.items() if i.applies(tier, site_type) and (not scope or i.id in scope)]
+    if scope:
+        done = sum(1 for i in applicable if i.id in (answered or {}))
+        critical_open = sum(1 for i in applicable if i.id not in (answered or {}) and (i.gate or i.is_critical(tier)))
+    else:
+        done = result.answered
+        critical_open = sum(1 for i in applicable if i.id in result.open_items and (i.gate or i.is_critical(tier)))
     missing = tuple(i.id for i in applicable if result.judgements[i.id].result != scoring.NA
                     and photo_counts.get(i.id, 0) < i.evidence.photos)
-    return Progress(result.answered, result.applicable, critical_open,
+    return Progress(done, len(applicable) if scope else result.applicable, critical_open,
                     sum(spec.by_id[i].evidence.photos - photo_counts.get(i, 0) for i in missing), missing)
 
 
 def submit(*, session: Session, inspection: Inspection, by: User) -> scoring.Outcome:
     """Submit a finished inspection (draft → submitted, returned → resubmitted)."""
+    rights.require(by, "start", inspection.purpose)
     if inspection.status not in EDITABLE:
         raise InspectionError(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能重复提交")
     result = refresh_score(session=session, inspection=inspection)
+    if inspection.scope_items:
+        own = answers_of(session=session, inspection=inspection)
+        missing = [i for i in inspection.scope_items if i not in own]
+        if missing:
+            raise InspectionError(f"还有 {len(missing)} 个整改项未复查，请完成后再提交")
     if result.open_items:
         raise InspectionError(f"还有 {len(result.open_items)} 项未检查，请完成后再提交")
     before = inspection.status

@@ -1,6 +1,9 @@
 """Template filters and globals: labels in Chinese."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
 from flask import Flask
 
 from ..core import scoring, units
@@ -31,14 +34,29 @@ def answer_words(value, item) -> str:
     return str(value)
 
 
+_CHINA = ZoneInfo("Asia/Shanghai")
+FLOW_LABELS = {"start": "开始填写", "submit": "提交", "return": "退回", "approve": "审核通过", "sign": "签字",
+               "accept": "验收", "follow_up": "开始整改复查", "close_tasks": "复查关闭整改项"}
+
+
+def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time shown in China time (naive values are UTC, as stored)."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(_CHINA).strftime(fmt)
+
+
 def register(app: Flask) -> None:
     """Make the label helpers available in every template."""
     app.jinja_env.globals.update(
         LABELS=LABELS, SITE_TYPE_LABELS=SITE_TYPE_LABELS, ROLE_LABELS=ROLE_LABELS,
-        RESULT_LABELS=scoring.RESULT_LABELS, VERDICT_LABELS=scoring.VERDICT_LABELS,
+        RESULT_LABELS=scoring.RESULT_LABELS, VERDICT_LABELS=scoring.VERDICT_LABELS, FLOW_LABELS=FLOW_LABELS,
         KIND_LABELS={"check": "检查", "measure": "测量", "dimensions": "尺寸", "count": "计数", "rate": "比例调查",
                      "choice": "选择", "text": "记录", "document": "资料"},
     )
+    app.jinja_env.filters["china_time"] = china_time
     app.jinja_env.filters["label"] = lambda key: LABELS.get(key, key or "—")
     app.jinja_env.filters["unit"] = units.label
     app.jinja_env.filters["answer"] = answer_words

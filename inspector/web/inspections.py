@@ -12,7 +12,7 @@ from .. import get_db
 from ..core import geo, photos, scoring
 from ..core.checklist import ChecklistSpec, Item
 from ..models import PURPOSES, Inspection, Site, User
-from ..services import evidence, inspections, scope
+from ..services import evidence, inspections, rights, scope, workflow
 
 bp = Blueprint("inspections", __name__)
 
@@ -25,7 +25,7 @@ def _user() -> User:
     return current_user.row
 
 
-def _inspection(inspection_id: int) -> tuple[Inspection, Site, ChecklistSpec]:
+def inspection_or_404(inspection_id: int) -> tuple[Inspection, Site, ChecklistSpec]:
     """The inspection, its site and checklist, or 404."""
     session = get_db()
     inspection = scope.inspection(session=session, user=_user(), inspection_id=inspection_id)
@@ -37,7 +37,7 @@ def _inspection(inspection_id: int) -> tuple[Inspection, Site, ChecklistSpec]:
 
 def _inspection_item(inspection_id: int, item_id: str) -> tuple[Inspection, Site, ChecklistSpec, Item]:
     """The inspection, its site and checklist, and one of its items, or 404."""
-    inspection, site, spec = _inspection(inspection_id)
+    inspection, site, spec = inspection_or_404(inspection_id)
     item = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
     return inspection, site, spec, item
 
@@ -56,13 +56,18 @@ def _specs_for(site: Site, purpose: str | None = None) -> list[ChecklistSpec]:
             if site.site_type in s.site_types and (purpose is None or purpose in s.purposes)]
 
 
+def _purposes() -> list[str]:
+    """The purposes the user's role may start."""
+    return [p for p in PURPOSES if rights.can(_user(), "start", p)]
+
+
 @bp.get("/sites/<int:site_id>/inspections/new")
 @login_required
 def new(site_id: int):
     """Choose purpose, checklist and tier; resume an unfinished inspection instead."""
     session = get_db()
     site = scope.site(session=session, user=_user(), site_id=site_id) or abort(404, description="没有这个站点")
-    return render_template("inspections/new.html", site=site, specs=_specs_for(site), purposes=PURPOSES,
+    return render_template("inspections/new.html", site=site, specs=_specs_for(site), purposes=_purposes(),
                            unfinished=inspections.unfinished(session=session, site=site), error=None,
                            form=MultiDict({"tier": site.tier_applied or ""}))
 
@@ -84,7 +89,7 @@ def create(site_id: int):
                                        tier=request.form.get("tier") or None, by=_user(), position=device, flags=flags)
     except inspections.InspectionError as exc:
         session.rollback()
-        return render_template("inspections/new.html", site=site, specs=_specs_for(site), purposes=PURPOSES,
+        return render_template("inspections/new.html", site=site, specs=_specs_for(site), purposes=_purposes(),
                                unfinished=inspections.unfinished(session=session, site=site), error=str(exc),
                                form=request.form), 422
     session.commit()
@@ -106,7 +111,7 @@ def _item_context(inspection, site, spec, item: Item, *, answer=None, error=None
     judgement = scoring.judge(item, answer.value if answer else None, tier=inspection.tier, site_type=site.site_type)
     return dict(inspection=inspection, site=site, spec=spec, item=item, answer=answer, value=value,
                 judgement=judgement, photos=photos_list, error=error, conflict=conflict,
-                client_id=uuid.uuid4().hex, editable=inspection.status in inspections.EDITABLE)
+                client_id=uuid.uuid4().hex, editable=inspections.may_edit(inspection, _user()))
 
 
 def _page_context(inspection, site, spec):
@@ -114,20 +119,31 @@ def _page_context(inspection, site, spec):
     session = get_db()
     answers = inspections.answers_of(session=session, inspection=inspection)
     photos_by_item = evidence.photos_of(session=session, inspection=inspection)
-    result = scoring.evaluate(spec, {k: a.value for k, a in answers.items()}, tier=inspection.tier,
-                              site_type=site.site_type)
-    prog = inspections.progress(spec, result, {k: len(v) for k, v in photos_by_item.items()}, site_type=site.site_type)
+    result = scoring.evaluate(spec, inspections.values_of(session=session, inspection=inspection, answers=answers),
+                              tier=inspection.tier, site_type=site.site_type)
+    prog = inspections.progress(spec, result, {k: len(v) for k, v in photos_by_item.items()}, site_type=site.site_type,
+                                scope=inspection.scope_items, answered=answers)
     nonce = uuid.uuid4().hex[:16]  # one per page render: a re-sent form repeats its client id
+    before = {}
+    if inspection.follow_up_of_id is not None:  # a follow-up shows each item's finding before rectification
+        original = session.get(Inspection, inspection.follow_up_of_id)
+        before = {k: v for k, v in inspections.answers_of(session=session, inspection=original).items()
+                  if k in (inspection.scope_items or ())}
+    reasons = {}
+    if inspection.round:
+        for r in workflow.reasons_of(session=session, inspection=inspection):
+            reasons.setdefault(r.item_id, []).append(r.reason)
     return dict(inspection=inspection, site=site, spec=spec, answers=answers, photos_by_item=photos_by_item,
-                outcome=result, progress=prog, editable=inspection.status in inspections.EDITABLE,
-                new_client_id=lambda item_id: f"{nonce}-{item_id}")
+                outcome=result, progress=prog, editable=inspections.may_edit(inspection, _user()),
+                new_client_id=lambda item_id: f"{nonce}-{item_id}", before=before, reasons=reasons,
+                shown=(lambda it: it.id in inspection.scope_items) if inspection.scope_items else (lambda it: True))
 
 
 @bp.get("/inspections/<int:inspection_id>")
 @login_required
 def walk(inspection_id: int):
     """The checklist on one scrolling page: sections, items, a sticky progress bar."""
-    inspection, site, spec = _inspection(inspection_id)
+    inspection, site, spec = inspection_or_404(inspection_id)
     return render_template("inspections/walk.html", **_page_context(inspection, site, spec))
 
 
@@ -253,8 +269,9 @@ def _summary(inspection, site, spec, error=None, status=200):
     values = {k: a.value for k, a in ctx["answers"].items()}
     advice = (scoring.recommend_tier(spec, values, site_type=site.site_type, applied=inspection.tier)
               if spec.tiers else None)
+    from .review import flow_context  # the review blueprint builds on this one
     ctx.update(advice=advice, fixes=scoring.rectifications(spec, ctx["outcome"], site_type=site.site_type),
-               error=error)
+               error=error, **flow_context(inspection))
     return render_template("inspections/summary.html", **ctx), status
 
 
@@ -262,7 +279,7 @@ def _summary(inspection, site, spec, error=None, status=200):
 @login_required
 def summary(inspection_id: int):
     """Finish: score, vetoes, tier and subsidy, failed items, missing evidence, flags."""
-    return _summary(*_inspection(inspection_id))
+    return _summary(*inspection_or_404(inspection_id))
 
 
 @bp.post("/inspections/<int:inspection_id>/submit")
@@ -270,7 +287,7 @@ def summary(inspection_id: int):
 def submit(inspection_id: int):
     """Submit the finished inspection."""
     session = get_db()
-    inspection, site, spec = _inspection(inspection_id)
+    inspection, site, spec = inspection_or_404(inspection_id)
     try:
         inspections.submit(session=session, inspection=inspection, by=_user())
         session.commit()

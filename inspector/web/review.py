@@ -1,6 +1,165 @@
 """Review workflow: return with reasons, approve, accept, sign-off, rectification follow-up."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from .. import get_calendar, get_db, today
+from ..core.workdays import CalendarUnknown
+from ..models import AuditLog, Inspection, User
+from ..services import inspections, rights, workflow
+from .inspections import inspection_or_404
 
 bp = Blueprint("review", __name__)
+
+TRAIL_ACTIONS = ("start", "submit", "return", "approve", "sign", "accept", "follow_up", "close_tasks")
+
+
+def _user() -> User:
+    return current_user.row
+
+
+def flow_context(inspection: Inspection) -> dict:
+    """What the summary page shows of the workflow: trail, reasons, signatures, tasks, links."""
+    session = get_db()
+    trail = session.exec(select(AuditLog, User).join(User, AuditLog.user_id == User.id, isouter=True)
+                         .where(AuditLog.entity == "inspection", AuditLog.entity_id == inspection.id,
+                                AuditLog.action.in_(TRAIL_ACTIONS)).order_by(AuditLog.id)).all()
+    follow_ups = list(session.exec(select(Inspection).where(Inspection.follow_up_of_id == inspection.id)
+                                   .order_by(Inspection.id)))
+    user = _user()
+    spec = inspections.spec_for(session=session, inspection=inspection)
+    return dict(trail=trail, parties_names={p.id: p.name for p in (spec.signatures.parties if spec.signatures else ())}, all_reasons=workflow.reasons_of(session=session, inspection=inspection, latest_only=False),
+                signoffs=workflow.signoffs(session=session, inspection=inspection),
+                tasks=workflow.tasks_of(session=session, inspection=inspection), follow_ups=follow_ups,
+                today=today(),
+                may_review=rights.can(user, "review", inspection.purpose)
+                and inspection.status in workflow.TRANSITIONS["approve"],
+                may_accept=inspection.purpose != "completion_acceptance" and inspection.status == "approved"
+                and rights.can(user, "accept", inspection.purpose),
+                may_follow_up=inspection.status in ("approved", "accepted") and rights.can(user, "rectify")
+                and rights.can(user, "start", inspection.purpose))
+
+
+def _review_page(inspection, site, spec, *, error=None, status=200, form=None):
+    session = get_db()
+    rights.require(_user(), "review", inspection.purpose)
+    result = inspections.outcome(session=session, inspection=inspection)
+    return render_template("review/review.html", inspection=inspection, site=site, spec=spec, outcome=result,
+                           answers=inspections.answers_of(session=session, inspection=inspection),
+                           parties=(workflow.signature_parties(session=session, inspection=inspection)
+                                    if inspection.purpose == "completion_acceptance" else []),
+                           error=error, form=form or request.form, me=_user()), status
+
+
+@bp.get("/inspections/<int:inspection_id>/review")
+@login_required
+def review(inspection_id: int):
+    """The reviewer's page: every item with a reason field, return or approve (with signers)."""
+    return _review_page(*inspection_or_404(inspection_id))
+
+
+@bp.post("/inspections/<int:inspection_id>/return")
+@login_required
+def return_(inspection_id: int):
+    """Return to the author with a reason per item (fields reason-<item id>) and/or overall."""
+    session = get_db()
+    inspection, site, spec = inspection_or_404(inspection_id)
+    reasons = {key[len("reason-"):]: value for key, value in request.form.items() if key.startswith("reason-")}
+    try:
+        workflow.return_for_changes(session=session, inspection=inspection, reasons=reasons,
+                                    general=request.form.get("general", ""), by=_user())
+        session.commit()
+    except inspections.InspectionError as exc:
+        session.rollback()
+        return _review_page(inspection, site, spec, error=str(exc), status=422)
+    flash("已退回，并通知填写人按原因修改")
+    return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
+
+
+@bp.post("/inspections/<int:inspection_id>/approve")
+@login_required
+def approve(inspection_id: int):
+    """Approve; for a completion acceptance with the users who must sign (fields signer-<party>)."""
+    session = get_db()
+    inspection, site, spec = inspection_or_404(inspection_id)
+    signers = {key[len("signer-"):]: [v for v in request.form.getlist(key) if v.isdigit()]
+               for key in request.form if key.startswith("signer-")}
+    try:
+        tasks = workflow.approve(session=session, inspection=inspection, by=_user(), signers=signers,
+                                 today=today(), calendar=get_calendar())
+        session.commit()
+    except (inspections.InspectionError, CalendarUnknown) as exc:
+        session.rollback()
+        return _review_page(inspection, site, spec, error=str(exc), status=422)
+    flash("审核通过" + (f"，{len(tasks)} 项转为整改任务" if tasks else "")
+          + ("，待各方签字" if inspection.purpose == "completion_acceptance" else ""))
+    return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
+
+
+@bp.post("/inspections/<int:inspection_id>/accept")
+@login_required
+def accept(inspection_id: int):
+    """Accept an approved inspection (not completion acceptance: that needs every signature)."""
+    session = get_db()
+    inspection, site, spec = inspection_or_404(inspection_id)
+    try:
+        workflow.accept(session=session, inspection=inspection, by=_user())
+        session.commit()
+    except inspections.InspectionError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
+    flash("已验收")
+    return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
+
+
+def _sign_page(inspection, site, *, error=None, status=200):
+    session = get_db()
+    return render_template("review/sign.html", inspection=inspection, site=site, error=error,
+                           signoffs=workflow.signoffs(session=session, inspection=inspection),
+                           parties={p.id: p.name for p in workflow.signature_parties(session=session,
+                                                                                     inspection=inspection)},
+                           me=_user()), status
+
+
+@bp.get("/inspections/<int:inspection_id>/sign")
+@login_required
+def sign_form(inspection_id: int):
+    """The signature page: who must sign, who has, and a password field for the signer."""
+    inspection, site, _spec = inspection_or_404(inspection_id)
+    return _sign_page(inspection, site)
+
+
+@bp.post("/inspections/<int:inspection_id>/sign")
+@login_required
+def sign(inspection_id: int):
+    """Sign with one's own account, re-entering the password."""
+    session = get_db()
+    inspection, site, _spec = inspection_or_404(inspection_id)
+    try:
+        last = workflow.sign(session=session, inspection=inspection, by=_user(),
+                             password=request.form.get("password", ""))
+        session.commit()
+    except inspections.InspectionError as exc:
+        session.rollback()
+        return _sign_page(inspection, site, error=str(exc), status=422)
+    flash("签字完成，各方均已签字，竣工验收生效" if last else "已签字")
+    return redirect(url_for("review.sign_form", inspection_id=inspection.id), code=303)
+
+
+@bp.post("/inspections/<int:inspection_id>/follow-up")
+@login_required
+def follow_up(inspection_id: int):
+    """Start (or resume) the follow-up that re-checks the open rectification tasks."""
+    session = get_db()
+    inspection, _site, _spec = inspection_or_404(inspection_id)
+    try:
+        new = workflow.start_follow_up(session=session, original=inspection, by=_user())
+        session.commit()
+    except inspections.InspectionError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
+    return redirect(url_for("inspections.walk", inspection_id=new.id), code=303)
