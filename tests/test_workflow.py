@@ -245,3 +245,29 @@ def test_rectification_deadline_beyond_the_known_calendar_is_refused_with_the_ye
     db.refresh(ins)
     assert ins.status == "submitted"
     assert workflow.tasks_of(session=db, inspection=ins) == []
+
+
+def test_acceptance_report_shows_who_signed_when(app, client, db, login_as, people, acceptance, tmp_path):
+    import subprocess
+    from inspector.core import workdays
+    ins, _spec = acceptance
+    p = people
+    workflow.approve(session=db, inspection=ins, by=p["county"], today=date(2026, 9, 28), calendar=workdays.load(),
+                     signers={"township-staff": [p["township"].id], "acceptance-team": [p["inspector"].id],
+                              "contractor-lead": [p["contractor"].id]})
+    db.commit()
+    for who in ("township", "inspector"):
+        workflow.sign(session=db, inspection=ins, by=p[who], password="correct-horse-1")
+    db.commit()
+    login_as(p["inspector"])
+    pdf = client.get(f"/inspections/{ins.id}/reports/acceptance?format=pdf")
+    assert pdf.status_code == 200
+    path = tmp_path / "a.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())
+    assert "t-longgu姓名（本人账号签字）" in flat and "i-wang姓名（本人账号签字）" in flat
+    assert "k-sun姓名（待签）" in flat
+    signed = [s for s, _u in workflow.signoffs(session=db, inspection=ins) if s.signed_at]
+    from inspector.web.filters import china_time
+    assert "".join(china_time(signed[0].signed_at).split()) in flat

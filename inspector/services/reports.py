@@ -123,6 +123,19 @@ def _local(dt: datetime | None) -> str:
     return dt.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
+def _signatures(session: Session, inspection: Inspection, spec) -> dict[str, Any] | None:
+    """The checklist's signature parties, each with the people assigned and when they signed."""
+    if spec.signatures is None:
+        return None
+    from .workflow import signoffs
+    assigned: dict[str, list[dict[str, str]]] = {}
+    for s, u in signoffs(session=session, inspection=inspection):
+        assigned.setdefault(s.party, []).append({"name": u.display_name, "signed_at": _local(s.signed_at)})
+    return {"rule": spec.signatures.rule, "source": spec.signatures.source,
+            "parties": [{"id": p.id, "name": p.name, "each": p.each, "signers": assigned.get(p.id, [])}
+                        for p in spec.signatures.parties]}
+
+
 def _value_words(value: Any, item) -> str:
     from ..web.filters import answer_words
     return "" if value is None else answer_words(value, item)
@@ -138,7 +151,7 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
     chain = [r.name for r in regions.ancestry(session=session, region=session.get(Region, site.region_id))]
     inspector = session.get(User, inspection.created_by_id)
     answers = inspections.answers_of(session=session, inspection=inspection)
-    values = {k: a.value for k, a in answers.items()}
+    values = inspections.values_of(session=session, inspection=inspection, answers=answers)
     outcome = scoring.evaluate(spec, values, tier=inspection.tier, site_type=site.site_type)
     photo_rows = evidence.photos_of(session=session, inspection=inspection)
     tier, site_type = inspection.tier, site.site_type
@@ -197,9 +210,7 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
                     "open": len(outcome.open_items), "open_critical": open_critical,
                     "answered": outcome.answered, "applicable": outcome.applicable},
         "advice": advice, "fixes": fixes,
-        "signatures": ({"rule": spec.signatures.rule, "source": spec.signatures.source,
-                        "parties": [{"name": p.name, "each": p.each} for p in spec.signatures.parties]}
-                       if spec.signatures else None),
+        "signatures": _signatures(session, inspection, spec),
         "parameters": {p.id: {"text": p.text, "value": p.value, "unit": p.unit, "source": p.source}
                        for p in spec.parameters},
         "extra": extra,
