@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import rules
+from ..core import rules, workdays
 from ..core.checklist import ChecklistSpec, Item
 from ..models import Region, Site, User
-from . import inspections, regions, users
+from . import inspections, regions, users, workflow
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -79,6 +81,22 @@ def demo_answers(spec: ChecklistSpec, *, tier: str | None, site_type: str, pass_
     return out
 
 
+def _approve_with_signers(*, session: Session, inspection, site: Site, county_user: User, inspector: User,
+                          hashed: str) -> None:
+    """Approve a completion acceptance with its signers (a contractor account for the village) and
+    let the township and the inspector sign, so the demo shows a sign-off half done."""
+    village = session.get(Region, site.region_id)
+    contractor = users.create(session=session, username=f"k{village.code[-6:]}", display_name="施工方 赵建国",
+                              role="contractor", region=village, password_hash=hashed)
+    township = session.exec(select(User).where(User.role == "township", User.region_id == village.parent_id)).first()
+    calendar = workdays.load(weekends_only_after=True)  # the demo must load in any year
+    workflow.approve(session=session, inspection=inspection, by=county_user, today=datetime.now(ZoneInfo("Asia/Shanghai")).date(), calendar=calendar,
+                     signers={"township-staff": [township.id], "acceptance-team": [inspector.id, county_user.id],
+                              "contractor-lead": [contractor.id]})
+    for who in (township, inspector):
+        workflow.sign(session=session, inspection=inspection, by=who, password=DEMO_PASSWORD)
+
+
 def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026) -> dict[str, int]:
     """Create the demo county (idempotent: does nothing if it exists). Returns counts."""
     if regions.by_code(session=session, code="320300") is not None:
@@ -117,13 +135,14 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
                 role="village", region=village, password_hash=hashed)
     made = 0
     build = specs.get("build-standard")
+    county_user = session.exec(select(User).where(User.username == "county")).one()
     if build is not None:
         plan = [  # (site index, purpose, status, pass rate, share answered)
             (0, "self_assessment", "submitted", 0.97, 1.0), (0, "completion_acceptance", "submitted", 0.95, 1.0),
             (1, "self_assessment", "submitted", 0.95, 1.0), (1, "inspection", "draft", 0.8, 0.5),
             (4, "self_assessment", "submitted", 0.9, 1.0), (4, "completion_acceptance", "returned", 0.75, 1.0),
             (6, "inspection", "draft", 0.85, 0.3), (9, "self_assessment", "draft", 0.9, 0.6),
-            (12, "completion_acceptance", "approved", 1.0, 1.0), (13, "self_assessment", "submitted", 0.9, 1.0),
+            (12, "completion_acceptance", "approved", 0.9, 1.0), (13, "self_assessment", "submitted", 0.9, 1.0),
         ]
         for index, purpose, status, pass_rate, share in plan:
             site = sites[index]
@@ -133,8 +152,17 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
             for item_id, value in demo_answers(build, tier=tier, site_type=site.site_type, pass_rate=pass_rate,
                                                share=share, rnd=rnd).items():
                 inspections.record_answer(session=session, inspection=ins, item_id=item_id, raw=value, note=None, by=by)
-            ins.status = status
             inspections.refresh_score(session=session, inspection=ins)
+            if status != "draft":
+                inspections.submit(session=session, inspection=ins, by=by)
+            if status == "returned":
+                failed = inspections.outcome(session=session, inspection=ins).failed[:2]
+                workflow.return_for_changes(session=session, inspection=ins, by=county_user,
+                                            reasons={i: "现场照片不清晰，请补拍并复核数据" for i in failed},
+                                            general="请按退回意见修改后重新提交")
+            if status == "approved":
+                _approve_with_signers(session=session, inspection=ins, site=site, county_user=county_user,
+                                      inspector=inspector, hashed=hashed)
             made += 1
     del admin
     return {"sites": len(sites), "users": len(session.exec(select(User)).all()), "inspections": made}
