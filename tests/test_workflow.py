@@ -271,3 +271,14 @@ def test_acceptance_report_shows_who_signed_when(app, client, db, login_as, peop
     signed = [s for s, _u in workflow.signoffs(session=db, inspection=ins) if s.signed_at]
     from inspector.web.filters import china_time
     assert "".join(china_time(signed[0].signed_at).split()) in flat
+
+
+def test_return_reasons_are_shown_as_text_never_as_markup(client, db, login_as, people, acceptance):
+    ins, _spec = acceptance
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    login_as(people["county"])
+    assert client.post(f"/inspections/{ins.id}/return", data={"reason-hall-area": payload,
+                                                              "general": payload}).status_code == 303
+    for url in (f"/inspections/{ins.id}", f"/inspections/{ins.id}/summary"):
+        page = client.get(url).get_data(as_text=True)
+        assert payload not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
