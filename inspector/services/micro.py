@@ -1,0 +1,645 @@
+"""Micro projects (微实事): application, routing by amount, notices, acceptance, evaluation, archive; the fund.
+
+Life of a project (status): applied → (each step of its route) → approved | rejected;
+approved → [optional plan notice, 003] → started → noticed (before/after photos and the completion
+notice, 000 二 4) → accepting (acceptance inspection on the micro-project checklist, after the
+notice period) → evaluated (residents' satisfaction, 001 二 7 “先验收、后评价”) → archived.
+Every change writes the audit log; the rules themselves live in core/micro.py.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..core import micro as rules
+from ..core import photos as photo_core
+from ..core.checklist import ChecklistSpec
+from ..core.workdays import Calendar, CalendarUnknown
+from ..models import (ROLE_LABELS, FundCommitment, FundMember, Inspection, MicroProject, Notice, Region, Site,
+                      User, utcnow)
+from . import audit, inspections, notices, programs, rights, scope
+
+PROGRAM = "micro_project"
+PURPOSE = "micro_project"
+CHECKLIST = "micro-project"
+# Who may do what (regional scoping decides where). The acceptance inspection follows rights.START.
+ROLES = {
+    "apply": {"village"},
+    "plan_notice": {"village"},
+    "start": {"village"},
+    "complete": {"village"},
+    "acceptance": rights.START[PURPOSE],
+    "satisfaction": {"village", "township"},   # 001 二 7: 由镇党委、政府或村(社区)负责组织
+    "archive": {"village", "township"},        # 001 三 11: 村(社区)要建立全流程的事项档案
+    "fund": {"village", "township"},
+}
+ROLE_ACTIONS = {"apply": "申报微实事项目", "plan_notice": "发布立项公示", "start": "登记开工", "complete": "发布完工公示",
+                "acceptance": "开始微实事验收", "satisfaction": "登记满意度测评", "archive": "归档项目",
+                "fund": "管理微服务资金"}
+LIVE = ("applied", "approved", "started", "noticed", "accepting", "evaluated", "archived")  # count against the year
+
+
+class MicroError(ValueError):
+    """An action not possible now (wrong status, notice not over): answered 409 with the reason."""
+
+
+class Invalid(ValueError):
+    """Input that breaks rules: every problem, each with its field, rule and source (answered 422)."""
+
+    def __init__(self, problems: list[rules.Problem]):
+        self.problems = problems
+        super().__init__("；".join(map(str, problems)))
+
+
+def may(user: User, action: str) -> bool:
+    """Whether the user's role allows a micro-project action (for showing buttons)."""
+    return user.role in ROLES[action]
+
+
+def require(user: User, action: str) -> None:
+    """Raise rights.Forbidden naming the roles that may, unless the user's role allows the action."""
+    if may(user, action):
+        return
+    who = "、".join(ROLE_LABELS[r] for r in sorted(ROLES[action]))
+    raise rights.Forbidden(f"{ROLE_LABELS.get(user.role, user.role)}账号不能{ROLE_ACTIONS[action]}（可由：{who}）")
+
+
+def _transition(project: MicroProject, action: str) -> None:
+    """Raise MicroError unless the project's status allows the action."""
+    error = rules.transition_error(action, project.status)
+    if error:
+        raise MicroError(error)
+
+
+def _set_status(session: Session, project: MicroProject, status: str, by: User, action: str,
+                after: dict[str, Any] | None = None) -> None:
+    """Move the project to a status and write the audit row."""
+    before = project.status
+    project.status = status
+    project.updated_at = utcnow()
+    session.add(project)
+    audit.record(session=session, user_id=by.id, action=action, entity=PROGRAM, entity_id=project.id,
+                 before={"status": before}, after={"status": status, **(after or {})})
+
+
+def _details(project: MicroProject, **changes: Any) -> None:
+    """Replace the project's details JSON with changes applied (a new dict, so the change is saved)."""
+    project.details = {**(project.details or {}), **changes}
+
+
+# ---------------------------------------------------------------- reading
+
+def get(*, session: Session, user: User, project_id: int) -> MicroProject | None:
+    """A project of a site in the user's region, or None."""
+    project = session.get(MicroProject, project_id)
+    if project is None or scope.site(session=session, user=user, site_id=project.site_id) is None:
+        return None
+    return project
+
+
+def listing(*, session: Session, region: Region, year: int | None = None, status: str | None = None,
+            site_id: int | None = None) -> list[tuple[MicroProject, Site]]:
+    """Projects of the region's sites, newest first, optionally of one year, one status, one site."""
+    stmt = (select(MicroProject, Site).join(Site, MicroProject.site_id == Site.id)
+            .join(Region, Site.region_id == Region.id).where(Region.path.startswith(region.path)))
+    if site_id is not None:
+        stmt = stmt.where(MicroProject.site_id == site_id)
+    if year is not None:
+        stmt = stmt.where(MicroProject.year == year)
+    if status:
+        stmt = stmt.where(MicroProject.status == status)
+    return list(session.exec(stmt.order_by(MicroProject.created_at.desc(), MicroProject.id.desc())).all())
+
+
+def years(*, session: Session, region: Region) -> list[int]:
+    """The years that have projects in the region, newest first."""
+    stmt = (select(MicroProject.year).join(Site, MicroProject.site_id == Site.id)
+            .join(Region, Site.region_id == Region.id).where(Region.path.startswith(region.path)).distinct())
+    return sorted(session.exec(stmt).all(), reverse=True)
+
+
+def route_of(project: MicroProject) -> rules.Route:
+    """The project's approval route."""
+    return rules.ROUTES[project.route]
+
+
+def steps_of(*, session: Session, project: MicroProject) -> list[tuple[rules.Step, Any]]:
+    """Each step of the route with its ProgramStep row (None while not yet reached)."""
+    rows = {r.step: r for r in programs.history(session=session, program=PROGRAM, program_id=project.id)}
+    return [(step, rows.get(step.id)) for step in route_of(project).steps]
+
+
+def year_items(*, session: Session, site_id: int, year: int, exclude: int | None = None) -> list[rules.YearItem]:
+    """The site's projects of a year that count against its “1 + N” (all but rejected ones)."""
+    stmt = select(MicroProject).where(MicroProject.site_id == site_id, MicroProject.year == year,
+                                      MicroProject.status.in_(LIVE))
+    return [rules.YearItem(p.name, p.size, p.budget_fen) for p in session.exec(stmt) if p.id != exclude]
+
+
+def region_names(*, session: Session, site: Site) -> tuple[str, str]:
+    """(township, village) names of a site's region, as published on a notice."""
+    village = session.get(Region, site.region_id)
+    township = session.get(Region, village.parent_id) if village and village.parent_id else None
+    return (township.name if township else "", village.name if village else "")
+
+
+def plan_notice(*, session: Session, project: MicroProject) -> Notice | None:
+    """The project's plan notice, if one was posted."""
+    notice_id = (project.details or {}).get("plan_notice_id")
+    return session.get(Notice, notice_id) if notice_id else None
+
+
+def completion_notice(*, session: Session, project: MicroProject) -> Notice | None:
+    """The project's completion notice, if posted."""
+    return session.get(Notice, project.notice_id) if project.notice_id else None
+
+
+def acceptance(*, session: Session, project: MicroProject) -> Inspection | None:
+    """The project's acceptance inspection, if started."""
+    return session.get(Inspection, project.acceptance_id) if project.acceptance_id else None
+
+
+def accepted(inspection: Inspection | None) -> bool:
+    """Whether an acceptance inspection was submitted and passed."""
+    return (inspection is not None and inspection.status in ("submitted", "resubmitted", "approved", "accepted")
+            and inspection.verdict == "pass")
+
+
+# ---------------------------------------------------------------- application and routing
+
+def _due(today: date, calendar: Calendar) -> date | None:
+    """When a step opened today is due (county setting, working days); None beyond the known calendar."""
+    try:
+        return calendar.add_working_days(today, rules.STEP_WORKING_DAYS)
+    except CalendarUnknown:
+        return None
+
+
+def _open(session: Session, project: MicroProject, step: rules.Step, *, site: Site, by: User, today: date,
+          calendar: Calendar) -> None:
+    """Open a route step, owned by its role, due in STEP_WORKING_DAYS working days."""
+    programs.open_step(session=session, program=PROGRAM, program_id=project.id, step=step.id,
+                       owner_role=step.owner_role, region_id=site.region_id, due_date=_due(today, calendar), by=by)
+
+
+def apply(*, session: Session, site: Site, form: Mapping[str, str], by: User, today: date,
+          calendar: Calendar) -> MicroProject:
+    """A village applies for a project at its own site; nothing is stored when any rule is broken."""
+    require(by, "apply")
+    if not scope.covers(session=session, user=by, region_id=site.region_id):
+        raise rights.Forbidden("只能为本村（社区）的党群服务中心申报")
+    reading = rules.read_application(form)
+    problems = list(reading.problems)
+    if reading.size and reading.budget_fen is not None and reading.start_date is not None:
+        problems += rules.check_quota(size=reading.size, budget_fen=reading.budget_fen,
+                                      others=year_items(session=session, site_id=site.id,
+                                                        year=reading.start_date.year))
+    if problems:
+        raise Invalid(problems)
+    a = reading.application
+    route = rules.route_for(a.budget_fen)
+    project = MicroProject(
+        site_id=site.id, year=a.start_date.year, size=a.size, name=a.name, lead_name=a.lead_name,
+        lead_phone=a.lead_phone, description=a.description, scale=a.scale, expected_effect=a.expected_effect,
+        budget_fen=a.budget_fen, fund_source=a.fund_source, start_date=a.start_date, finish_date=a.finish_date,
+        members=[m.__dict__ for m in a.members], households=[h.__dict__ for h in a.households],
+        spending=[s.__dict__ for s in a.spending], route=route.id, emergency=a.emergency, status="applied",
+        created_by_id=by.id, details={})
+    session.add(project)
+    session.flush()
+    audit.record(session=session, user_id=by.id, action="apply", entity=PROGRAM, entity_id=project.id,
+                 after={"site": site.id, "name": a.name, "budget_fen": a.budget_fen, "size": a.size,
+                        "route": route.id, "status": "applied"})
+    _open(session, project, route.steps[0], site=site, by=by, today=today, calendar=calendar)
+    return project
+
+
+def decide(*, session: Session, project: MicroProject, step_id: str, approve: bool, note: str, by: User,
+           today: date, calendar: Calendar) -> MicroProject:
+    """The owner of the open step approves (the next step opens, or the project is approved) or rejects it."""
+    _transition(project, "decide")
+    route = route_of(project)
+    step = route.step(step_id)
+    current = programs.current(session=session, program=PROGRAM, program_id=project.id)
+    if step is None or current is None or current.step != step_id:
+        now = route.step(current.step).label if current is not None and route.step(current.step) else "无"
+        raise MicroError(f"项目当前不在“{step.label if step else step_id}”环节（当前环节：{now}）")
+    if by.role != current.owner_role:
+        raise rights.Forbidden(f"“{step.label}”环节由{ROLE_LABELS.get(current.owner_role, current.owner_role)}办理")
+    note = (note or "").strip()
+    if not approve and not note:
+        raise Invalid([rules.Problem("note", f"不同意“{step.label}”时请写明理由", rules.SRC_ROUTING)])
+    programs.close_step(session=session, program=PROGRAM, program_id=project.id, step=step_id, by=by,
+                        outcome="approved" if approve else "rejected", note=note)
+    if not approve:
+        _set_status(session, project, "rejected", by, "reject", {"step": step_id, "note": note[:2000]})
+        return project
+    following = route.after(step_id)
+    if following is not None:
+        project.updated_at = utcnow()
+        session.add(project)
+        _open(session, project, following, site=session.get(Site, project.site_id), by=by, today=today,
+              calendar=calendar)
+    else:
+        _set_status(session, project, "approved", by, "approve", {"step": step_id})
+    return project
+
+
+# ---------------------------------------------------------------- notices
+
+def _issuer(village: str, given: str) -> str:
+    """Who posts a notice: the form's words, or the village Party organization."""
+    return given or (f"中共{village}委员会" if village else "")
+
+
+def _contact(unit: str, phone: str) -> str:
+    """The supervision line of a notice (000 附件2: 监督单位、监督电话)."""
+    parts = [f"监督单位：{unit}" if unit else "", f"监督电话：{phone}" if phone else ""]
+    return "　".join(p for p in parts if p)
+
+
+def post_plan_notice(*, session: Session, project: MicroProject, form: Mapping[str, str], by: User, today: date,
+                     calendar: Calendar) -> Notice:
+    """Publicly notice an approved plan for ≥ 5 working days (003 三 (二); content as 001 二 7 lists)."""
+    require(by, "plan_notice")
+    _transition(project, "plan_notice")
+    if plan_notice(session=session, project=project) is not None:
+        raise MicroError("本项目已发布立项公示")
+    p: list[rules.Problem] = []
+    place = (form.get("place") or "").strip()[:200]
+    if not place:
+        p.append(rules.Problem("place", "请填写实施地点（事项确定后公示事项内容、实施地点、实施时限、资金预算和事项效应）",
+                               rules.SRC_ROUTING))
+    start = _start_date(form.get("notice_start") or "", today, p, rules.SRC_PLAN_NOTICE)
+    days, dp = rules.read_working_days(form.get("working_days") or "", "plan")
+    p += dp
+    if p:
+        raise Invalid(p)
+    site = session.get(Site, project.site_id)
+    township, village = region_names(session=session, site=site)
+    content = {
+        "site": site.name, "region": f"{township} {village}".strip(),
+        "sections": [
+            {"label": "项目名称", "value": project.name},
+            {"label": "事项内容", "value": project.description},
+            {"label": "规模数量", "value": project.scale},
+            {"label": "实施地点", "value": place},
+            {"label": "实施时限", "value": f"{project.start_date.isoformat()} 至 {project.finish_date.isoformat()}"},
+            {"label": "资金预算", "value": rules.format_money(project.budget_fen)},
+            {"label": "经费来源", "value": project.fund_source},
+            {"label": "事项效应", "value": project.expected_effect},
+            {"label": "牵头党员/村（居）民代表", "value": project.lead_name},
+            {"label": "联系电话", "value": project.lead_phone},
+        ],
+        "body": (form.get("body") or "").strip()[:2000],
+        "photos": [],
+        "contact": _contact((form.get("supervisor") or "").strip()[:100], (form.get("supervisor_phone") or "").strip()[:32]),
+        "issuer": _issuer(village, (form.get("issuer") or "").strip()[:100]),
+    }
+    notice = _post(session, "micro_plan", site, project, f"{project.name} 项目计划公示", content, start, days,
+                   calendar, by)
+    _details(project, plan_notice_id=notice.id)
+    project.updated_at = utcnow()
+    session.add(project)
+    audit.record(session=session, user_id=by.id, action="plan_notice", entity=PROGRAM, entity_id=project.id,
+                 after={"notice": notice.id, "start": start.isoformat(), "end": notice.end_date.isoformat()})
+    return notice
+
+
+def _start_date(raw: str, today: date, p: list[rules.Problem], source: str) -> date | None:
+    """A notice's first day from a form (default today); never before today."""
+    raw = raw.strip()
+    if not raw:
+        return today
+    try:
+        start = date.fromisoformat(raw)
+    except ValueError:
+        p.append(rules.Problem("notice_start", f"公示开始日期应为日期（如 2026-05-01），填写的是“{raw}”", source))
+        return None
+    if start < today:
+        p.append(rules.Problem("notice_start", f"公示开始日期 {start} 早于今天 {today}，公示不能补记", source))
+    return start
+
+
+def _post(session, kind, site, project, title, content, start, days, calendar, by) -> Notice:
+    """notices.post with its refusals turned into problems (minimum period, unknown calendar year)."""
+    source = rules.SRC_COMPLETION_NOTICE if kind == "micro_completion" else rules.SRC_PLAN_NOTICE
+    try:
+        return notices.post(session=session, kind=kind, site=site, subject_id=project.id, title=title[:200],
+                            content=content, start=start, working_days=days, calendar=calendar, by=by)
+    except notices.NoticeError as exc:
+        raise Invalid([rules.Problem("working_days", str(exc), source)]) from None
+    except CalendarUnknown as exc:
+        raise Invalid([rules.Problem("notice_start", str(exc), source)]) from None
+
+
+# ---------------------------------------------------------------- implementation
+
+def start(*, session: Session, project: MicroProject, by: User, today: date) -> MicroProject:
+    """Record that work began; a posted plan notice must have ended first (003 三 (二))."""
+    require(by, "start")
+    _transition(project, "start")
+    notice = plan_notice(session=session, project=project)
+    if notice is not None and not notices.has_ended(notice, today):
+        raise MicroError(f"项目计划公示期至 {notice.end_date.isoformat()}，公示期满后才能开工")
+    if notice is not None and notices.open_objections(session=session, notice=notice):
+        raise MicroError("项目计划公示期间收到的异议尚未处理，处理后才能开工")
+    _details(project, started_on=today.isoformat())
+    _set_status(session, project, "started", by, "start", {"on": today.isoformat()})
+    return project
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A photo file from a form: its name (for messages) and bytes."""
+
+    filename: str
+    data: bytes
+
+
+def complete(*, session: Session, project: MicroProject, form: Mapping[str, str], before: list[Upload],
+             after: list[Upload], by: User, today: date, calendar: Calendar, media_root: Path,
+             max_bytes: int = 25 * 1024 * 1024) -> tuple[Notice, tuple[str, ...]]:
+    """Completion: before/after photos (≥ 1 each) and the completion notice for ≥ 5 working days (000 二 4).
+
+    Nothing is stored when anything is refused: the photo files this call wrote are removed.
+    Returns the notice and the media files this call created (the caller removes them if its
+    commit fails).
+    """
+    require(by, "complete")
+    _transition(project, "complete")
+    completion, problems = rules.read_completion(form, before=len(before), after=len(after), today=today)
+    if problems:
+        raise Invalid(problems)
+    site = session.get(Site, project.site_id)
+    township, village = region_names(session=session, site=site)
+    created: list[str] = []
+    stored: list[dict[str, Any]] = []
+    try:
+        bad = []
+        for kind, caption, uploads in (("before", "实施前", before), ("after", "完成后", after)):
+            for up in uploads:
+                mark = photo_core.Watermark(site=site.name, server_time=utcnow(), lat=None, lon=None,
+                                            accuracy_m=None, inspector=by.display_name)
+                try:
+                    photo = photo_core.ingest(up.data, media_root=media_root, watermark=mark, max_bytes=max_bytes)
+                except photo_core.PhotoError as exc:
+                    bad.append(rules.Problem(kind, f"{up.filename or '照片'}：{exc.reason}", rules.SRC_NOTICE_FORM))
+                    continue
+                created += photo.created
+                stored.append({"kind": kind, "caption": caption, "display": photo.display, "thumb": photo.thumb,
+                               "original": photo.original, "sha256": photo.sha256})
+        if bad:
+            raise Invalid(bad)
+        content = {
+            "site": site.name, "region": f"{township} {village}".strip(),
+            "sections": [  # 000 附件2 项目完成情况公示
+                {"label": "项目名称", "value": project.name},
+                {"label": "牵头党员/村（居）民代表", "value": project.lead_name},
+                {"label": "联系电话", "value": project.lead_phone},
+                {"label": "村（社区）负责人", "value": completion.village_lead},
+                {"label": "负责人联系电话", "value": completion.village_phone},
+                {"label": "实用总资金", "value": rules.format_money(completion.spent_fen)},
+                {"label": "资金来源", "value": project.fund_source},
+            ],
+            "body": completion.details,
+            "photos": [{"caption": s["caption"], "display": s["display"], "thumb": s["thumb"]} for s in stored],
+            "contact": _contact(completion.supervisor, completion.supervisor_phone),
+            "issuer": _issuer(village, completion.issuer),
+        }
+        notice = _post(session, "micro_completion", site, project, f"{project.name} 完成情况公示", content,
+                       completion.notice_start, completion.working_days, calendar, by)
+    except BaseException:
+        photo_core.remove(media_root, created)
+        raise
+    project.notice_id = notice.id
+    _details(project, photos=stored, completion={
+        "spent_fen": completion.spent_fen, "details": completion.details, "village_lead": completion.village_lead,
+        "village_phone": completion.village_phone, "on": today.isoformat()})
+    _set_status(session, project, "noticed", by, "complete",
+                {"notice": notice.id, "photos": len(stored), "spent_fen": completion.spent_fen,
+                 "notice_end": notice.end_date.isoformat()})
+    return notice, tuple(created)
+
+
+def photo_path(project: MicroProject, n: int, size: str) -> str | None:
+    """The stored path of the project's n-th photo at a size (thumb / display), or None."""
+    if size not in ("thumb", "display"):
+        return None
+    items = (project.details or {}).get("photos") or []
+    return items[n][size] if 0 <= n < len(items) else None
+
+
+# ---------------------------------------------------------------- acceptance, evaluation, archive
+
+def start_acceptance(*, session: Session, project: MicroProject, spec: ChecklistSpec, by: User,
+                     today: date) -> Inspection:
+    """Start the acceptance inspection on the micro-project checklist, after the completion notice ended."""
+    require(by, "acceptance")
+    _transition(project, "acceptance")
+    notice = completion_notice(session=session, project=project)
+    if notice is None:  # pragma: no cover - “noticed” always has its notice
+        raise MicroError("项目尚未发布完工公示")
+    if not notices.has_ended(notice, today):
+        raise MicroError(f"完工公示期至 {notice.end_date.isoformat()}（{notice.working_days} 个工作日），"
+                         f"公示结束后才能验收（000 二、活动步骤 4：公示结束后填报验收表）")
+    if notices.open_objections(session=session, notice=notice):
+        raise MicroError("完工公示期间收到的异议尚未处理，处理后才能验收")
+    current = acceptance(session=session, project=project)
+    if current is not None:
+        if current.status in inspections.EDITABLE:
+            raise MicroError("验收检查已开始，请继续填写")
+        if accepted(current):
+            raise MicroError("验收检查已合格，请登记满意度测评")
+    site = session.get(Site, project.site_id)
+    try:
+        inspection = inspections.start(session=session, site=site, spec=spec, purpose=PURPOSE, tier=None, by=by)
+    except inspections.InspectionError as exc:
+        raise MicroError(str(exc)) from None
+    history = list((project.details or {}).get("acceptance_history", []))
+    if current is not None:
+        history.append(current.id)
+    project.acceptance_id = inspection.id
+    _details(project, acceptance_history=history)
+    _set_status(session, project, "accepting", by, "acceptance", {"inspection": inspection.id})
+    return inspection
+
+
+def record_satisfaction(*, session: Session, project: MicroProject, respondents: str, satisfied: str, by: User,
+                        today: date) -> MicroProject:
+    """Residents' satisfaction, after a passed acceptance (001 二 7 “先验收、后评价”); the rate is computed."""
+    require(by, "satisfaction")
+    _transition(project, "satisfaction")
+    inspection = acceptance(session=session, project=project)
+    if not accepted(inspection):
+        state = ("尚未提交" if inspection is None or inspection.status in inspections.EDITABLE
+                 else "结论为不合格")
+        raise MicroError(f"验收检查{state}：按照“先验收、后评价”的原则，验收合格后才能开展满意度测评"
+                         f"（{rules.SRC_EVALUATION}）")
+    survey, problems = rules.read_satisfaction(respondents, satisfied)
+    if problems:
+        raise Invalid(problems)
+    project.satisfaction = {"respondents": survey.respondents, "satisfied": survey.satisfied, "rate": survey.rate,
+                            "on": today.isoformat(), "by": by.id}
+    _set_status(session, project, "evaluated", by, "satisfaction", {"satisfaction": project.satisfaction})
+    return project
+
+
+def archive(*, session: Session, project: MicroProject, by: User) -> MicroProject:
+    """Close the full-process archive (001 三 11); nothing changes afterwards."""
+    require(by, "archive")
+    _transition(project, "archive")
+    project.archived_at = utcnow()
+    _set_status(session, project, "archived", by, "archive", {"archived_at": project.archived_at.isoformat()})
+    return project
+
+
+# ---------------------------------------------------------------- the fund (000 二 1)
+
+@dataclass(frozen=True)
+class FundLine:
+    """A fund member's year: allocation, committed, remaining (fen)."""
+
+    member: FundMember
+    committed_fen: int
+
+    @property
+    def remaining_fen(self) -> int:
+        return rules.remaining(self.member.allocation_fen, self.committed_fen)
+
+
+def fund(*, session: Session, site: Site, year: int) -> list[FundLine]:
+    """The site's fund members of a year with what each committed and has left."""
+    members = session.exec(select(FundMember).where(FundMember.site_id == site.id, FundMember.year == year)
+                           .order_by(FundMember.id)).all()
+    sums = dict(session.exec(select(FundCommitment.member_id, func.sum(FundCommitment.amount_fen))
+                             .where(FundCommitment.member_id.in_([m.id for m in members]))
+                             .group_by(FundCommitment.member_id)).all()) if members else {}
+    return [FundLine(m, int(sums.get(m.id) or 0)) for m in members]
+
+
+def commitments(*, session: Session, site: Site, year: int) -> list[tuple[FundCommitment, FundMember, MicroProject]]:
+    """Every commitment of the site's members in a year, oldest first."""
+    stmt = (select(FundCommitment, FundMember, MicroProject)
+            .join(FundMember, FundCommitment.member_id == FundMember.id)
+            .join(MicroProject, FundCommitment.project_id == MicroProject.id)
+            .where(FundMember.site_id == site.id, FundMember.year == year).order_by(FundCommitment.id))
+    return list(session.exec(stmt).all())
+
+
+def add_member(*, session: Session, site: Site, year: int, name: str, phone: str, kind: str, by: User) -> FundMember:
+    """Give a Party member or residents' representative their 200 CNY for a year (000 二 1)."""
+    require(by, "fund")
+    p: list[rules.Problem] = []
+    name, phone = (name or "").strip(), (phone or "").strip()
+    if not name or len(name) > 64:
+        p.append(rules.Problem("name", "请填写姓名（不超过 64 字）", rules.SRC_FUND))
+    if phone and not rules.valid_phone(phone):
+        p.append(rules.Problem("phone", f"电话“{phone}”格式不对", rules.SRC_FUND))
+    if kind not in rules.MEMBER_KINDS:
+        p.append(rules.Problem("kind", "请选择身份：党员或村（居）民代表", rules.SRC_FUND))
+    if not 2000 <= year <= 2100:
+        p.append(rules.Problem("year", f"年度 {year} 不对", rules.SRC_FUND))
+    if not p and session.exec(select(FundMember).where(FundMember.site_id == site.id, FundMember.year == year,
+                                                       FundMember.name == name, FundMember.phone == phone)).first():
+        p.append(rules.Problem("name", f"{year} 年已登记“{name}”", rules.SRC_FUND))
+    if p:
+        raise Invalid(p)
+    member = FundMember(site_id=site.id, year=year, name=name, phone=phone, kind=kind,
+                        allocation_fen=rules.FUND_PER_MEMBER_FEN)
+    session.add(member)
+    session.flush()
+    audit.record(session=session, user_id=by.id, action="fund_member", entity="fundmember", entity_id=member.id,
+                 after={"site": site.id, "year": year, "name": name, "kind": kind,
+                        "allocation_fen": member.allocation_fen})
+    return member
+
+
+def commit(*, session: Session, site: Site, member_id: int, project_id: int, amount: str, by: User) -> FundCommitment:
+    """A member commits part of their remaining allocation to a project of the same site and year."""
+    require(by, "fund")
+    member = session.get(FundMember, member_id) if member_id else None
+    project = session.get(MicroProject, project_id) if project_id else None
+    p: list[rules.Problem] = []
+    if member is None or member.site_id != site.id:
+        p.append(rules.Problem("member_id", "请选择本村（社区）登记的党员或村（居）民代表", rules.SRC_FUND))
+    if project is None or project.site_id != site.id:
+        p.append(rules.Problem("project_id", "请选择本村（社区）的微实事项目", rules.SRC_FUND))
+    elif project.status in ("rejected", "archived"):
+        p.append(rules.Problem("project_id", f"项目“{project.name}”{rules.STATUS_LABELS[project.status]}，不能再出资",
+                               rules.SRC_FUND))
+    if member is not None and project is not None and not p and member.year != project.year:
+        p.append(rules.Problem("project_id", f"{member.name}的额度属于 {member.year} 年，项目属于 {project.year} 年",
+                               rules.SRC_FUND))
+    try:
+        fen = rules.parse_money(amount)
+    except rules.MoneyError as exc:
+        p.append(rules.Problem("amount", str(exc), rules.SRC_FUND))
+        fen = None
+    if not p:
+        if session.exec(select(FundCommitment).where(FundCommitment.member_id == member.id,
+                                                     FundCommitment.project_id == project.id)).first():
+            p.append(rules.Problem("member_id", f"{member.name}已为“{project.name}”出资", rules.SRC_FUND))
+        else:
+            used = session.exec(select(func.coalesce(func.sum(FundCommitment.amount_fen), 0))
+                                .where(FundCommitment.member_id == member.id)).one()
+            p += rules.check_commitment(fen, rules.remaining(member.allocation_fen, int(used)), member=member.name)
+    if p:
+        raise Invalid(p)
+    row = FundCommitment(member_id=member.id, project_id=project.id, amount_fen=fen)
+    session.add(row)
+    session.flush()
+    audit.record(session=session, user_id=by.id, action="fund_commit", entity="fundcommitment", entity_id=row.id,
+                 after={"member": member.id, "project": project.id, "amount_fen": fen})
+    return row
+
+
+# ---------------------------------------------------------------- demo data
+
+def demo(*, session: Session, calendar: Calendar, today: date, site_code: str = "320322101002") -> dict[str, int]:
+    """A few realistic projects and fund rows at the demo county's 张庄村 (services/demo.py must have run).
+
+    Idempotent: does nothing when the site already has projects.
+    """
+    village = session.exec(select(Region).where(Region.code == site_code)).first()
+    site = session.exec(select(Site).where(Site.region_id == village.id)).first() if village else None
+    if site is None or session.exec(select(MicroProject).where(MicroProject.site_id == site.id)).first():
+        return {"projects": 0, "members": 0}
+    people = {u.role: u for u in session.exec(select(User).where(User.role.in_(("village", "township")))) if
+              scope.covers(session=session, user=u, region_id=site.region_id)}
+    village_user, town_user = people.get("village"), people.get("township")
+    if village_user is None or town_user is None:
+        return {"projects": 0, "members": 0}
+    households = "\n".join(f"{n} 1390516{i:04d} 已签" for i, n in enumerate(
+        ("张桂兰", "李德明", "王秀英", "赵国强", "刘玉珍", "孙建华"), start=1))
+    base = {"lead_name": "张卫东", "lead_phone": "13905160001", "fund_source": "镇级微实事专项资金",
+            "members": "张卫东 13905160001 党员\n李红梅 13905160002 村民代表\n王建国 13905160003 党员",
+            "households": households, "start_date": today.isoformat(),
+            "finish_date": date.fromordinal(today.toordinal() + 30).isoformat()}
+    forms = [
+        {**base, "name": "村东头道路路灯修缮", "size": "small", "budget": "8,600.00",
+         "description": "更换村东头主路损坏路灯，党员和群众义务安装", "scale": "LED 路灯 12 盏", "expected_effect": "夜间出行安全",
+         "spending": "LED路灯 材料 7,200.00\n电缆及配件 材料 1,400.00"},
+        {**base, "name": "小游园健身器材补充", "size": "small", "budget": "24,000",
+         "description": "在村委会旁小游园补充健身器材并硬化地面", "scale": "器材 6 件，硬化 80 平方米",
+         "expected_effect": "方便老人和儿童健身", "spending": "健身器材 材料 18,000\n水泥砂石 材料 6,000"},
+    ]
+    made = []
+    for form in forms:
+        made.append(apply(session=session, site=site, form=form, by=village_user, today=today, calendar=calendar))
+    decide(session=session, project=made[0], step_id="village_decide", approve=True, note="村两委会议通过",
+           by=village_user, today=today, calendar=calendar)
+    decide(session=session, project=made[1], step_id="village_decide", approve=True, note="村两委会议通过",
+           by=village_user, today=today, calendar=calendar)
+    for i, (name, kind) in enumerate((("张卫东", "party_member"), ("李红梅", "representative"),
+                                      ("王建国", "party_member")), start=1):
+        member = add_member(session=session, site=site, year=today.year, name=name, phone=f"1390516000{i}",
+                            kind=kind, by=village_user)
+        commit(session=session, site=site, member_id=member.id, project_id=made[0].id, amount="150", by=village_user)
+    return {"projects": len(made), "members": 3}
