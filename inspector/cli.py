@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 
 from . import db as dbmod
+from .core import workdays
 from .core.checklist import ChecklistError, main as validate_main
 
 
@@ -98,6 +99,10 @@ def register(app: Flask) -> None:
         from .services import demo
         with _session() as session:
             counts = demo.load(session=session, specs=current_app.extensions["checklists"])
+            session.commit()
+            from . import today
+            demo.load_programs(session=session, specs=current_app.extensions["checklists"],
+                               calendar=workdays.load(weekends_only_after=True), today=today())  # any year
             session.commit()
         if counts["sites"]:
             click.echo(f"已载入演示数据：{counts['sites']} 个站点，{counts['users']} 个用户，{counts['inspections']} 次检查；"

@@ -166,3 +166,11 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
             made += 1
     del admin
     return {"sites": len(sites), "users": len(session.exec(select(User)).all()), "inspections": made}
+
+
+def load_programs(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workdays.Calendar,
+                  today) -> None:
+    """The demo county's comparisons, micro projects and red-landmark applications (each idempotent)."""
+    from . import comparison, micro
+    comparison.demo(session=session, specs=specs)
+    micro.demo(session=session, calendar=calendar, today=today)
