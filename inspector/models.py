@@ -307,6 +307,8 @@ class ProgramStep(SQLModel, table=True):
 class RedLandmarkApplication(SQLModel, table=True):
     """A village's application for the red-landmark title, village → township → county → city."""
 
+    __table_args__ = (UniqueConstraint("site_id", "year"),)  # one application per site and year (7.1)
+
     id: Optional[int] = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id", index=True)
     year: int

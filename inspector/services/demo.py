@@ -171,6 +171,7 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
 def load_programs(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workdays.Calendar,
                   today) -> None:
     """The demo county's comparisons, micro projects and red-landmark applications (each idempotent)."""
-    from . import comparison, micro
+    from . import comparison, landmark, micro
     comparison.demo(session=session, specs=specs)
     micro.demo(session=session, calendar=calendar, today=today)
+    landmark.demo(session=session, specs=specs, calendar=calendar, today=today)

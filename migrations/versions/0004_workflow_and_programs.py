@@ -191,7 +191,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], ),
     sa.ForeignKeyConstraint(['self_assessment_id'], ['inspection.id'], ),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('site_id', 'year')
     )
     with op.batch_alter_table('redlandmarkapplication', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_redlandmarkapplication_site_id'), ['site_id'], unique=False)

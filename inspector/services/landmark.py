@@ -1,0 +1,751 @@
+"""Red-landmark applications (红色地标): village → township → county → city, with due dates.
+
+Source: 002_a83f9f6db4fc39eb.txt › 篇五 — 4.2 application conditions, 4.3 revocation, 4.4 plaque,
+7.1–7.4 procedure. One application per site and year (7.1: reviewed once a year). Each step is a
+`services.programs` step with its owner role and due date; the application row keeps what each
+step recorded (report, opinion, dates, result, award).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from ..core import workdays
+from ..core.checklist import ChecklistSpec
+from ..core.geo import Position
+from ..core.scoring import VERDICT_LABELS
+from ..models import (LABELS, ROLE_LABELS, ChecklistVersion, Inspection, Notice, Objection, ProgramStep,
+                      RedLandmarkApplication, Region, Site, User, utcnow)
+from . import audit, inspections, notices, programs, regions, rights
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+PROGRAM = "red_landmark"
+CHECKLIST = "red-landmark"            # the checklist of the self-assessment and the city's evaluation
+BUILD_CHECKLIST = "build-standard"    # 4.2 b) evidence: the build standard ("十二个一")
+BUILD_PURPOSES = ("inspection", "completion_acceptance")
+SELF_ASSESSMENT_DONE = ("submitted", "resubmitted", "approved", "accepted")
+EVALUATION_DONE = ("submitted", "resubmitted", "approved", "accepted")
+REVIEWED = ("approved", "accepted")
+REVIEW_DAYS = 30          # 002 篇五 7.3: 接到县级组织部门申请后,市委组织部于 30 天内安排评审 (calendar days)
+NOTICE_WORKING_DAYS = 7   # 002 篇五 7.4: 公示期为 7 个(人)工作日
+NOTICE_KIND = "red_landmark_result"
+# Township and county steps: the sources give no deadline (7.2). The number of working days is a
+# county setting (LANDMARK_STEP_WORKING_DAYS, default 10), not a number from the standard.
+DEFAULT_STEP_WORKING_DAYS = 10
+
+STEPS = {  # step id -> (label, owner role, source)
+    "township_recommend": ("乡镇（街道）党（工）委推荐，提交申请报告", "township", "7.2"),
+    "county_recommend": ("县级组织部门核实申请材料并推荐", "county_reviewer", "7.2"),
+    "city_receive": ("市委组织部登记收到县级推荐材料", "city_reviewer", "7.3"),
+    "city_review": ("市委组织部评审（收到后 30 天内）", "city_reviewer", "7.3"),
+    "notice": ("评审结果公示（7 个工作日），期满后命名", "city_reviewer", "7.4"),
+    "decision": ("评审未通过，作出不予命名决定", "city_reviewer", "7.4"),
+    "revoke": ("取消命名", "city_reviewer", "4.3"),
+}
+STATUS_LABELS = {
+    "applied": "待乡镇推荐", "township_recommended": "待县级推荐", "county_recommended": "待市级收件",
+    "under_review": "市级评审中", "noticed": "公示中", "failed": "评审未通过", "awarded": "已命名“红色地标”",
+    "refused": "未予命名", "revoked": "已取消命名",
+}
+CONDITIONS = {  # 002 篇五 4.2
+    "a": "村(社区)党组织班子人员齐全、领导有力,工作机制完备",
+    "b": "村(社区)党群服务中心达到建设标准,且挂牌运行1 年以上",
+    "c": "未发生重大事故或产生其他不良社会影响",
+}
+MAX_TEXT = 4000
+
+
+class LandmarkError(ValueError):
+    """A request that breaks a rule of the procedure; `status` is the HTTP answer (422 bad input)."""
+
+    status = 422
+
+
+class StepOrder(LandmarkError):
+    """A step taken out of order (answered 409 with the current step)."""
+
+    status = 409
+
+
+def step_label(step: str) -> str:
+    """A step's name in Chinese."""
+    return STEPS[step][0] if step in STEPS else step
+
+
+def status_label(status: str) -> str:
+    """An application status in Chinese."""
+    return STATUS_LABELS.get(status, status)
+
+
+def china_time(moment: datetime | None) -> str:
+    """A stored moment as China local time, 'YYYY-MM-DD HH:MM'."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def eligible_from(operating_since: date) -> date:
+    """The first day a center plaqued on `operating_since` has run ≥ 1 year (002 篇五 4.2 b).
+
+    “1 年以上” includes exactly one year. A plaque hung on 29 February completes its year on
+    1 March of the next (non-leap) year: 28 February would be a day short.
+    """
+    try:
+        return operating_since.replace(year=operating_since.year + 1)
+    except ValueError:  # 29 February → the next year has no such day
+        return date(operating_since.year + 1, 3, 1)
+
+
+def _forbid(by: User, roles: set[str], what: str) -> None:
+    """Raise rights.Forbidden naming the roles that may, unless `by` holds one of them."""
+    if by.role in roles:
+        return
+    who = "、".join(ROLE_LABELS[r] for r in sorted(roles))
+    raise rights.Forbidden(f"{ROLE_LABELS.get(by.role, by.role)}账号不能{what}（可由：{who}）")
+
+
+def _text(value: str, what: str, limit: int = MAX_TEXT) -> str:
+    """A required text field, stripped; LandmarkError when empty or too long."""
+    value = (value or "").strip()
+    if not value:
+        raise LandmarkError(f"请填写{what}")
+    if len(value) > limit:
+        raise LandmarkError(f"{what}不超过 {limit} 字（现 {len(value)} 字）")
+    return value
+
+
+def _calendar_due(calendar: workdays.Calendar, start: date, n: int) -> date:
+    """n working days after `start`; an unknown holiday schedule becomes a LandmarkError."""
+    try:
+        return calendar.add_working_days(start, n)
+    except workdays.CalendarUnknown as exc:
+        raise LandmarkError(str(exc)) from None
+
+
+def _open(session: Session, application: RedLandmarkApplication, site: Site, step: str, due: date | None,
+          by: User) -> ProgramStep:
+    """Open the application's next step, owned by the step's role."""
+    return programs.open_step(session=session, program=PROGRAM, program_id=application.id, step=step,
+                              owner_role=STEPS[step][1], region_id=site.region_id, due_date=due, by=by)
+
+
+def _expect(session: Session, application: RedLandmarkApplication, *steps: str, what: str) -> ProgramStep:
+    """The open step, which must be one of `steps`; StepOrder naming the current step otherwise."""
+    row = programs.current(session=session, program=PROGRAM, program_id=application.id)
+    if row is None or row.step not in steps:
+        now = f"当前环节：{step_label(row.step)}" if row else f"流程已结束（{status_label(application.status)}）"
+        raise StepOrder(f"现在不能{what}（{now}）")
+    return row
+
+
+def _close(session: Session, application: RedLandmarkApplication, step: str, by: User, outcome: str = "done",
+           note: str = "") -> ProgramStep:
+    """Close the open step (already checked by _expect)."""
+    try:
+        return programs.close_step(session=session, program=PROGRAM, program_id=application.id, step=step, by=by,
+                                   outcome=outcome, note=note)
+    except programs.StepError as exc:  # role and order are checked before; this is a safety net
+        raise StepOrder(str(exc)) from None
+
+
+def _touch(application: RedLandmarkApplication, session: Session, status: str | None = None) -> None:
+    """Mark the application changed (and move it to `status`)."""
+    if status is not None:
+        application.status = status
+    application.updated_at = utcnow()
+    session.add(application)
+
+
+def _audit(session: Session, application: RedLandmarkApplication, by: User, action: str, before: Any = None,
+           after: Any = None) -> None:
+    audit.record(session=session, user_id=by.id, action=action, entity="red_landmark", entity_id=application.id,
+                 before=before, after=after)
+
+
+# ---------------------------------------------------------------- reading
+
+def checklist_of(*, session: Session, inspection: Inspection) -> str:
+    """The checklist id an inspection was started with."""
+    return session.exec(select(ChecklistVersion.checklist_id)
+                        .where(ChecklistVersion.id == inspection.checklist_version_id)).one()
+
+
+def self_assessments(*, session: Session, site: Site) -> list[Inspection]:
+    """The site's red-landmark self-assessments that may back an application (submitted or later)."""
+    return list(session.exec(
+        select(Inspection).join(ChecklistVersion, Inspection.checklist_version_id == ChecklistVersion.id)
+        .where(Inspection.site_id == site.id, Inspection.purpose == "self_assessment",
+               ChecklistVersion.checklist_id == CHECKLIST, Inspection.status.in_(SELF_ASSESSMENT_DONE))
+        .order_by(Inspection.id.desc())))
+
+
+def _reviewed_on(ins: Inspection) -> datetime:
+    """When an inspection was last signed off (accepted, approved, submitted, started)."""
+    return ins.accepted_at or ins.approved_at or ins.submitted_at or ins.started_at
+
+
+def build_evidence(*, session: Session, site: Site) -> Inspection | None:
+    """The site's latest approved-or-accepted build-standard inspection or completion acceptance."""
+    rows = session.exec(
+        select(Inspection).join(ChecklistVersion, Inspection.checklist_version_id == ChecklistVersion.id)
+        .where(Inspection.site_id == site.id, ChecklistVersion.checklist_id == BUILD_CHECKLIST,
+               Inspection.purpose.in_(BUILD_PURPOSES), Inspection.status.in_(REVIEWED))).all()
+    return max(rows, key=lambda i: (_reviewed_on(i), i.id), default=None)
+
+
+def of_site_year(*, session: Session, site: Site, year: int) -> RedLandmarkApplication | None:
+    """The site's application of a year, if any."""
+    return session.exec(select(RedLandmarkApplication).where(RedLandmarkApplication.site_id == site.id,
+                                                             RedLandmarkApplication.year == year)).first()
+
+
+def search(*, session: Session, region: Region, year: int | None = None, status: str | None = None
+           ) -> list[tuple[RedLandmarkApplication, Site]]:
+    """Applications of sites in the region's subtree, newest first (optionally one year, one status)."""
+    stmt = (select(RedLandmarkApplication, Site).join(Site, RedLandmarkApplication.site_id == Site.id)
+            .join(Region, Site.region_id == Region.id).where(Region.path.startswith(region.path)))
+    if year is not None:
+        stmt = stmt.where(RedLandmarkApplication.year == year)
+    if status:
+        stmt = stmt.where(RedLandmarkApplication.status == status)
+    return list(session.exec(stmt.order_by(RedLandmarkApplication.year.desc(), RedLandmarkApplication.id.desc())))
+
+
+def years(*, session: Session, region: Region) -> list[int]:
+    """Years that have applications in the region, newest first."""
+    return sorted({a.year for a, _s in search(session=session, region=region)}, reverse=True)
+
+
+def notice_of(*, session: Session, application: RedLandmarkApplication) -> Notice | None:
+    """The application's result notice, if posted."""
+    return session.get(Notice, application.notice_id) if application.notice_id else None
+
+
+# ---------------------------------------------------------------- 1. the village applies
+
+def apply(*, session: Session, site: Site, by: User, today: date, calendar: workdays.Calendar,
+          self_assessment_id: int | None, leadership_ok: bool, operating_since: date | None,
+          no_major_incident: bool, step_days: int = DEFAULT_STEP_WORKING_DAYS) -> RedLandmarkApplication:
+    """A village applies for this year's review; every 4.2 condition is checked, nothing stored if one fails.
+
+    `site` must already be in the user's region (scope); the township step opens, due in
+    `step_days` working days (a county setting, not a source number).
+    """
+    _forbid(by, {"village"}, "申报“红色地标”")
+    year = today.year
+    existing = of_site_year(session=session, site=site, year=year)
+    if existing is not None:
+        raise StepOrder(f"{site.name} {year} 年已申报“红色地标”（{status_label(existing.status)}）；"
+                        f"评审原则上每年组织 1 次（002 篇五 7.1），同一站点每年只能申报一次")
+    sa = session.get(Inspection, self_assessment_id) if self_assessment_id else None
+    if (sa is None or sa.site_id != site.id or sa.purpose != "self_assessment"
+            or checklist_of(session=session, inspection=sa) != CHECKLIST):
+        raise LandmarkError("请选择本站点按“红色地标”建设规范所作的自评（002 篇五 7.2：村(社区)党组织结合本标准进行自评自荐）")
+    if sa.status not in SELF_ASSESSMENT_DONE:
+        raise LandmarkError(f"所选自评{LABELS.get(sa.status, sa.status)}，提交后才能申报（002 篇五 7.2）")
+    problems = []
+    if not leadership_ok:
+        problems.append(f"不符合申报条件 4.2 a)：{CONDITIONS['a']}（002 篇五 4.2 a）")
+    evidence = build_evidence(session=session, site=site)
+    if evidence is None:
+        problems.append("不符合申报条件 4.2 b)：村(社区)党群服务中心达到建设标准——没有已审核或已验收的"
+                        "建设标准检查或竣工验收记录可作证明（002 篇五 4.2 b）")
+    elif evidence.verdict != "pass":
+        problems.append(f"不符合申报条件 4.2 b)：村(社区)党群服务中心达到建设标准——最近一次"
+                        f"{LABELS.get(evidence.status)}的{LABELS.get(evidence.purpose)}（第 {evidence.id} 号）结论为"
+                        f"“{VERDICT_LABELS.get(evidence.verdict or '', '未评分')}”（002 篇五 4.2 b）")
+    if operating_since is None:
+        problems.append("不符合申报条件 4.2 b)：请填写挂牌运行起始日期（挂牌运行1 年以上，002 篇五 4.2 b）")
+    elif operating_since > today:
+        problems.append(f"不符合申报条件 4.2 b)：挂牌运行起始日期 {operating_since} 晚于今天（002 篇五 4.2 b）")
+    elif today < eligible_from(operating_since):
+        problems.append(f"不符合申报条件 4.2 b)：挂牌运行1 年以上——自 {operating_since} 挂牌运行，"
+                        f"到 {today} 不满 1 年，{eligible_from(operating_since)} 起方可申报（002 篇五 4.2 b）")
+    if not no_major_incident:
+        problems.append(f"不符合申报条件 4.2 c)：{CONDITIONS['c']}（002 篇五 4.2 c）")
+    if problems:
+        raise LandmarkError("；".join(problems))
+    due = _calendar_due(calendar, today, step_days)
+    application = RedLandmarkApplication(
+        site_id=site.id, year=year, status="applied", self_assessment_id=sa.id, leadership_ok=True,
+        build_standard_met=True, operating_since=operating_since, no_major_incident=True, applied_by_id=by.id,
+        details={"build_evidence_id": evidence.id, "build_evidence_verdict": evidence.verdict,
+                 "applied_on": today.isoformat(), "step_working_days": step_days})
+    session.add(application)
+    session.flush()
+    _audit(session, application, by, "apply", after={"site": site.id, "year": year, "self_assessment": sa.id,
+                                                     "build_evidence": evidence.id,
+                                                     "operating_since": operating_since.isoformat()})
+    _open(session, application, site, "township_recommend", due, by)
+    return application
+
+
+# ---------------------------------------------------------------- 2. township and county recommend
+
+def township_recommend(*, session: Session, application: RedLandmarkApplication, report: str, by: User,
+                       today: date, calendar: workdays.Calendar,
+                       step_days: int = DEFAULT_STEP_WORKING_DAYS) -> RedLandmarkApplication:
+    """The township recommends with its application report (7.2); the county step opens."""
+    _forbid(by, {"township"}, "推荐并提交申请报告")
+    _expect(session, application, "township_recommend", what="由乡镇推荐")
+    report = _text(report, "申请报告")
+    due = _calendar_due(calendar, today, step_days)
+    application.township_report = report
+    application.details = {**(application.details or {}), "township_recommended_on": today.isoformat()}
+    _close(session, application, "township_recommend", by, note="已推荐")
+    _touch(application, session, "township_recommended")
+    _audit(session, application, by, "township_recommend", after={"report": report[:200]})
+    _open(session, application, session.get(Site, application.site_id), "county_recommend", due, by)
+    return application
+
+
+def county_recommend(*, session: Session, application: RedLandmarkApplication, opinion: str, by: User,
+                     today: date) -> RedLandmarkApplication:
+    """The county verifies the materials and recommends (7.2); the city's receipt step opens."""
+    _forbid(by, {"county_reviewer"}, "核实材料并推荐")
+    _expect(session, application, "county_recommend", what="由县级推荐")
+    opinion = _text(opinion, "县级推荐意见")
+    application.county_opinion = opinion
+    application.details = {**(application.details or {}), "county_recommended_on": today.isoformat()}
+    _close(session, application, "county_recommend", by, note="已核实推荐")
+    _touch(application, session, "county_recommended")
+    _audit(session, application, by, "county_recommend", after={"opinion": opinion[:200]})
+    # No deadline in the sources for the city's receipt: the 30 days run from it (7.3).
+    _open(session, application, session.get(Site, application.site_id), "city_receive", None, by)
+    return application
+
+
+# ---------------------------------------------------------------- 3. the city receives and reviews
+
+def receive(*, session: Session, application: RedLandmarkApplication, received_on: date | None, by: User,
+            today: date) -> RedLandmarkApplication:
+    """The city records the day it received the county's application; the review is due 30 days later."""
+    _forbid(by, {"city_reviewer"}, "登记收到县级推荐材料")
+    _expect(session, application, "city_receive", what="登记收件")
+    if received_on is None:
+        raise LandmarkError("请填写收到县级推荐材料的日期")
+    if received_on > today:
+        raise LandmarkError(f"收件日期 {received_on} 晚于今天")
+    sent = (application.details or {}).get("county_recommended_on")
+    if sent and received_on < date.fromisoformat(sent):
+        raise LandmarkError(f"收件日期 {received_on} 早于县级推荐日期 {sent}")
+    # 002 篇五 7.3 “于 30 天内安排评审”: calendar days (天), not working days.
+    due = received_on + timedelta(days=REVIEW_DAYS)
+    application.received_on = received_on
+    application.review_due = due
+    _close(session, application, "city_receive", by, note=f"收件 {received_on}")
+    _touch(application, session, "under_review")
+    _audit(session, application, by, "receive", after={"received_on": received_on.isoformat(),
+                                                       "review_due": due.isoformat()})
+    _open(session, application, session.get(Site, application.site_id), "city_review", due, by)
+    return application
+
+
+def start_evaluation(*, session: Session, application: RedLandmarkApplication, spec: ChecklistSpec, by: User,
+                     position: Position | None = None, flags: list[dict] | None = None) -> Inspection:
+    """Start the city's evaluation: a red-landmark inspection of this site, linked to the application."""
+    rights.require(by, "start", "red_landmark")
+    _expect(session, application, "city_review", what="开始评定检查")
+    if application.evaluation_id is not None:
+        raise StepOrder(f"已开始评定检查（第 {application.evaluation_id} 号），不能重复开始")
+    if spec.id != CHECKLIST:
+        raise LandmarkError("评定检查应使用“红色地标”建设规范清单")
+    site = session.get(Site, application.site_id)
+    try:
+        evaluation = inspections.start(session=session, site=site, spec=spec, purpose="red_landmark", tier=None,
+                                       by=by, position=position, flags=flags)
+    except inspections.InspectionError as exc:
+        raise LandmarkError(str(exc)) from None
+    application.evaluation_id = evaluation.id
+    _touch(application, session)
+    _audit(session, application, by, "start_evaluation", after={"evaluation": evaluation.id})
+    return evaluation
+
+
+def _issuer(session: Session, site: Site) -> tuple[str, str]:
+    """(township + village names, the city organization department's name) for a site."""
+    chain = regions.ancestry(session=session, region=session.get(Region, site.region_id))
+    by_level = {r.level: r.name for r in chain}
+    place = " ".join(n for n in (by_level.get("township"), by_level.get("village")) if n)
+    city = by_level.get("city", "")
+    return place, (f"中共{city}委组织部" if city else "市委组织部")
+
+
+def notice_content(*, session: Session, application: RedLandmarkApplication, site: Site, evaluation: Inspection,
+                   start: date, end: date, contact: str) -> dict[str, Any]:
+    """What the result notice publishes (the notice content contract), fixed when posted."""
+    place, issuer = _issuer(session, site)
+    score = f"{evaluation.score:.1f} 分" if evaluation.score is not None else "—"
+    return {
+        "site": site.name,
+        "region": place,
+        "sections": [
+            {"label": "站点", "value": site.name},
+            {"label": "评定年度", "value": f"{application.year} 年度"},
+            {"label": "评定结果", "value": "合格，拟命名为村(社区)党群服务中心“红色地标”"},
+            {"label": "评定得分", "value": score},
+            {"label": "评审单位", "value": issuer},
+            {"label": "公示期", "value": f"{start.isoformat()} 至 {end.isoformat()}（{NOTICE_WORKING_DAYS} 个工作日）"},
+        ],
+        "body": (f"根据《徐州市村(社区)党群服务中心“红色地标”建设规范》7.4，现将评审结果予以公示，"
+                 f"公示期为 {NOTICE_WORKING_DAYS} 个工作日（{start.isoformat()} 至 {end.isoformat()}）。"
+                 f"如有异议，请在公示期内向{issuer}反映。公示期满后，以文件形式公布评审最终结果。"),
+        "photos": [],
+        "contact": contact,
+        "issuer": issuer,
+    }
+
+
+def record_result(*, session: Session, application: RedLandmarkApplication, by: User, today: date,
+                  calendar: workdays.Calendar, notice_start: date | None, contact: str = "") -> RedLandmarkApplication:
+    """The city records the evaluation's result from its verdict; a pass is publicly noticed (7.4)."""
+    _forbid(by, {"city_reviewer"}, "记录评审结果并公示")
+    _expect(session, application, "city_review", what="记录评审结果")
+    evaluation = session.get(Inspection, application.evaluation_id) if application.evaluation_id else None
+    if evaluation is None:
+        raise StepOrder("还没有开始评定检查，请先开始评定检查并提交")
+    if evaluation.status not in EVALUATION_DONE:
+        raise StepOrder(f"评定检查{LABELS.get(evaluation.status, evaluation.status)}，提交后才能记录评审结果")
+    passed = evaluation.verdict == "pass"
+    site = session.get(Site, application.site_id)
+    details = dict(application.details or {})
+    details.update(result="pass" if passed else "fail", verdict=evaluation.verdict, score=evaluation.score,
+                   result_on=today.isoformat())
+    if passed:
+        start = notice_start or today
+        if application.received_on and start < application.received_on:
+            raise LandmarkError(f"公示开始日期 {start} 早于收件日期 {application.received_on}")
+        contact = (contact or "").strip()[:200]
+        try:
+            end = calendar.period_end(start, NOTICE_WORKING_DAYS)
+            content = notice_content(session=session, application=application, site=site, evaluation=evaluation,
+                                     start=start, end=end, contact=contact)
+            notice = notices.post(session=session, kind=NOTICE_KIND, site=site, subject_id=application.id,
+                                  title=f"{site.name}“红色地标”评定结果公示", content=content, start=start,
+                                  working_days=NOTICE_WORKING_DAYS, calendar=calendar, by=by)
+        except workdays.CalendarUnknown as exc:
+            raise LandmarkError(str(exc)) from None
+        except notices.NoticeError as exc:
+            raise LandmarkError(str(exc)) from None
+        application.notice_id = notice.id
+        _close(session, application, "city_review", by, outcome="pass",
+               note=f"评定合格（{evaluation.score:.1f} 分）" if evaluation.score is not None else "评定合格")
+        _touch(application, session, "noticed")
+        application.details = details
+        _audit(session, application, by, "result", after={"result": "pass", "notice": notice.id,
+                                                          "start": start.isoformat(), "end": notice.end_date.isoformat()})
+        # Due on the last day of the posting period: the city decides after it (7.4).
+        _open(session, application, site, "notice", notice.end_date, by)
+    else:
+        _close(session, application, "city_review", by, outcome="fail",
+               note=f"评定结论：{VERDICT_LABELS.get(evaluation.verdict or '', '未评分')}")
+        _touch(application, session, "failed")
+        application.details = details
+        _audit(session, application, by, "result", after={"result": "fail", "verdict": evaluation.verdict})
+        _open(session, application, site, "decision", None, by)
+    return application
+
+
+# ---------------------------------------------------------------- objections during the notice
+
+def _notice_step(session: Session, application: RedLandmarkApplication, what: str) -> Notice:
+    """The application's notice while it is the open step."""
+    _expect(session, application, "notice", what=what)
+    notice = notice_of(session=session, application=application)
+    if notice is None:  # cannot happen: the notice step opens with the notice
+        raise StepOrder("尚未公示")
+    return notice
+
+
+def record_objection(*, session: Session, application: RedLandmarkApplication, received_on: date | None,
+                     text: str, by: User) -> Objection:
+    """Record an objection received during the posting period."""
+    _forbid(by, {"city_reviewer"}, "登记公示异议")
+    notice = _notice_step(session, application, "登记异议")
+    if received_on is None:
+        raise LandmarkError("请填写收到异议的日期")
+    try:
+        row = notices.record_objection(session=session, notice=notice, received_on=received_on, text=text, by=by)
+    except notices.NoticeError as exc:
+        raise LandmarkError(f"{exc}（002 篇五 7.4：公示期为 {NOTICE_WORKING_DAYS} 个工作日）") from None
+    _touch(application, session)
+    return row
+
+
+def resolve_objection(*, session: Session, application: RedLandmarkApplication, objection_id: int,
+                      resolution: str, by: User) -> Objection:
+    """Record how an objection to the application's notice was handled."""
+    _forbid(by, {"city_reviewer"}, "处理公示异议")
+    notice = _notice_step(session, application, "处理异议")
+    objection = session.get(Objection, objection_id)
+    if objection is None or objection.notice_id != notice.id:
+        raise LookupError("没有这条异议")
+    try:
+        notices.resolve_objection(session=session, objection=objection, resolution=resolution, by=by)
+    except notices.NoticeError as exc:
+        raise LandmarkError(str(exc)) from None
+    _touch(application, session)
+    return objection
+
+
+# ---------------------------------------------------------------- the decision, and revocation (4.3)
+
+def award(*, session: Session, application: RedLandmarkApplication, number: str, award_date: date | None,
+          by: User, today: date) -> RedLandmarkApplication:
+    """Award the title by document (7.4) once the notice has ended with no objection open."""
+    _forbid(by, {"city_reviewer"}, "授予“红色地标”命名")
+    notice = _notice_step(session, application, "命名")
+    if not notices.has_ended(notice, today):
+        raise StepOrder(f"公示期至 {notice.end_date} 止（{NOTICE_WORKING_DAYS} 个工作日，002 篇五 7.4），"
+                        f"{notice.end_date + timedelta(days=1)} 起方可命名")
+    still_open = notices.open_objections(session=session, notice=notice)
+    if still_open:
+        raise StepOrder(f"还有 {len(still_open)} 条异议未处理，处理后方可命名")
+    number = (number or "").strip()
+    if not number:
+        raise LandmarkError("请填写命名文件的文号（以文件形式公布评审最终结果，002 篇五 7.4）")
+    if len(number) > 80:
+        raise LandmarkError("文号不超过 80 字")
+    award_date = award_date or today
+    if award_date <= notice.end_date:
+        raise LandmarkError(f"命名日期应在公示期满（{notice.end_date}）之后")
+    if award_date > today:
+        raise LandmarkError(f"命名日期 {award_date} 晚于今天")
+    application.award_number = number
+    application.award_date = award_date
+    _close(session, application, "notice", by, outcome="awarded", note=f"{number}（{award_date}）")
+    _touch(application, session, "awarded")
+    _audit(session, application, by, "award", after={"number": number, "date": award_date.isoformat()})
+    return application
+
+
+def refuse(*, session: Session, application: RedLandmarkApplication, reason: str, by: User,
+           today: date) -> RedLandmarkApplication:
+    """Refuse the title, with the reason (after a failed evaluation, or after the notice)."""
+    _forbid(by, {"city_reviewer"}, "作出不予命名决定")
+    step = _expect(session, application, "notice", "decision", what="作出不予命名决定")
+    reason = _text(reason, "不予命名的理由", 2000)
+    application.decision_reason = reason
+    _close(session, application, step.step, by, outcome="refused", note=reason[:200])
+    _touch(application, session, "refused")
+    details = dict(application.details or {})
+    details["refused_on"] = today.isoformat()
+    application.details = details
+    _audit(session, application, by, "refuse", after={"reason": reason[:200]})
+    return application
+
+
+def revoke(*, session: Session, application: RedLandmarkApplication, reason: str, revoked_on: date | None,
+           by: User, today: date) -> RedLandmarkApplication:
+    """Revoke an awarded title (4.3: 工作明显滑坡、被群众举报或上级批评…产生不良社会影响)."""
+    _forbid(by, {"city_reviewer"}, "取消“红色地标”命名")
+    if application.status != "awarded":
+        raise StepOrder(f"只有已命名的才能取消命名（当前：{status_label(application.status)}）")
+    reason = _text(reason, "取消命名的理由", 2000)
+    revoked_on = revoked_on or today
+    if revoked_on > today:
+        raise LandmarkError(f"取消日期 {revoked_on} 晚于今天")
+    if application.award_date and revoked_on < application.award_date:
+        raise LandmarkError(f"取消日期 {revoked_on} 早于命名日期 {application.award_date}")
+    application.revoked_on = revoked_on
+    application.decision_reason = reason
+    site = session.get(Site, application.site_id)
+    _open(session, application, site, "revoke", None, by)
+    _close(session, application, "revoke", by, outcome="revoked", note=reason[:200])
+    _touch(application, session, "revoked")
+    _audit(session, application, by, "revoke", after={"reason": reason[:200], "date": revoked_on.isoformat()})
+    return application
+
+
+# ---------------------------------------------------------------- what a page shows
+
+ACTIONS = {  # action -> (roles, the steps it belongs to)
+    "township_recommend": ({"township"}, ("township_recommend",)),
+    "county_recommend": ({"county_reviewer"}, ("county_recommend",)),
+    "receive": ({"city_reviewer"}, ("city_receive",)),
+    "start_evaluation": (rights.START["red_landmark"], ("city_review",)),
+    "record_result": ({"city_reviewer"}, ("city_review",)),
+    "objection": ({"city_reviewer"}, ("notice",)),
+    "award": ({"city_reviewer"}, ("notice",)),
+    "refuse": ({"city_reviewer"}, ("notice", "decision")),
+}
+
+
+def available(*, application: RedLandmarkApplication, current: ProgramStep | None, user: User) -> set[str]:
+    """The actions this user may take on the application now (for showing forms; services decide)."""
+    out = {a for a, (roles, steps) in ACTIONS.items()
+           if current is not None and current.step in steps and user.role in roles}
+    if application.status == "awarded" and user.role == "city_reviewer":
+        out.add("revoke")
+    return out
+
+
+@dataclass
+class TimelineRow:
+    """One step as a page shows it."""
+
+    step: ProgramStep
+    label: str
+    owner: str
+    done_by: str
+    countdown: programs.Countdown | None
+
+
+@dataclass
+class Dossier:
+    """Everything the application's page shows."""
+
+    application: RedLandmarkApplication
+    site: Site
+    place: str
+    timeline: list[TimelineRow]
+    current: ProgramStep | None
+    self_assessment: Inspection | None
+    build_evidence: Inspection | None
+    evaluation: Inspection | None
+    notice: Notice | None
+    objections: list[Objection]
+    applicant: str
+    today: date
+
+    @property
+    def notice_ended(self) -> bool:
+        """Whether the notice's posting period is over."""
+        return self.notice is not None and notices.has_ended(self.notice, self.today)
+
+    @property
+    def open_objections(self) -> int:
+        """Objections still waiting for a resolution."""
+        return sum(1 for o in self.objections if not o.resolution)
+
+
+def dossier(*, session: Session, application: RedLandmarkApplication, today: date) -> Dossier:
+    """The application with its steps (countdowns as of today), evidence, evaluation, notice, objections."""
+    site = session.get(Site, application.site_id)
+    steps = programs.history(session=session, program=PROGRAM, program_id=application.id)
+    user_ids = {s.done_by_id for s in steps if s.done_by_id} | {application.applied_by_id}
+    names = {u.id: u.display_name for u in session.exec(select(User).where(User.id.in_(user_ids)))}
+    timeline = [TimelineRow(s, step_label(s.step), ROLE_LABELS.get(s.owner_role, s.owner_role),
+                            names.get(s.done_by_id, ""),
+                            programs.countdown(s.due_date, today) if s.done_at is None else None) for s in steps]
+    current = next((s for s in reversed(steps) if s.done_at is None), None)
+    notice = notice_of(session=session, application=application)
+    evidence_id = (application.details or {}).get("build_evidence_id")
+    place, _issuer_name = _issuer(session, site)
+    return Dossier(application=application, site=site, place=place, timeline=timeline, current=current,
+                   self_assessment=session.get(Inspection, application.self_assessment_id),
+                   build_evidence=session.get(Inspection, evidence_id) if evidence_id else None,
+                   evaluation=(session.get(Inspection, application.evaluation_id)
+                               if application.evaluation_id else None),
+                   notice=notice, objections=notices.objections_of(session=session, notice=notice) if notice else [],
+                   applicant=names.get(application.applied_by_id, ""), today=today)
+
+
+@dataclass
+class DueRow:
+    """An open step with a due date, with what it is about."""
+
+    step: ProgramStep
+    countdown: programs.Countdown
+    program_label: str
+    subject: str
+    label: str
+    owner: str
+
+
+def due(*, session: Session, region: Region, today: date) -> list[DueRow]:
+    """Open steps of both programs with a due date in the region: overdue first, then soonest."""
+    from ..models import MicroProject
+    rows = programs.due_steps(session=session, region=region, today=today)
+    red_ids = {s.program_id for s, _c in rows if s.program == PROGRAM}
+    micro_ids = {s.program_id for s, _c in rows if s.program == "micro_project"}
+    red = {a.id: a for a in session.exec(select(RedLandmarkApplication)
+                                         .where(RedLandmarkApplication.id.in_(red_ids)))} if red_ids else {}
+    micro = {m.id: m for m in session.exec(select(MicroProject).where(MicroProject.id.in_(micro_ids)))} \
+        if micro_ids else {}
+    site_ids = {a.site_id for a in red.values()} | {m.site_id for m in micro.values()}
+    sites = {s.id: s.name for s in session.exec(select(Site).where(Site.id.in_(site_ids)))} if site_ids else {}
+    out = []
+    for s, c in rows:
+        if s.program == PROGRAM:
+            a = red.get(s.program_id)
+            subject = f"{sites.get(a.site_id, '')}（{a.year} 年）" if a else f"第 {s.program_id} 号申报"
+            out.append(DueRow(s, c, "红色地标", subject, step_label(s.step), ROLE_LABELS.get(s.owner_role, s.owner_role)))
+        else:
+            m = micro.get(s.program_id)
+            subject = f"{sites.get(m.site_id, '')} · {m.name}" if m else f"第 {s.program_id} 号项目"
+            out.append(DueRow(s, c, "微实事", subject, s.step, ROLE_LABELS.get(s.owner_role, s.owner_role)))
+    out.sort(key=lambda r: (not r.countdown.overdue, r.countdown.days_left, r.step.id))
+    return out
+
+
+# ---------------------------------------------------------------- demo data
+
+def demo(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workdays.Calendar, today: date,
+         seed: int = 2026) -> int:
+    """Two applications in the demo county: one in the city's 30-day review, one waiting for its township.
+
+    Uses the demo users and sites of services/demo.py; does nothing when the demo county is missing
+    or applications exist already. Returns how many applications it added.
+    """
+    from .demo import demo_answers
+    if session.exec(select(RedLandmarkApplication)).first() is not None:
+        return 0
+    red, build = specs.get(CHECKLIST), specs.get(BUILD_CHECKLIST)
+    city = session.exec(select(User).where(User.username == "city")).first()
+    county = session.exec(select(User).where(User.username == "county")).first()
+    inspector = session.exec(select(User).where(User.username == "inspector")).first()
+    if None in (red, build, city, county, inspector):
+        return 0
+    rnd = random.Random(seed)
+    plan = [("大屯社区党群服务中心", "v00201", "town002", 20), ("龙固村党群服务中心", "v10101", None, 3)]
+    made = 0
+    for site_name, village_name, town_name, days_ago in plan:
+        site = session.exec(select(Site).where(Site.name == site_name)).first()
+        village = session.exec(select(User).where(User.username == village_name)).first()
+        if site is None or village is None:
+            continue
+        tier = site.tier_applied or "standard"
+        proof = inspections.start(session=session, site=site, spec=build, purpose="completion_acceptance",
+                                  tier=tier, by=inspector)
+        for item_id, value in demo_answers(build, tier=tier, site_type=site.site_type, pass_rate=1.0, share=1.0,
+                                           rnd=rnd).items():
+            inspections.record_answer(session=session, inspection=proof, item_id=item_id, raw=value, note=None,
+                                      by=inspector)
+        inspections.refresh_score(session=session, inspection=proof)
+        proof.status, proof.approved_at = "approved", utcnow()
+        sa = inspections.start(session=session, site=site, spec=red, purpose="self_assessment", tier=None, by=village)
+        for item_id, value in demo_answers(red, tier=None, site_type=site.site_type, pass_rate=0.95, share=1.0,
+                                           rnd=rnd).items():
+            inspections.record_answer(session=session, inspection=sa, item_id=item_id, raw=value, note=None,
+                                      by=village)
+        inspections.refresh_score(session=session, inspection=sa)
+        sa.status, sa.submitted_at = "submitted", utcnow()
+        session.flush()
+        if proof.verdict != "pass":
+            continue
+        applied_on = today - timedelta(days=days_ago + 10)
+        try:  # a due date in a year whose holidays are unknown stops this application, not the demo
+            application = apply(session=session, site=site, by=village, today=applied_on, calendar=calendar,
+                                self_assessment_id=sa.id, leadership_ok=True,
+                                operating_since=date(applied_on.year - 2, 5, 1), no_major_incident=True)
+            made += 1
+            town = session.exec(select(User).where(User.username == town_name)).first() if town_name else None
+            if town is None:
+                continue
+            township_recommend(session=session, application=application, by=town, today=applied_on,
+                               calendar=calendar, report=f"{site_name}班子健全，服务规范，群众满意度高，特推荐申报“红色地标”。")
+            county_recommend(session=session, application=application, by=county, today=applied_on,
+                             opinion="经核实，申请材料齐全、真实，同意推荐。")
+            receive(session=session, application=application, by=city, today=today,
+                    received_on=today - timedelta(days=days_ago))
+        except LandmarkError:
+            continue
+    return made

@@ -1,0 +1,508 @@
+"""Red-landmark applications (002 篇五 4.2, 4.3, 7.x): village → township → county → city, with due dates.
+
+Dates are checked by hand against the State Council's 2026 schedule: Mid-Autumn 09-25 (Fri) off,
+Sunday 09-20 a make-up working day; National Day 10-01…10-07 off, Saturday 10-10 a make-up working day.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from inspector.models import AuditLog, Inspection, Notice, Objection, ProgramStep, RedLandmarkApplication
+from inspector.services import inspections, landmark, programs
+
+from . import factories
+
+GOOD = {"leadership_ok": "1", "no_major_incident": "1", "operating_since": "2025-08-01"}
+
+
+def answer_all(db, ins, spec, who, *, passing=True):
+    """Answer every item of a red-landmark inspection so that it passes (or fails one item)."""
+    site_type = "village"
+    for item in spec.items():
+        rule = item.rule_for(None, site_type)
+        if item.kind == "rate":
+            value = {"respondents": 20, "satisfied": 20} if rule.percent >= 100 else {"respondents": 50, "satisfied": 46}
+        elif item.kind in ("count", "measure"):
+            value = rule.threshold + 1
+        else:
+            value = {"check": "pass", "document": "present",
+                     "choice": item.options[0].value if item.options else None}.get(item.kind)
+        if not passing and item.id == "rl-4.2c-no-incident":
+            value = "fail"  # a gate (4.2 c): the evaluation finds the center not eligible
+        inspections.record_answer(session=db, inspection=ins, item_id=item.id, raw=value, note=None, by=who)
+
+
+@pytest.fixture
+def world(app, db, specs):
+    """A county: a village site with its red-landmark self-assessment and an approved passing build acceptance."""
+    c = factories.county(db)
+    site = factories.site(db, c["village_a"])
+    other = factories.site(db, c["village_b"], name="吴庄社区党群服务中心", site_type="community")
+    people = {
+        "village": factories.user(db, c["village_a"], username="zhangzhuang", role="village"),
+        "township": factories.user(db, c["town_a"], username="longgu", role="township"),
+        "county_reviewer": factories.user(db, c["county"], username="county", role="county_reviewer"),
+        "city_reviewer": factories.user(db, c["city"], username="city", role="city_reviewer"),
+        "inspector": factories.user(db, c["county"], username="inspector1", role="inspector"),
+        "other_town": factories.user(db, c["town_b"], username="yangtun", role="township"),
+        "other_village": factories.user(db, c["village_b"], username="wuzhuang", role="village"),
+    }
+    sa = inspections.start(session=db, site=site, spec=specs["red-landmark"], purpose="self_assessment", tier=None,
+                           by=people["village"])
+    sa.status = "submitted"
+    proof = inspections.start(session=db, site=site, spec=specs["build-standard"], purpose="completion_acceptance",
+                              tier="standard", by=people["inspector"])
+    proof.status, proof.verdict, proof.score = "approved", "pass", 91.0
+    db.commit()
+    app.config["TODAY"] = date(2026, 9, 1)
+    return {"site": site, "other": other, "sa": sa, "proof": proof, "regions": c, **people}
+
+
+@pytest.fixture
+def act(client, login_as):
+    """Post (or get) as a user: signs the client out and in as that user first."""
+    state = {"who": None}
+
+    def _act(user, url, data=None, method="post"):
+        if state["who"] is not user:
+            client.post("/logout")
+            login_as(user)
+            state["who"] = user
+        return getattr(client, method)(url, data=data) if method == "post" else client.get(url)
+    return _act
+
+
+def apply(app, act, w, **changes):
+    data = {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD, **changes}
+    return act(w["village"], "/landmark/", {k: v for k, v in data.items() if v is not None})
+
+
+def one(db, model):
+    db.expire_all()
+    return db.exec(select(model)).one()
+
+
+def advance(app, db, act, w, specs, upto: str):
+    """Take the application up to a step (each with the dates of the happy path)."""
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    steps = [
+        ("township", date(2026, 9, 8), w["township"], "township", {"report": "班子健全，服务规范，推荐申报。"}),
+        ("county", date(2026, 9, 14), w["county_reviewer"], "county", {"opinion": "材料属实，同意推荐。"}),
+        ("received", date(2026, 9, 15), w["city_reviewer"], "received", {"received_on": "2026-09-15"}),
+    ]
+    for name, today, who, path, data in steps:
+        app.config["TODAY"] = today
+        r = act(who, f"/landmark/{a.id}/{path}", data)
+        assert r.status_code == 303, r.get_data(as_text=True)
+        if name == upto:
+            return a
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/evaluation", {})
+    assert r.status_code == 303 and "/inspections/" in r.headers["Location"]
+    ev = db.get(Inspection, one(db, RedLandmarkApplication).evaluation_id)
+    answer_all(db, ev, specs["red-landmark"], w["city_reviewer"], passing=upto != "failed")
+    inspections.submit(session=db, inspection=ev, by=w["city_reviewer"])
+    db.commit()
+    if upto in ("evaluated", "failed"):
+        return a
+    app.config["TODAY"] = date(2026, 9, 28)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/result", {"notice_start": "2026-09-28", "contact": "0516-12345678"})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    return a
+
+
+# ---------------------------------------------------------------- the happy path, dates by hand
+
+def test_happy_path_to_award_with_dates_from_the_2026_calendar(app, client, db, act, world, specs):
+    w = world
+    r = apply(app, act, w)
+    assert r.status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert (a.year, a.status, a.self_assessment_id, a.operating_since) == (2026, "applied", w["sa"].id, date(2025, 8, 1))
+    assert a.details["build_evidence_id"] == w["proof"].id
+    step = programs.current(session=db, program="red_landmark", program_id=a.id)
+    # 10 working days (county setting) after Tue 09-01: 09-02 … 09-04, 09-07 … 09-11, 09-14, 09-15
+    assert (step.step, step.owner_role, step.due_date) == ("township_recommend", "township", date(2026, 9, 15))
+    page = act(w["village"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
+    assert "2026-09-15" in page and "剩 14 天" in page and "县级设定" in page
+
+    app.config["TODAY"] = date(2026, 9, 8)
+    assert act(w["township"], f"/landmark/{a.id}/township", {"report": "班子健全，推荐申报。"}).status_code == 303
+    step = programs.current(session=db, program="red_landmark", program_id=a.id)
+    # 10 working days after Tue 09-08: 09-09 … 09-11 (3), 09-14 … 09-18 (8), Sun 09-20 make-up (9), Mon 09-21 (10)
+    assert (step.step, step.due_date) == ("county_recommend", date(2026, 9, 21))
+
+    app.config["TODAY"] = date(2026, 9, 14)
+    assert act(w["county_reviewer"], f"/landmark/{a.id}/county", {"opinion": "材料属实，同意推荐。"}).status_code == 303
+    step = programs.current(session=db, program="red_landmark", program_id=a.id)
+    assert (step.step, step.due_date) == ("city_receive", None)
+
+    app.config["TODAY"] = date(2026, 9, 15)
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/received", {"received_on": "2026-09-15"}).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert (a.received_on, a.review_due, a.status) == (date(2026, 9, 15), date(2026, 10, 15), "under_review")  # + 30 days
+    step = programs.current(session=db, program="red_landmark", program_id=a.id)
+    assert (step.step, step.due_date) == ("city_review", date(2026, 10, 15))
+    page = act(w["city_reviewer"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
+    assert "2026-10-15" in page and "剩 30 天" in page and "开始评定检查" in page
+
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/evaluation", {})
+    assert r.status_code == 303
+    ev = db.get(Inspection, one(db, RedLandmarkApplication).evaluation_id)
+    assert (ev.purpose, ev.site_id, ev.created_by_id) == ("red_landmark", w["site"].id, w["city_reviewer"].id)
+    assert r.headers["Location"].endswith(f"/inspections/{ev.id}")
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/evaluation", {}).status_code == 409  # only one evaluation
+    answer_all(db, ev, specs["red-landmark"], w["city_reviewer"])
+    assert inspections.submit(session=db, inspection=ev, by=w["city_reviewer"]).verdict == "pass"
+    db.commit()
+
+    app.config["TODAY"] = date(2026, 9, 28)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/result", {"notice_start": "2026-09-28", "contact": "监督电话：0516-12345678"})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    notice = one(db, Notice)
+    # 7 working days from Mon 09-28: 09-28, 09-29, 09-30, (10-01…10-07 off), 10-08, 10-09, Sat 10-10 (make-up), 10-12
+    assert (notice.kind, notice.start_date, notice.end_date, notice.working_days) == (
+        "red_landmark_result", date(2026, 9, 28), date(2026, 10, 12), 7)
+    c = notice.content
+    assert set(c) == {"site", "region", "sections", "body", "photos", "contact", "issuer"}
+    assert (c["site"], c["region"], c["issuer"], c["photos"]) == ("张庄村党群服务中心", "龙固镇 张庄村", "中共徐州市委组织部", [])
+    sections = {s["label"]: s["value"] for s in c["sections"]}
+    assert [s["label"] for s in c["sections"]][:1] == ["站点"]
+    assert sections["站点"] == "张庄村党群服务中心" and "合格" in sections["评定结果"]
+    assert sections["评定得分"] == f"{ev.score:.1f} 分" and sections["评审单位"] == "中共徐州市委组织部"
+    assert "2026-10-12" in sections["公示期"] and c["contact"] == "监督电话：0516-12345678"
+    a = one(db, RedLandmarkApplication)
+    assert (a.status, a.notice_id) == ("noticed", notice.id)
+    step = programs.current(session=db, program="red_landmark", program_id=a.id)
+    assert (step.step, step.due_date) == ("notice", date(2026, 10, 12))
+    page = act(w["city_reviewer"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
+    assert "2026-09-28" in page and "2026-10-12" in page and f"/notice/{notice.public_id}" in page
+
+    app.config["TODAY"] = date(2026, 10, 9)
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/objections",
+               {"received_on": "2026-10-09", "text": "活动室平时不开放"}).status_code == 303
+    app.config["TODAY"] = date(2026, 10, 12)  # the last day of the period: too early
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "徐组通〔2026〕25号", "award_date": "2026-10-12"})
+    assert r.status_code == 409 and "2026-10-13 起方可命名" in r.get_data(as_text=True)
+    app.config["TODAY"] = date(2026, 10, 13)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "徐组通〔2026〕25号", "award_date": "2026-10-13"})
+    assert r.status_code == 409 and "1 条异议未处理" in r.get_data(as_text=True)
+    objection = one(db, Objection)
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/objections/{objection.id}/resolve",
+               {"resolution": "经核实，活动室每日开放 8 小时，异议不成立"}).status_code == 303
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "徐组通〔2026〕25号", "award_date": "2026-10-13"})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    a = one(db, RedLandmarkApplication)
+    assert (a.status, a.award_number, a.award_date) == ("awarded", "徐组通〔2026〕25号", date(2026, 10, 13))
+    assert programs.current(session=db, program="red_landmark", program_id=a.id) is None
+    page = act(w["village"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
+    assert "已命名" in page and "徐组通〔2026〕25号" in page and "经核实" in page
+    steps = programs.history(session=db, program="red_landmark", program_id=a.id)
+    assert [s.step for s in steps] == ["township_recommend", "county_recommend", "city_receive", "city_review", "notice"]
+    assert all(s.done_by_id for s in steps)
+    actions = {r.action for r in db.exec(select(AuditLog).where(AuditLog.entity == "red_landmark"))}
+    assert {"apply", "township_recommend", "county_recommend", "receive", "start_evaluation", "result",
+            "award"} <= actions
+
+
+def test_revoke_an_awarded_title_with_reason_and_date(app, db, act, world, specs):
+    w = world
+    a = advance(app, db, act, w, specs, "noticed")
+    app.config["TODAY"] = date(2026, 10, 13)
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/revoke", {"reason": "x"}).status_code == 409  # not awarded yet
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "徐组通〔2026〕25号"}).status_code == 303
+    app.config["TODAY"] = date(2026, 12, 1)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/revoke", {"reason": "", "revoked_on": "2026-12-01"})
+    assert r.status_code == 422 and "请填写取消命名的理由" in r.get_data(as_text=True)
+    assert act(w["township"], f"/landmark/{a.id}/revoke", {"reason": "群众举报"}).status_code == 403
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/revoke", {"reason": "被群众举报，工作明显滑坡", "revoked_on": "2026-12-01"})
+    assert r.status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert (a.status, a.revoked_on, a.decision_reason) == ("revoked", date(2026, 12, 1), "被群众举报，工作明显滑坡")
+    page = act(w["city_reviewer"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
+    assert "已取消命名" in page and "2026-12-01" in page and "4.3" in page
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/revoke", {"reason": "again"}).status_code == 409
+
+
+def test_failed_evaluation_is_not_noticed_and_can_only_be_refused(app, db, act, world, specs):
+    w = world
+    a = advance(app, db, act, w, specs, "failed")
+    app.config["TODAY"] = date(2026, 9, 28)
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/result", {}).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert a.status == "failed" and a.notice_id is None and db.exec(select(Notice)).all() == []
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "徐组通〔2026〕25号"})
+    assert r.status_code == 409 and "评审未通过" in r.get_data(as_text=True)
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/refuse", {"reason": "现场核查发现安全事故隐患（4.2 c）"}).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert (a.status, a.decision_reason) == ("refused", "现场核查发现安全事故隐患（4.2 c）")
+
+
+# ---------------------------------------------------------------- 4.2 conditions
+
+@pytest.mark.parametrize("change, clause", [
+    ({"leadership_ok": None}, "4.2 a)"),
+    ({"no_major_incident": None}, "4.2 c)"),
+    ({"operating_since": "2025-09-02"}, "4.2 b)"),   # one day short of a year on 2026-09-01
+    ({"operating_since": ""}, "4.2 b)"),
+])
+def test_each_failed_condition_is_refused_naming_the_clause(app, db, act, world, change, clause):
+    r = apply(app, act, world, **change)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and clause in text and "002 篇五" in text
+    assert db.exec(select(RedLandmarkApplication)).all() == [] and db.exec(select(ProgramStep)).all() == []
+
+
+def test_exactly_one_year_of_operation_is_enough(app, db, act, world):
+    assert apply(app, act, world, operating_since="2025-09-01").status_code == 303
+
+
+def test_build_standard_is_checked_against_the_evidence_not_a_checkbox(app, db, act, world, specs):
+    w = world
+    w["proof"].verdict = "fail"
+    db.add(w["proof"])
+    db.commit()
+    r = apply(app, act, w, build_standard_met="1")
+    assert r.status_code == 422 and "4.2 b)" in r.get_data(as_text=True) and "不合格" in r.get_data(as_text=True)
+    # a later approved acceptance that passes is the evidence now
+    newer = inspections.start(session=db, site=w["site"], spec=specs["build-standard"], purpose="inspection",
+                              tier="standard", by=w["inspector"])
+    newer.status, newer.verdict = "accepted", "pass"
+    db.commit()
+    assert apply(app, act, w).status_code == 303
+    assert one(db, RedLandmarkApplication).details["build_evidence_id"] == newer.id
+
+
+def test_no_reviewed_build_inspection_means_no_evidence(app, db, act, world):
+    w = world
+    w["proof"].status = "submitted"  # submitted but not yet approved or accepted
+    db.add(w["proof"])
+    db.commit()
+    r = apply(app, act, w)
+    assert r.status_code == 422 and "没有已审核或已验收的建设标准检查" in r.get_data(as_text=True)
+
+
+def test_29_february_completes_its_year_on_1_march():
+    assert landmark.eligible_from(date(2024, 2, 29)) == date(2025, 3, 1)
+    assert landmark.eligible_from(date(2027, 2, 28)) == date(2028, 2, 28)
+    assert landmark.eligible_from(date(2025, 3, 1)) == date(2026, 3, 1)
+
+
+@pytest.mark.parametrize("today, status", [(date(2025, 2, 28), 422), (date(2025, 3, 1), 303)])
+def test_a_plaque_hung_on_29_february(app, db, act, world, today, status):
+    app.config["TODAY"] = today
+    r = apply(app, act, world, operating_since="2024-02-29")
+    assert r.status_code == status, r.get_data(as_text=True)
+
+
+def test_self_assessment_must_be_submitted_and_on_the_red_landmark_checklist(app, db, act, world, specs):
+    w = world
+    w["sa"].status = "draft"
+    db.add(w["sa"])
+    db.commit()
+    r = apply(app, act, w)
+    assert r.status_code == 422 and "提交后才能申报" in r.get_data(as_text=True)
+    wrong = inspections.start(session=db, site=w["site"], spec=specs["build-standard"], purpose="self_assessment",
+                              tier="standard", by=w["village"])
+    wrong.status = "submitted"
+    db.commit()
+    r = apply(app, act, w, self_assessment_id=wrong.id)
+    assert r.status_code == 422 and "红色地标" in r.get_data(as_text=True)
+    assert db.exec(select(RedLandmarkApplication)).all() == []
+
+
+def test_one_application_per_site_and_year(app, db, act, world):
+    assert apply(app, act, world).status_code == 303
+    app.config["TODAY"] = date(2026, 11, 2)
+    r = apply(app, act, world)
+    assert r.status_code == 409 and "2026 年已申报" in r.get_data(as_text=True) and "7.1" in r.get_data(as_text=True)
+    assert len(db.exec(select(RedLandmarkApplication)).all()) == 1
+
+
+def test_a_due_date_in_an_unknown_holiday_year_is_refused_with_the_reason(app, db, act, world):
+    app.config["TODAY"] = date(2026, 12, 28)  # 10 working days later is in 2027, whose schedule is unknown
+    r = apply(app, act, world)
+    assert r.status_code == 422 and "2027" in r.get_data(as_text=True)
+    assert db.exec(select(RedLandmarkApplication)).all() == []
+
+
+def test_the_step_deadline_is_a_setting(app, db, act, world):
+    app.config["LANDMARK_STEP_WORKING_DAYS"] = 3
+    assert apply(app, act, world).status_code == 303
+    step = db.exec(select(ProgramStep)).one()
+    assert step.due_date == date(2026, 9, 4)  # Tue 09-01 + 3 working days
+    page = act(world["village"], f"/landmark/{step.program_id}", method="get").get_data(as_text=True)
+    assert "3 个工作日：县级设定，源文件未规定期限" in page
+
+
+# ---------------------------------------------------------------- roles, order, period
+
+@pytest.mark.parametrize("who, path, data, allowed", [
+    ("township", "/landmark/", None, "村（社区）"),
+    ("village", "township", {"report": "推荐"}, "乡镇（街道）"),
+    ("county_reviewer", "township", {"report": "推荐"}, "乡镇（街道）"),
+    ("township", "county", {"opinion": "同意"}, "县委组织部"),
+    ("county_reviewer", "received", {"received_on": "2026-09-01"}, "市级评审"),
+    ("township", "evaluation", {}, "市级评审、检查员"),
+    ("inspector", "result", {}, "市级评审"),
+    ("county_reviewer", "award", {"number": "x"}, "市级评审"),
+    ("village", "refuse", {"reason": "x"}, "市级评审"),
+])
+def test_wrong_role_is_refused_with_403_naming_who_may(app, db, act, world, who, path, data, allowed):
+    w = world
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    if path == "/landmark/":
+        r = act(w[who], path, {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD})
+    else:
+        r = act(w[who], f"/landmark/{a.id}/{path}", data)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 403 and allowed in text, text
+    assert db.exec(select(RedLandmarkApplication)).one().status == "applied"
+    assert len(db.exec(select(ProgramStep)).all()) == 1
+
+
+def test_only_a_village_gets_the_form(app, act, world):
+    assert act(world["city_reviewer"], "/landmark/new", method="get").status_code == 403
+    page = act(world["village"], "/landmark/new", method="get").get_data(as_text=True)
+    assert "4.2" in page and f"第 {world['proof'].id} 号竣工验收" in page and f"第 {world['sa'].id} 号自评" in page
+
+
+@pytest.mark.parametrize("who, path, data, current", [
+    ("city_reviewer", "received", {"received_on": "2026-09-01"}, "当前环节：乡镇（街道）党（工）委推荐"),
+    ("county_reviewer", "county", {"opinion": "同意"}, "当前环节：乡镇（街道）党（工）委推荐"),
+    ("city_reviewer", "award", {"number": "x"}, "当前环节：乡镇（街道）党（工）委推荐"),
+    ("city_reviewer", "evaluation", {}, "当前环节：乡镇（街道）党（工）委推荐"),
+    ("city_reviewer", "objections", {"received_on": "2026-09-01", "text": "x"}, "当前环节"),
+])
+def test_wrong_order_is_refused_with_the_current_step(app, db, act, world, who, path, data, current):
+    w = world
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    r = act(w[who], f"/landmark/{a.id}/{path}", data)
+    assert r.status_code == 409 and current in r.get_data(as_text=True)
+    assert one(db, RedLandmarkApplication).status == "applied"
+
+
+def test_result_needs_a_submitted_evaluation(app, db, act, world, specs):
+    w = world
+    a = advance(app, db, act, w, specs, "received")
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/result", {})
+    assert r.status_code == 409 and "请先开始评定检查" in r.get_data(as_text=True)
+    assert act(w["inspector"], f"/landmark/{a.id}/evaluation", {}).status_code == 303  # an inspector may start it
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/result", {})
+    assert r.status_code == 409 and "提交后才能记录评审结果" in r.get_data(as_text=True)
+
+
+def test_township_report_is_required(app, db, act, world):
+    w = world
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    r = act(w["township"], f"/landmark/{a.id}/township", {"report": "   "})
+    assert r.status_code == 422 and "请填写申请报告" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("day", ["2026-09-25", "2026-10-13"])
+def test_objection_outside_the_period_is_refused(app, db, act, world, specs, day):
+    w = world
+    a = advance(app, db, act, w, specs, "noticed")
+    app.config["TODAY"] = date(2026, 10, 13)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/objections", {"received_on": day, "text": "有异议"})
+    assert r.status_code == 422 and "2026-09-28 至 2026-10-12" in r.get_data(as_text=True)
+    assert db.exec(select(Objection)).all() == []
+
+
+def test_award_before_the_notice_ends_is_refused(app, db, act, world, specs):
+    w = world
+    a = advance(app, db, act, w, specs, "noticed")
+    app.config["TODAY"] = date(2026, 10, 9)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "徐组通〔2026〕25号", "award_date": "2026-10-09"})
+    assert r.status_code == 409 and "公示期至 2026-10-12 止" in r.get_data(as_text=True)
+    app.config["TODAY"] = date(2026, 10, 13)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "", "award_date": "2026-10-13"})
+    assert r.status_code == 422 and "文号" in r.get_data(as_text=True)
+    assert one(db, RedLandmarkApplication).status == "noticed"
+
+
+# ---------------------------------------------------------------- due lists, scoping, escaping
+
+def test_overdue_list_puts_overdue_steps_first(app, db, act, world, specs):
+    w = world
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    micro = programs.open_step(session=db, program="micro_project", program_id=77, step="township_review",
+                               owner_role="township", region_id=w["site"].region_id, due_date=date(2026, 9, 30))
+    other = programs.open_step(session=db, program="micro_project", program_id=78, step="township_review",
+                               owner_role="township", region_id=w["other"].region_id, due_date=date(2026, 9, 10))
+    db.commit()
+    app.config["TODAY"] = date(2026, 9, 18)  # township step was due 09-15
+    page = act(w["county_reviewer"], "/landmark/due", method="get").get_data(as_text=True)
+    assert "已逾期 3 天" in page and "剩 12 天" in page and "已逾期 8 天" in page
+    assert page.index("已逾期 8 天") < page.index("已逾期 3 天") < page.index("剩 12 天")
+    assert f'href="/landmark/{a.id}"' in page and ('href="/micro/77"' in page)
+    town_page = act(w["township"], "/landmark/due", method="get").get_data(as_text=True)
+    assert "已逾期 3 天" in town_page and "/micro/77" in town_page and "/micro/78" not in town_page
+    assert act(w["village"], "/landmark/due", method="get").status_code == 403
+    assert act(w["inspector"], "/landmark/due", method="get").status_code == 403
+    del micro, other
+
+
+def test_another_township_gets_404_and_does_not_see_it_listed(app, db, act, world):
+    w = world
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert act(w["other_town"], f"/landmark/{a.id}", method="get").status_code == 404
+    assert act(w["other_town"], f"/landmark/{a.id}/township", {"report": "推荐"}).status_code == 404
+    assert "张庄村" not in act(w["other_town"], "/landmark/", method="get").get_data(as_text=True)
+    assert act(w["other_village"], f"/landmark/{a.id}", method="get").status_code == 404
+    r = act(w["other_village"], "/landmark/", {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD})
+    assert r.status_code == 404  # another village's site
+    assert one(db, RedLandmarkApplication).status == "applied"
+    listed = act(w["township"], "/landmark/?year=2026&status=applied", method="get").get_data(as_text=True)
+    assert "张庄村党群服务中心 · 2026 年" in listed
+    assert "张庄村党群服务中心 · 2026 年" not in act(w["township"], "/landmark/?status=awarded",
+                                                     method="get").get_data(as_text=True)
+    partial = act(w["city_reviewer"], "/landmark/?year=2026", method="get")
+    assert "张庄村党群服务中心 · 2026 年" in partial.get_data(as_text=True)
+
+
+def test_list_filter_answers_htmx_with_the_list_only(app, client, db, act, world):
+    assert apply(app, act, world).status_code == 303
+    r = client.get("/landmark/?year=2026", headers={"HX-Request": "true"})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 200 and text.lstrip().startswith('<section id="landmark-list"') and "<html" not in text
+
+
+def test_township_report_is_escaped(app, db, act, world):
+    w = world
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    app.config["TODAY"] = date(2026, 9, 8)
+    attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    assert act(w["township"], f"/landmark/{a.id}/township", {"report": attack}).status_code == 303
+    page = act(w["county_reviewer"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
+    assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page and "<img src=x" not in page
+
+
+@pytest.mark.csrf
+def test_forms_carry_the_csrf_token(app, client, db, login_as, world):
+    login_as(world["village"])
+    page = client.get("/landmark/new").get_data(as_text=True)
+    assert 'name="csrf_token"' in page
+    r = client.post("/landmark/", data={"site_id": world["site"].id, "self_assessment_id": world["sa"].id, **GOOD})
+    assert r.status_code == 400 and db.exec(select(RedLandmarkApplication)).all() == []
+
+
+def test_demo_adds_applications_to_the_demo_county(app, db, specs):
+    from inspector.core import workdays
+    from inspector.services import demo
+    demo.load(session=db, specs=specs)
+    made = landmark.demo(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30))
+    db.commit()
+    rows = db.exec(select(RedLandmarkApplication).order_by(RedLandmarkApplication.id)).all()
+    assert made == 2 and [r.status for r in rows] == ["under_review", "applied"]
+    assert rows[0].review_due == date(2026, 10, 10)  # received 09-10 + 30 days
+    assert landmark.demo(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30)) == 0
