@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from ..core import scoring, units
+from ..services import rights
 from ..models import LABELS, ROLE_LABELS, SITE_TYPE_LABELS
 
 
@@ -48,11 +49,21 @@ def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(_CHINA).strftime(fmt)
 
 
+# The areas in the second navigation row: (blueprint, endpoint, label, right needed or None).
+AREAS = (
+    ("micro", "micro.index", "微实事", None),
+    ("landmark", "landmark.index", "红色地标", None),
+    ("landmark.due", "landmark.due", "到期事项", "due_list"),
+    ("compare", "compare.index", "自评对比", "compare"),
+)
+
+
 def register(app: Flask) -> None:
     """Make the label helpers available in every template."""
     app.jinja_env.globals.update(
         LABELS=LABELS, SITE_TYPE_LABELS=SITE_TYPE_LABELS, ROLE_LABELS=ROLE_LABELS,
         RESULT_LABELS=scoring.RESULT_LABELS, VERDICT_LABELS=scoring.VERDICT_LABELS, FLOW_LABELS=FLOW_LABELS,
+        can=rights.can, AREAS=AREAS,
         KIND_LABELS={"check": "检查", "measure": "测量", "dimensions": "尺寸", "count": "计数", "rate": "比例调查",
                      "choice": "选择", "text": "记录", "document": "资料"},
     )

@@ -10,13 +10,12 @@ from werkzeug.routing import BuildError
 from .. import get_calendar, get_db, today
 from ..core import geo
 from ..models import ROLE_LABELS, RedLandmarkApplication, Site, User
-from ..services import evidence, landmark, scope, sites
+from ..services import evidence, landmark, rights, scope, sites
 from ..services.rights import Forbidden
 from . import render
 
 bp = Blueprint("landmark", __name__, url_prefix='/landmark')
 
-DUE_ROLES = {"township", "county_reviewer", "city_reviewer", "admin"}
 
 
 def _user() -> User:
@@ -103,7 +102,7 @@ def index():
     return render("landmark/index.html", "landmark/_list.html", rows=rows, year=year, status=status,
                   years=landmark.years(session=session, region=region), statuses=landmark.STATUS_LABELS,
                   status_label=landmark.status_label, can_apply=_user().role == "village",
-                  can_due=_user().role in DUE_ROLES)
+                  can_due=rights.can(_user(), "due_list"))
 
 
 def _new_context(site_id: int | None):
@@ -273,9 +272,7 @@ def revoke(application_id: int):
 def due():
     """Open steps of both programs with a due date in the user's region: overdue first."""
     user = _user()
-    if user.role not in DUE_ROLES:
-        who = "、".join(ROLE_LABELS[r] for r in sorted(DUE_ROLES))
-        raise Forbidden(f"{ROLE_LABELS.get(user.role, user.role)}账号不能查看到期事项（可由：{who}）")
+    rights.require(user, "due_list")
     session = get_db()
     rows = landmark.due(session=session, region=scope.region_of(session=session, user=user), today=today())
     links = {r.step.id: (url_for("landmark.detail", application_id=r.step.program_id)
