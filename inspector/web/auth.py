@@ -1,20 +1,33 @@
-"""Sign in and out (Flask-Login sessions, argon2 passwords)."""
+"""Sign in and out, change one's password (Flask-Login sessions, argon2, throttled guesses)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session, url_for)
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from werkzeug.exceptions import BadRequest
 
 from .. import get_db
 from ..models import User
-from ..services import users
+from ..services import throttle, users
+from . import errors
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录"
 login_manager.session_protection = "strong"
+
+
+def _fingerprint(row: User) -> str:
+    """A keyed digest of the password hash: a new password signs every older session out."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, row.password_hash.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 class SessionUser:
@@ -28,7 +41,7 @@ class SessionUser:
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.row.id)
+        return f"{self.row.id}.{_fingerprint(self.row)}"
 
     def __getattr__(self, name):
         return getattr(self.row, name)
@@ -36,36 +49,113 @@ class SessionUser:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    row = get_db().get(User, int(user_id)) if user_id.isdigit() else None
-    return SessionUser(row) if row is not None and row.active else None
+    """The session's user, if still active and with the password the session was opened with."""
+    id_part, _, fingerprint = user_id.partition(".")
+    row = get_db().get(User, int(id_part)) if id_part.isdigit() else None
+    if row is None or not row.active or not hmac.compare_digest(fingerprint, _fingerprint(row)):
+        return None
+    return SessionUser(row)
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlsplit(target).netloc:
         return target
     return url_for("main.home")
 
 
+def _limits() -> throttle.Limits:
+    return throttle.Limits.from_config(current_app.config)
+
+
+def _ip() -> str:
+    """The client's address (behind a reverse proxy, configure ProxyFix so this is the real one)."""
+    return request.remote_addr or "unknown"
+
+
+def _start_session(row: User) -> None:
+    """A fresh session for the signed-in user (nothing from before survives: no session fixation)."""
+    session.clear()
+    login_user(SessionUser(row), remember=False)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with username and password."""
+    """Sign in with username and password (throttled per account and per address)."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
-    error = None
+    error, status, wait = None, 200, None
     if request.method == "POST":
-        row = users.by_username(session=get_db(), username=request.form.get("username", "").strip())
-        if row is not None and row.active and users.check_password(row, request.form.get("password", "")):
-            login_user(SessionUser(row), remember=False)
+        db = get_db()
+        result = users.sign_in(session=db, username=request.form.get("username", "").strip()[:64],
+                               password=request.form.get("password", ""), ip=_ip(), limits=_limits(),
+                               keep=timedelta(days=current_app.config.get("LOGIN_ATTEMPTS_KEEP_DAYS", 90)))
+        db.commit()
+        if result.user is not None:
+            _start_session(result.user)
             return redirect(_safe_next(request.args.get("next")), code=303)
-        error = "用户名或密码不正确"
-    return render_template("auth/login.html", error=error), 422 if error else 200
+        error, wait = result.error, result.wait_minutes
+        status = 429 if wait is not None else 422
+    headers = {"Retry-After": str(wait * 60)} if wait is not None else {}
+    return render_template("auth/login.html", error=error), status, headers
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out: the session is emptied."""
     logout_user()
+    session.clear()
     flash("已退出登录")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password: the current one, then the new one twice."""
+    error, status = None, 200
+    if request.method == "POST":
+        db = get_db()
+        row = db.get(User, current_user.row.id)
+        wait = throttle.wait_minutes(session=db, username=row.username, ip=_ip(), limits=_limits())
+        if wait is not None:
+            error, status = f"登录失败次数过多，请 {wait} 分钟后再试", 429
+        else:
+            form = request.form
+            try:
+                users.change_password(session=db, user=row, current=form.get("current", ""),
+                                      new=form.get("new", ""), repeat=form.get("repeat", ""))
+                db.commit()
+                _start_session(row)  # the old sessions end with the old password; this one goes on
+                flash("密码已修改")
+                return redirect(url_for("main.home"), code=303)
+            except users.UserError as exc:
+                db.rollback()
+                if str(exc) == "当前密码不正确":  # a wrong current password counts as a failed sign-in
+                    throttle.record(session=db, username=row.username, ip=_ip(), ok=False)
+                    db.commit()
+                error, status = str(exc), 422
+    return render_template("auth/password.html", error=error, min_length=users.MIN_PASSWORD), status
+
+
+_CSRF_REASONS = {
+    "The CSRF token is missing.": "缺少安全令牌（CSRF），请刷新页面后重新提交",
+    "The CSRF session token is missing.": "页面已过期（登录状态已变），请刷新页面后重新提交",
+    "The CSRF token is invalid.": "安全令牌（CSRF）无效，请刷新页面后重新提交",
+    "The CSRF tokens do not match.": "安全令牌（CSRF）与当前会话不符，请刷新页面后重新提交",
+    "The CSRF token has expired.": "安全令牌（CSRF）已过期，请刷新页面后重新提交",
+    "The referrer header is missing.": "请求缺少来源信息（Referer），已拒绝",
+    "The referrer does not match the host.": "请求来源与本站不符，已拒绝",
+}
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(exc: CSRFError):
+    """A POST without a valid CSRF token: 400 with the reason in Chinese (a fragment for htmx)."""
+    reason = _CSRF_REASONS.get(exc.description, "安全令牌（CSRF）校验失败，请刷新页面后重新提交")
+    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+        return f'<p class="error" role="alert" data-csrf>{escape(reason)}</p>', 400
+    return errors.http_error(BadRequest(description=reason))
