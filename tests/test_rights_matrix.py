@@ -35,12 +35,7 @@ PENDING_PREFIXES = ("/dashboard", "/compare", "/micro", "/landmark", "/notice")
 # Routes whose view does not yet check what the rights table says: (endpoint, method) → (a role that
 # shows the gap, why). Mismatches on these are tolerated; when the named role no longer sees one the
 # view was fixed, and the test fails until the entry is removed (so a fixed gap cannot reopen unseen).
-KNOWN_GAPS = {
-    ("sites.location", "POST"): ("village", "rights.ACTIONS['edit_site'] (township, county, admin) is not checked: "
-                                            "every role may set a site's position (web/sites.py location())"),
-    ("reports.issue", "POST"): ("village", "rights.ACTIONS['issue_report'] is not checked by web/reports.py issue() "
-                                           "or services/reports.issue(): village, admin and contractor reach it"),
-}
+KNOWN_GAPS: dict[tuple[str, str], tuple[str, str]] = {}
 
 CHECKLIST_OF = {"self_assessment": "build-standard", "inspection": "build-standard",
                 "completion_acceptance": "build-standard", "red_landmark": "red-landmark",

@@ -202,11 +202,6 @@ def test_free_text_prints_as_literal_text_in_a_report_pdf(client, hostile, login
     assert literal("TEXT") in micro or literal_parts("TEXT") <= parts_in(micro, "TEXT")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "templates/reports/base.html writes the site name into a CSS string (@bottom-left content: \"{{ r.site.name }}\"); "
-    "HTML escaping is wrong inside <style>, so the footer prints &lt;…&#34; instead of the name. Fix (reports owner): "
-    "a `css_string` filter that hex-escapes every ASCII character but letters, digits and space (returns Markup), "
-    "used as content: \"{{ r.site.name|css_string }}\"; then remove this xfail."))
 def test_the_pdf_footer_prints_a_site_name_with_markup_literally(client, hostile, login_as, tmp_path):
     login_as(hostile["who"])
     text = pdf_text(tmp_path, client.get(f"/inspections/{hostile['acceptance'].id}/reports/acceptance?format=pdf").data)

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from ..core import pdf, photos as photo_core, scoring
 from ..core.checklist import ChecklistSpec
 from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User, utcnow
-from . import audit, evidence, inspections, regions
+from . import audit, evidence, inspections, regions, rights
 
 CHINA = ZoneInfo("Asia/Shanghai")
 RESULT_WORDS = scoring.RESULT_LABELS
@@ -306,6 +306,7 @@ def issue(*, session: Session, inspection: Inspection, kind: Kind, inputs: dict[
     rendering fails. Returns the report and the file this call created (the caller removes it
     if its commit fails).
     """
+    rights.require(by, "issue_report")
     if inspection.status == "draft":
         raise ReportError("检查尚未提交，只能预览，不能签发")
     digest = inputs_hash(inputs)

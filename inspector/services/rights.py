@@ -40,7 +40,7 @@ ACTIONS = {
     "dashboard": {"township", "county_reviewer", "city_reviewer", "admin"},
     "export": {"township", "county_reviewer", "city_reviewer", "admin"},
     "import_sites": {"county_reviewer", "admin"},
-    "edit_site": {"township", "county_reviewer", "admin"},
+    "edit_site": {"inspector", "township", "county_reviewer", "admin"},  # the inspector on site records its position
     "audit_log": {"county_reviewer", "city_reviewer", "admin"},
     "manage_users": {"admin"},
     "compare": {"township", "county_reviewer", "city_reviewer", "admin"},

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup
 
 from ..core import scoring, units
 from ..services import rights
@@ -55,7 +56,16 @@ AREAS = (
     ("landmark", "landmark.index", "红色地标", None),
     ("landmark.due", "landmark.due", "到期事项", "due_list"),
     ("compare", "compare.index", "自评对比", "compare"),
+    ("auth.password", "auth.password", "修改密码", None),
 )
+
+
+def css_string(value) -> Markup:
+    """Text safe inside a CSS string literal ("…") in a <style> block: ASCII other than letters,
+    digits and space is written as a CSS hex escape, so quotes, backslashes and "</style>" stay text
+    (HTML escaping is wrong there: WeasyPrint would print "&lt;" literally)."""
+    return Markup("".join(ch if ch.isalnum() or ch == " " or ord(ch) > 127 else f"\\{ord(ch):x} "
+                          for ch in str(value)))
 
 
 def register(app: Flask) -> None:
@@ -68,6 +78,7 @@ def register(app: Flask) -> None:
                      "choice": "选择", "text": "记录", "document": "资料"},
     )
     app.jinja_env.filters["china_time"] = china_time
+    app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["label"] = lambda key: LABELS.get(key, key or "—")
     app.jinja_env.filters["unit"] = units.label
     app.jinja_env.filters["answer"] = answer_words

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from ..models import ChecklistVersion, Region
 from ..core import geo
-from ..services import inspections, regions, scope, sites
+from ..services import inspections, regions, rights, scope, sites
 from . import render
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
@@ -66,6 +66,7 @@ def location(site_id: int):
     site = scope.site(session=session, user=current_user.row, site_id=site_id) or abort(404, description="没有这个站点")
     error, form = None, request.form
     if request.method == "POST":
+        rights.require(current_user.row, "edit_site")
         try:
             lat, lon = float(form.get("lat", "")), float(form.get("lon", ""))
             radius = int(form.get("geofence_m") or site.geofence_m)
