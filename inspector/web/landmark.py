@@ -195,6 +195,7 @@ def evaluation(application_id: int):
     """Start the city's evaluation inspection of this site and go to it."""
     session = get_db()
     application = _application(application_id)
+    rights.require(_user(), "start", "red_landmark")  # the role is refused before the form is read
     spec = current_app.extensions["checklists"].get(landmark.CHECKLIST)
     try:
         device = geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))

@@ -156,6 +156,7 @@ def _act(project_id: int, action):
 @login_required
 def decide(project_id: int, step_id: str):
     """The open step's owner approves or rejects (with a reason)."""
+    _project(project_id)  # another region's project is 404 before the form is read
     outcome = request.form.get("outcome", "")
     if outcome not in ("approve", "reject"):
         abort(400, description="请选择同意或不同意")

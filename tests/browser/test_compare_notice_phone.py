@@ -63,10 +63,12 @@ def test_a_phone_opens_the_notice_without_signing_in(app, browser, live_server, 
         phone.goto(f"/notice/{notice.public_id}")
         assert phone.locator("[data-state]").inner_text() == "公示中，还剩 5 个工作日"
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        phone.wait_for_load_state("load")
-        loaded = phone.locator(".notice-photos img").evaluate_all(
-            "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
-        assert loaded == [True, True]
+        photos = phone.locator(".notice-photos img")
+        assert photos.count() == 2
+        for n in range(2):  # lazy images load once scrolled into view
+            photos.nth(n).scroll_into_view_if_needed()
+        phone.wait_for_function("Array.from(document.querySelectorAll('.notice-photos img'))"
+                                ".every(i => i.complete && i.naturalWidth > 0)", timeout=10000)
         assert ctx.cookies() == []  # a public page sets no cookie
     finally:
         ctx.close()
