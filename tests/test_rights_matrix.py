@@ -5,7 +5,10 @@
 areas are being built right now and are reported, not failed, until their rows are added here.
 
 Expectations come from `services.rights` (START / REVIEW / ACCEPT / ACTIONS) wherever a route
-depends on a role, so changing the rights table changes what this test expects. Order of checks:
+depends on a role, and from the areas' own tables (`services.micro.ROLES`, the route steps' owners in
+`core.micro.ROUTES`, `services.landmark.ACTIONS` / `STEPS`), so changing a table changes what this
+test expects. A role that may act sends an empty or out-of-order form and gets the view's 422 / 409
+(it passed the rights check, nothing is stored); the public notice pages answer anyone. Order of checks:
 a record outside the user's region answers 404 before any role check (it does not exist for them);
 the admin pages check the role first (403) and then the region (404).
 """
@@ -13,12 +16,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
 import pytest
-from inspector.models import PURPOSES, ROLES, Inspection, Photo, Report
-from inspector.services import checklists, regions, rights, users
+from inspector import get_calendar
+from inspector.core import micro as micro_rules
+from inspector.models import PURPOSES, ROLES, Answer, Inspection, MicroProject, Photo, Report
+from inspector.services import checklists, landmark, micro, regions, rights, users
 
 from . import factories, samples
 
@@ -27,10 +33,10 @@ ALL = (*ROLES, ANON)
 REDIRECT_TO_LOGIN = 302
 PASSWORD = "correct-horse-1"
 
-# Areas other engineers are adding now. Their rules are reported by test_every_route_is_in_the_matrix
-# instead of failing it; the lead empties this tuple once their rows are in MATRIX (see the section
-# marked "PENDING AREAS" below).
-PENDING_PREFIXES = ("/dashboard", "/compare", "/micro", "/landmark", "/notice")
+# Areas other engineers are adding now (URL prefixes). Their rules are reported by
+# test_every_route_is_in_the_matrix instead of failing it; empty once every area's rows are in MATRIX,
+# so that a route missing from the matrix fails.
+PENDING_PREFIXES: tuple[str, ...] = ()
 
 # Routes whose view does not yet check what the rights table says: (endpoint, method) → (a role that
 # shows the gap, why). Mismatches on these are tolerated; when the named role no longer sees one the
@@ -97,6 +103,36 @@ def follow_up(p: str) -> Expect:
     return role_in(lambda: rights.ACTIONS["rectify"] & rights.START.get(p, set()), 303)
 
 
+def both(a: str, b: str, code: int) -> Expect:
+    """Roles allowed both actions of rights.ACTIONS (a view that requires one, then the other)."""
+    return role_in(lambda: rights.ACTIONS[a] & rights.ACTIONS[b], code)
+
+
+def red_landmark(step_action: str, code: int) -> Expect:
+    """A step of a red-landmark application: the roles of `services.landmark.ACTIONS` (what its page offers)."""
+    return role_in(lambda: landmark.ACTIONS[step_action][0], code)
+
+
+def red_landmark_owner(step: str, code: int) -> Expect:
+    """A step with no form of its own in landmark.ACTIONS (revocation): the step's owner role."""
+    return role_in(lambda: {landmark.STEPS[step][1]}, code)
+
+
+# The village applies for the title (002 篇五 7.2; `landmark.apply` and the view's `_village_only`). The
+# service names no table for it, so this one set is written here; it is checked after the role (403 first).
+LANDMARK_APPLY = {"village"}
+
+
+def micro_role(name: str, code: int) -> Expect:
+    """A micro-project action: the roles of `services.micro.ROLES`; another region's record 404 first."""
+    return role_in(lambda: micro.ROLES[name], code)
+
+
+def micro_step(route: str, step: str, code: int) -> Expect:
+    """A route step of a micro project: only the step's owner role (core/micro.py ROUTES) decides it."""
+    return role_in(lambda: {micro_rules.ROUTES[route].step(step).owner_role}, code)
+
+
 @dataclass
 class Case:
     """One request: route, method, URL template ({own}/{other} keys are filled per side), expectation."""
@@ -140,6 +176,17 @@ def _per_purpose() -> list[Case]:
         ]
     return cases
 
+
+# Red-landmark applications built on each side, one per status (services.landmark.STATUS_LABELS).
+LANDMARK_STATUSES = ("applied", "township_recommended", "county_recommended", "under_review", "noticed", "failed",
+                     "awarded")
+# Micro projects waiting at a route step, one per owner role: (route, step, budget, size).
+MICRO_DECIDE = (("village", "village_decide", "8,600", "small"),
+                ("township_review", "township_review", "50,000", "small"),
+                ("township_decide", "district_file", "150,000", "large"))
+MICRO_STATUSES = ("approved", "started", "noticed", "accepting", "evaluated", "archived")
+MICRO_KEYS = (*(step for _r, step, _b, _s in MICRO_DECIDE), *MICRO_STATUSES)
+TODAY = date(2026, 5, 20)  # a Wednesday: the red-landmark and micro completion notices built below are running
 
 NEW_USER = {"display_name": "新用户", "role": "village", "password": "long-password-9", "repeat": "long-password-9"}
 
@@ -197,8 +244,71 @@ MATRIX: list[Case] = [
          action("manage_users", 303, region_first=False),
          data={"password": "long-password-9", "repeat": "long-password-9"}),
     Case("admin.audit", "GET", "/admin/audit", action("audit_log", 200), sides=("-",)),
-    # ---- PENDING AREAS: /dashboard, /compare, /micro, /landmark, /notice — add their rows here and
-    # remove their prefix from PENDING_PREFIXES.
+    # ---- dashboard (rights.ACTIONS dashboard / export / import_sites; the user's own region only)
+    Case("dashboard.index", "GET", "/dashboard/", action("dashboard", 200), sides=("-",)),
+    Case("dashboard.index", "GET", "/dashboard/", action("dashboard", 200), sides=("-",), headers=HX, label="htmx"),
+    Case("dashboard.export", "GET", "/dashboard/export.xlsx", action("export", 200), sides=("-",)),
+    Case("dashboard.import_sites", "GET", "/dashboard/import", action("import_sites", 200), sides=("-",)),
+    Case("dashboard.import_sites", "POST", "/dashboard/import", action("import_sites", 422), sides=("-",)),  # no file
+    Case("dashboard.import_template", "GET", "/dashboard/import/template.xlsx", action("import_sites", 200),
+         sides=("-",)),
+    # ---- self-assessment vs inspection (the site has a submitted pair on the build standard)
+    Case("compare.index", "GET", "/compare/", action("compare", 200), sides=("-",)),
+    Case("compare.index", "GET", "/compare/", action("compare", 200), sides=("-",), headers=HX, label="htmx"),
+    Case("compare.export", "GET", "/compare/export.csv", both("compare", "export", 200), sides=("-",)),
+    Case("compare.site", "GET", "/compare/site/{site}", action("compare", 200, region_first=False)),
+    # ---- red landmark: one application per step on each side; a role that may act sends an empty form
+    # (422) or acts out of order (409), a role that may not gets 403, another region's application 404.
+    Case("landmark.index", "GET", "/landmark/", signed_in(), sides=("-",)),
+    Case("landmark.index", "GET", "/landmark/", signed_in(), sides=("-",), headers=HX, label="htmx"),
+    Case("landmark.due", "GET", "/landmark/due", action("due_list", 200), sides=("-",)),
+    Case("landmark.new", "GET", "/landmark/new", role_in(lambda: LANDMARK_APPLY, 200), sides=("-",)),
+    Case("landmark.create", "POST", "/landmark/", role_in(lambda: LANDMARK_APPLY, 422, region_first=False),
+         data=lambda w: {"site_id": w["site"]}),  # no self-assessment chosen; another region's site 404
+    *[Case("landmark.detail", "GET", f"/landmark/{{lm_{status}}}", signed_in(), label=status)
+      for status in LANDMARK_STATUSES],
+    Case("landmark.township", "POST", "/landmark/{lm_applied}/township", red_landmark("township_recommend", 422)),
+    Case("landmark.county", "POST", "/landmark/{lm_township_recommended}/county",
+         red_landmark("county_recommend", 422)),
+    Case("landmark.received", "POST", "/landmark/{lm_county_recommended}/received", red_landmark("receive", 422)),
+    Case("landmark.evaluation", "POST", "/landmark/{lm_under_review}/evaluation",
+         red_landmark("start_evaluation", 409)),  # already started: not twice
+    Case("landmark.result", "POST", "/landmark/{lm_under_review}/result",
+         red_landmark("record_result", 409)),  # the evaluation is not submitted yet
+    Case("landmark.objection", "POST", "/landmark/{lm_noticed}/objections", red_landmark("objection", 422)),
+    Case("landmark.resolve", "POST", "/landmark/{lm_noticed}/objections/{lm_objection}/resolve",
+         red_landmark("objection", 422)),
+    Case("landmark.award", "POST", "/landmark/{lm_noticed}/award", red_landmark("award", 409)),  # notice running
+    Case("landmark.refuse", "POST", "/landmark/{lm_failed}/refuse", red_landmark("refuse", 422)),
+    Case("landmark.revoke", "POST", "/landmark/{lm_awarded}/revoke", red_landmark_owner("revoke", 422)),
+    # ---- micro projects: a project at each status (and one at each owner's route step) on each side
+    Case("micro.index", "GET", "/micro/", signed_in(), sides=("-",)),
+    Case("micro.new", "GET", "/micro/sites/{site}/new", micro_role("apply", 200)),
+    Case("micro.create", "POST", "/micro/sites/{site}/projects", micro_role("apply", 422)),
+    *[Case("micro.detail", "GET", f"/micro/{{mp_{key}}}", signed_in(), label=key) for key in MICRO_KEYS],
+    *[Case("micro.decide", "POST", f"/micro/{{mp_{step}}}/steps/{step}", micro_step(route, step, 422), label=step,
+           data={"outcome": "reject"})  # a refusal needs a reason: 422 for the step's owner
+      for route, step, _budget, _size in MICRO_DECIDE],
+    Case("micro.plan_notice", "POST", "/micro/{mp_approved}/plan-notice", micro_role("plan_notice", 422)),
+    Case("micro.start", "POST", "/micro/{mp_started}/start", micro_role("start", 409)),  # started already
+    Case("micro.complete", "GET", "/micro/{mp_started}/complete", micro_role("complete", 200)),
+    Case("micro.complete", "POST", "/micro/{mp_started}/complete", micro_role("complete", 422)),  # no photos
+    Case("micro.acceptance", "POST", "/micro/{mp_noticed}/acceptance",
+         micro_role("acceptance", 409)),  # the completion notice is still running
+    Case("micro.satisfaction", "POST", "/micro/{mp_accepting}/satisfaction", micro_role("satisfaction", 422)),
+    Case("micro.archive", "POST", "/micro/{mp_archived}/archive", micro_role("archive", 409)),  # archived already
+    Case("micro.photo", "GET", "/micro/{mp_noticed}/photos/0/thumb", signed_in()),
+    Case("micro.fund", "GET", "/micro/sites/{site}/fund", signed_in()),
+    Case("micro.add_member", "POST", "/micro/sites/{site}/fund/members", micro_role("fund", 422)),
+    Case("micro.commit", "POST", "/micro/sites/{site}/fund/commitments", micro_role("fund", 422)),
+    # ---- public notices (the QR's target): no login, any region; an unknown id is not found
+    Case("notices.public", "GET", "/notice/{notice_public}", public()),
+    Case("notices.public", "GET", "/notice/no-such-notice", public(404), sides=("-",), label="unknown"),
+    Case("notices.pdf", "GET", "/notice/{notice_public}.pdf", public()),
+    Case("notices.pdf", "GET", "/notice/no-such-notice.pdf", public(404), sides=("-",), label="unknown"),
+    Case("notices.photo", "GET", "/notice/{notice_public}/photo/1/thumb", public()),
+    Case("notices.photo", "GET", "/notice/no-such-notice/photo/1/thumb", public(404), sides=("-",),
+         label="unknown"),
     # ---- last: sign out
     Case("auth.logout", "POST", "/logout", signed_in(303), sides=("-",)),
 ]
@@ -210,9 +320,134 @@ def _first_check_item(spec, tier) -> str:
     return next(i.id for i in spec.items() if i.kind == "check" and i.applies(tier, "village"))
 
 
+def _red_landmarks(db, specs, *, village, staff, author, calendar, city_name: str) -> dict:
+    """One red-landmark application per status on its own site (one application per site and year), taken
+    there through `services.landmark`; the noticed one has an objection still open."""
+    red = checklists.ensure_version(session=db, spec=specs["red-landmark"])
+    build = checklists.ensure_version(session=db, spec=specs["build-standard"])
+    tier = specs["build-standard"].tiers[0].id
+    out = {}
+    for n, status in enumerate(LANDMARK_STATUSES, start=1):
+        site = factories.site(db, village, name=f"{city_name}红色地标申报点{n}")
+        sa = Inspection(site_id=site.id, checklist_version_id=red.id, purpose="self_assessment", status="submitted",
+                        created_by_id=staff["village"].id)
+        proof = Inspection(site_id=site.id, checklist_version_id=build.id, purpose="completion_acceptance", tier=tier,
+                           status="approved", verdict="pass", score=91.0, created_by_id=author.id)
+        db.add_all([sa, proof])
+        db.flush()
+        a = landmark.apply(session=db, site=site, by=staff["village"], today=date(2026, 3, 2), calendar=calendar,
+                           self_assessment_id=sa.id, leadership_ok=True, operating_since=date(2024, 5, 1),
+                           no_major_incident=True)
+        out[f"lm_{status}"] = a.id
+        if status == "applied":
+            continue
+        landmark.township_recommend(session=db, application=a, report="班子健全，服务规范，推荐申报。",
+                                    by=staff["township"], today=date(2026, 3, 4), calendar=calendar)
+        if status == "township_recommended":
+            continue
+        landmark.county_recommend(session=db, application=a, opinion="材料属实，同意推荐。", by=staff["county_reviewer"],
+                                  today=date(2026, 3, 5))
+        if status == "county_recommended":
+            continue
+        city = staff["city_reviewer"]
+        landmark.receive(session=db, application=a, received_on=date(2026, 3, 6), by=city, today=date(2026, 3, 6))
+        evaluation = landmark.start_evaluation(session=db, application=a, spec=specs["red-landmark"], by=city)
+        if status == "under_review":
+            continue
+        evaluation.status, evaluation.score = "submitted", 90.0
+        evaluation.verdict = "fail" if status == "failed" else "pass"
+        db.flush()
+        # noticed: Mon 18 May + 7 working days → Tue 26 May, running on TODAY; awarded: 9–17 March, then named
+        start = date(2026, 5, 18) if status == "noticed" else date(2026, 3, 9)
+        landmark.record_result(session=db, application=a, by=city, today=start, calendar=calendar,
+                               notice_start=start, contact="0516-12345678")
+        if status == "noticed":
+            objection = landmark.record_objection(session=db, application=a, received_on=date(2026, 5, 19),
+                                                  text="公示对象名称有误。", by=city)
+            out["lm_objection"] = objection.id
+        elif status == "awarded":
+            landmark.award(session=db, application=a, number="市组发〔2026〕8号", award_date=date(2026, 3, 25), by=city,
+                           today=date(2026, 3, 25))
+        assert a.status == status, (a.status, status)
+    return out
+
+
+MICRO_FORM = {
+    "name": "修缮村内道路路灯", "size": "small", "lead_name": "张卫东", "lead_phone": "13905160001",
+    "description": "更换村东头主路损坏路灯，党员群众义务安装", "scale": "LED 路灯 12 盏", "expected_effect": "夜间出行安全",
+    "budget": "8,600", "fund_source": "镇级微实事专项资金", "start_date": "2026-04-01", "finish_date": "2026-12-31",
+    "members": "张卫东 13905160001 党员\n李红梅 13905160002 村民代表",
+    "households": "\n".join(f"户主{i} 1390516100{i} 已签" for i in range(1, 6)),
+}
+MICRO_DONE = {"spent": "8,600", "details": "路灯已全部更换并通电。", "village_lead": "王书记", "village_phone": "13905160009"}
+
+
+def _micro_projects(app, db, specs, *, site, staff, author, calendar) -> dict:
+    """Micro projects of a site through `services.micro`: one waiting at each owner's route step, and one at
+    each later status. The noticed one's completion notice (with its before/after photos) is running."""
+    media, limit = Path(app.config["MEDIA_DIR"]), app.config["PHOTO_MAX_BYTES"]
+    village = staff["village"]
+
+    def apply(budget="8,600", size="small"):
+        form = {**MICRO_FORM, "budget": budget, "size": size, "spending": f"材料一批 材料 {budget}"}
+        return micro.apply(session=db, site=site, form=form, by=village, today=date(2026, 4, 1), calendar=calendar)
+
+    def decide(project, step):
+        micro.decide(session=db, project=project, step_id=step, approve=True, note="同意", by=staff[
+            micro_rules.ROUTES[project.route].step(step).owner_role], today=date(2026, 4, 2), calendar=calendar)
+
+    def complete(project, on):
+        photo = samples.jpeg(320, 240)
+        micro.complete(session=db, project=project, form=MICRO_DONE, before=[micro.Upload("before.jpg", photo)],
+                       after=[micro.Upload("after.jpg", photo)], by=village, today=on, calendar=calendar,
+                       media_root=media, max_bytes=limit)
+
+    out = {}
+    for route, step, budget, size in MICRO_DECIDE:
+        project = apply(budget, size)
+        for earlier in micro_rules.ROUTES[route].steps:
+            if earlier.id == step:
+                break
+            decide(project, earlier.id)
+        assert project.route == route and project.status == "applied"
+        out[f"mp_{step}"] = project.id
+    for status in MICRO_STATUSES:
+        project = apply()
+        decide(project, "village_decide")
+        out[f"mp_{status}"] = project.id
+        if status == "approved":
+            continue
+        micro.start(session=db, project=project, by=village, today=date(2026, 4, 3))
+        if status == "started":
+            continue
+        if status == "noticed":  # Mon 18 May + 5 working days → Fri 22 May: running on TODAY
+            complete(project, date(2026, 5, 18))
+            out["notice_public"] = micro.completion_notice(session=db, project=project).public_id
+            continue
+        complete(project, date(2026, 4, 20))  # 20–24 April, over before 6 May
+        ins = micro.start_acceptance(session=db, project=project, spec=specs[micro.CHECKLIST], by=author,
+                                     today=date(2026, 5, 6))
+        ins.status, ins.verdict, ins.score = "submitted", "pass", 95.0
+        db.flush()
+        if status == "accepting":
+            continue
+        micro.record_satisfaction(session=db, project=project, respondents="20", satisfied="18", by=village,
+                                  today=date(2026, 5, 7))
+        if status == "archived":
+            micro.archive(session=db, project=project, by=village)
+    for key in MICRO_STATUSES:
+        assert db.get(MicroProject, out[f"mp_{key}"]).status == key
+    return out
+
+
 def build_world(app, db, specs) -> dict:
     """Two cities, each down to a village with a site; users of every role on the first side; on each
-    side drafts and submitted inspections of every purpose, a photo and an issued report."""
+    side drafts and submitted inspections of every purpose, a photo and an issued report, a self-assessment
+    and inspection pair to compare, red-landmark applications and micro projects at every step, and a
+    public notice with photos."""
+    app.config["TODAY"] = TODAY
+    with app.app_context():
+        calendar = get_calendar()
     hashed = users.hash_password(PASSWORD)
     media = Path(app.config["MEDIA_DIR"])
     sides = {}
@@ -254,6 +489,18 @@ def build_world(app, db, specs) -> dict:
                           "site": {"name": "x"}, "inspection": {"purpose": "x", "tier": None},
                           "outcome": {"score": None, "verdict_label": "x"}}, inputs_hash="0", issued_by_id=author.id))
         w.update(photo_thumb=photo_path, report_path=report_path, report_public=f"matrix{side}")
+        # the pair compared: the village says it has the first item, the inspector found it missing
+        item = w["item_inspection"]
+        db.add_all([Answer(inspection_id=w["submitted_self_assessment"], item_id=item, value="pass", result="pass",
+                           by_id=author.id),
+                    Answer(inspection_id=w["submitted_inspection"], item_id=item, value="fail", result="fail",
+                           by_id=author.id)])
+        staff = {role: users.create(session=db, username=f"{role}-{side}", display_name="经办人", role=role,
+                                    region=levels[HOME[role]], password_hash=hashed)
+                 for role in ("village", "township", "county_reviewer", "city_reviewer")}
+        w.update(_red_landmarks(db, specs, village=village, staff=staff, author=author, calendar=calendar,
+                                city_name=city_name))
+        w.update(_micro_projects(app, db, specs, site=site, staff=staff, author=author, calendar=calendar))
         sides[side] = w
     me = {}
     for role in ROLES:
