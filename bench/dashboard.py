@@ -8,7 +8,8 @@ rows)`): townships of 20 villages, one site per village, one latest build-standa
 site (mixed purposes and statuses, some returned, some submitted long ago) with 20 answers, open
 rectification tasks (some overdue, some due soon), a few sites never inspected or without
 coordinates. PostgreSQL gets `VACUUM ANALYZE` after the load, as autovacuum would do by itself.
-`--index` also creates the index the most-failed-items statement wants (PROPOSED_INDEX).
+The most-failed-items statement uses `ix_answer_result_inspection_item` (migration 0004; it was
+proposed by this benchmark: SQL at 20,000 sites on PostgreSQL 294 → 225 ms).
 
 Measured through the Flask test client, signed in as the county reviewer: GET /dashboard/ (with
 `Accept-Encoding: gzip`, as a browser sends it) after six warm-up requests (past psycopg's
@@ -56,12 +57,9 @@ ANSWERS_PER_INSPECTION = 20
 BATCH = 20000
 # psycopg prepares a statement on its 5th execution on a connection (prepare_threshold): warm up past it
 WARM_UPS = 6
-# The index this benchmark found the most-failed-items statement needs (not in the migrations yet):
-# it reads the fail answers straight from the index instead of scanning every answer.
-PROPOSED_INDEX = "CREATE INDEX ix_answer_result_inspection_item ON answer (result, inspection_id, item_id)"
 
 
-def build_county(engine, n_sites: int, spec, seed: int = 2025, index: bool = False) -> dict:
+def build_county(engine, n_sites: int, spec, seed: int = 2025) -> dict:
     """The synthetic county, inserted in bulk; counts of what was made."""
     rnd = random.Random(seed)
     now = datetime(2025, 6, 16, 2, tzinfo=timezone.utc)
@@ -139,8 +137,6 @@ def build_county(engine, n_sites: int, spec, seed: int = 2025, index: bool = Fal
                       "due_date": TODAY + timedelta(days=rnd.randint(-20, 20)), "created_at": now}
                      for k, ins_id in enumerate(ins_ids) if rnd.random() < 0.08]
         session.execute(insert(RectificationTask), task_rows)
-        if index:
-            session.execute(text(PROPOSED_INDEX))
         session.commit()
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
@@ -232,7 +228,7 @@ def measure(url: str, runs: int, export_runs: int) -> dict:
             "export_s": statistics.median(export_times) / 1000, "export_mb": export_bytes / 1024 / 1024}
 
 
-def run_backend(backend: str, sizes: list[int], runs: int, export_runs: int, spec, index: bool) -> list[dict]:
+def run_backend(backend: str, sizes: list[int], runs: int, export_runs: int, spec) -> list[dict]:
     """Build and measure every size on one backend."""
     rows = []
     for n in sizes:
@@ -250,7 +246,7 @@ def run_backend(backend: str, sizes: list[int], runs: int, export_runs: int, spe
                 engine = dbmod.make_engine(url)
                 dbmod.upgrade(engine)
                 t0 = time.perf_counter()
-                made = build_county(engine, n, spec, index=index)
+                made = build_county(engine, n, spec)
                 build_s = time.perf_counter() - t0
                 engine.dispose()
                 print(f"{backend:<10} {n:>6} sites: built in {build_s:.1f} s ({made['townships']} townships, "
@@ -275,7 +271,6 @@ def main() -> int:
     parser.add_argument("--sizes", default="200,20000", help="site counts, comma-separated")
     parser.add_argument("--backends", default="SQLite,PostgreSQL")
     parser.add_argument("--export-runs", type=int, default=2, help="measured exports per case (median)")
-    parser.add_argument("--index", action="store_true", help=f"also create the proposed index: {PROPOSED_INDEX}")
     args = parser.parse_args()
     runs = max(args.runs, 5)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -286,15 +281,13 @@ def main() -> int:
     failures: list[str] = []
     for backend in args.backends.split(","):
         try:
-            rows += run_backend(backend, sizes, runs, args.export_runs, spec, args.index)
+            rows += run_backend(backend, sizes, runs, args.export_runs, spec)
         except Exception as exc:  # noqa: BLE001 - report and go on with the other backend
             failures.append(f"{backend}: {exc.__class__.__name__}: {exc}")
             print(f"FAILED {failures[-1]}", flush=True)
     if not rows:
         return 1
 
-    if args.index:
-        print(f"\nwith the proposed index: {PROPOSED_INDEX}")
     print(f"\nGET /dashboard/ as the county reviewer ({runs} runs after {WARM_UPS} warm-ups, "
           f"Accept-Encoding: gzip); "
           f"export = GET /dashboard/export.xlsx, median of {args.export_runs}; load average at the start "

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 REGION_LEVELS = ("city", "county", "township", "village")
@@ -121,7 +121,9 @@ class Inspection(SQLModel, table=True):
 class Answer(SQLModel, table=True):
     """The current answer to one item of an inspection; `version` counts its saves."""
 
-    __table_args__ = (UniqueConstraint("inspection_id", "item_id"),)
+    __table_args__ = (UniqueConstraint("inspection_id", "item_id"),
+                      # the dashboard's most-failed items: fail answers by inspection without the table
+                      Index("ix_answer_result_inspection_item", "result", "inspection_id", "item_id"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)

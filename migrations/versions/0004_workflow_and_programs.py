@@ -246,6 +246,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_fundcommitment_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_fundcommitment_project_id'), ['project_id'], unique=False)
 
+    op.create_index('ix_answer_result_inspection_item', 'answer', ['result', 'inspection_id', 'item_id'], unique=False)
     with op.batch_alter_table('inspection', schema=None) as batch_op:
         batch_op.add_column(sa.Column('follow_up_of_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('scope_items', sa.JSON(), nullable=True))
@@ -260,6 +261,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_answer_result_inspection_item', table_name='answer')
     with op.batch_alter_table('inspection', schema=None) as batch_op:
         batch_op.drop_constraint('fk_inspection_follow_up_of_id_inspection', type_='foreignkey')
         batch_op.drop_constraint('fk_inspection_reviewed_by_id_user', type_='foreignkey')

@@ -47,3 +47,20 @@ def phone(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+def signed_in_phone(browser, live_server, user, *, position=None, accuracy=8, password="correct-horse-1"):
+    """A new phone-sized context signed in as `user` (factories' password), with geolocation granted
+    at `position` (lat, lon) when given; returns its page (close it with page.context.close())."""
+    from playwright.sync_api import expect
+    context = browser.new_context(base_url=live_server, **PHONE)
+    if position is not None:
+        context.grant_permissions(["geolocation"], origin=live_server)
+        context.set_geolocation({"latitude": position[0], "longitude": position[1], "accuracy": accuracy})
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").tap()
+    expect(page.locator("h1")).to_have_text("党群服务中心检查")
+    return page

@@ -10,7 +10,7 @@ from sqlmodel import select
 from inspector.models import Answer, Inspection, Photo
 
 from .. import factories, samples
-from .conftest import PHONE
+from .conftest import signed_in_phone
 
 pytestmark = pytest.mark.browser
 SITE = (34.870000, 116.860000)
@@ -28,16 +28,7 @@ def people(db):
 
 def phone_for(browser, live_server, user, *, position=SITE, accuracy=10):
     """A signed-in phone with geolocation granted at a position."""
-    context = browser.new_context(base_url=live_server, **PHONE)
-    context.grant_permissions(["geolocation"], origin=live_server)
-    context.set_geolocation({"latitude": position[0], "longitude": position[1], "accuracy": accuracy})
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill("correct-horse-1")
-    page.get_by_role("button", name="登录").tap()
-    expect(page.locator("h1")).to_have_text("党群服务中心检查")
-    return page
+    return signed_in_phone(browser, live_server, user, position=position, accuracy=accuracy)
 
 
 def start(page, site, *, checklist="村级党群服务中心建设标准", purpose="检查", tier="达标村"):

@@ -18,7 +18,7 @@ from inspector.services import inspections
 
 from .. import factories
 from ..test_landmark import answer_all
-from .conftest import PHONE
+from .conftest import signed_in_phone
 
 pytestmark = pytest.mark.browser
 SITE = (34.870000, 116.860000)
@@ -48,17 +48,7 @@ def county(app, db, specs):
 
 def phone_as(browser, live_server, user, *, position=None):
     """A signed-in phone for one user (with its position granted, when given)."""
-    context = browser.new_context(base_url=live_server, **PHONE)
-    if position:
-        context.grant_permissions(["geolocation"], origin=live_server)
-        context.set_geolocation({"latitude": position[0], "longitude": position[1], "accuracy": 8})
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill("correct-horse-1")
-    page.get_by_role("button", name="登录").tap()
-    expect(page.locator("h1")).to_have_text("党群服务中心检查")
-    return page
+    return signed_in_phone(browser, live_server, user, position=position)
 
 
 def step(page, name):

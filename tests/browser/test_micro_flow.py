@@ -15,7 +15,7 @@ from inspector.models import Inspection, MicroProject, Notice
 from inspector.services import demo, inspections
 
 from .. import factories, samples
-from .conftest import PHONE
+from .conftest import signed_in_phone
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +33,7 @@ def people(app, db):
 
 def phone_for(browser, live_server, user):
     """A signed-in phone."""
-    context = browser.new_context(base_url=live_server, **PHONE)
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill("correct-horse-1")
-    page.get_by_role("button", name="登录").tap()
-    expect(page.locator("h1")).to_have_text("党群服务中心检查")
-    return page
+    return signed_in_phone(browser, live_server, user)
 
 
 def fits_the_phone(page) -> bool:
