@@ -111,3 +111,18 @@ def test_users_create(runner, db):
     bad = runner.invoke(args=["users", "create", "li", "--name", "李", "--role", "mayor", "--region", c["county"].code],
                         input="long-password-1\nlong-password-1\n")
     assert bad.exit_code != 0 and "未知角色" in bad.output
+
+
+def test_sites_import_names_the_file_line_even_after_blank_lines(runner, db, tmp_path):
+    factories.county(db)
+    db.commit()
+    path = tmp_path / "sites.csv"
+    path.write_text("名称,类型,乡镇\n"
+                    "甲村党群服务中心,村,龙固镇\n"
+                    ",,\n"
+                    "\n"
+                    "乙村党群服务中心,镇,龙固镇\n", encoding="utf-8")
+    result = runner.invoke(args=["sites", "import", str(path)])
+    assert result.exit_code == 1
+    assert "第 5 行：类型应为“村”或“社区”" in result.output
+    assert db.exec(select(Site)).all() == []

@@ -580,7 +580,7 @@ def _problem(error: site_service.RowError, rows: list[dict[str, str]]) -> Import
             if m:
                 field_ = name or m.group(1)
                 break
-    row = rows[error.row - 2] if 2 <= error.row < len(rows) + 2 else {}
+    row = next((r for n, r in enumerate(rows, start=2) if int(r.get("_line") or n) == error.row), {})
     value = getattr(error, "value", None)
     if value is None:
         value = row.get(field_, "") if field_ else ""

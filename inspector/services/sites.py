@@ -96,8 +96,9 @@ def read_rows(path: str | Path, data: bytes | None = None) -> list[dict[str, str
     missing = [f for f in REQUIRED if f not in fields]
     if missing:
         raise ImportError_([RowError(1, f"缺少列 {', '.join(missing)}")])
-    return [{f: (row[i] if i < len(row) else "") for i, f in enumerate(fields) if f}
-            for row in table[1:] if any(cell for cell in row)]
+    # blank lines are skipped, but every row keeps its line in the file ("_line") for error reports
+    return [{"_line": str(line), **{f: (row[i] if i < len(row) else "") for i, f in enumerate(fields) if f}}
+            for line, row in enumerate(table[1:], start=2) if any(cell for cell in row)]
 
 
 def _parse_row(row: dict[str, str]) -> dict:
@@ -157,6 +158,7 @@ def import_rows(*, session: Session, rows: list[dict[str, str]], by: int | None,
     parsed = []
     seen = set()
     for n, row in enumerate(rows, start=2):
+        n = int(row.get("_line") or n)  # the row's line in the file (blank lines are not rows)
         try:
             fields = _parse_row(row)
             township = _township(session, fields["township"], within)
