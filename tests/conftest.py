@@ -19,6 +19,20 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """argon2id with 1 MiB and one pass instead of 64 MiB and three: the suite creates and signs in
+    thousands of users, and the production cost (about 0.1 s a hash) would be most of its time.
+    Hashes are still real argon2id, verified by the same code; test_auth checks the production
+    parameters."""
+    from argon2 import PasswordHasher
+    from inspector.services import users
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        mp.setattr(users, "_dummy_hash", None)
+        yield
+
+
 @pytest.fixture(scope="session")
 def specs():
     """The real checklists, loaded once."""

@@ -197,3 +197,19 @@ def test_the_password_page_says_what_is_needed(client, people, login_as):
     page = client.get("/account/password").get_data(as_text=True)
     assert "当前密码" in page and "再次输入新密码" in page and "至少 8 位" in page
     assert 'name="csrf_token"' in page
+
+
+def test_production_hashes_are_argon2id_at_rfc_9106_cost_and_sign_in_works(client, db, people):
+    """The suite hashes cheaply (conftest); the app's own hasher uses RFC 9106's low-memory
+    parameters, and an account stored with such a hash signs in."""
+    from argon2 import PasswordHasher, extract_parameters, profiles
+    assert users.HASH_PARAMETERS == profiles.RFC_9106_LOW_MEMORY
+    real = PasswordHasher.from_parameters(users.HASH_PARAMETERS).hash(PASSWORD)
+    params = extract_parameters(real)
+    assert (params.type.name, params.time_cost, params.memory_cost, params.parallelism) == ("ID", 3, 65536, 4)
+    wang = db.get(User, people["wang"].id)
+    wang.password_hash = real
+    db.add(wang)
+    db.commit()
+    assert post_login(client, "wangfang", "wrong-horse-2").status_code == 422
+    assert post_login(client, "wangfang", PASSWORD).status_code == 303

@@ -10,7 +10,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -487,9 +487,18 @@ def _cross_checks(data: dict, lines: dict, file: str) -> list[Problem]:
 
 
 def load_file(path: str | Path) -> ChecklistSpec:
-    """Load and validate one checklist file."""
+    """Load and validate one checklist file.
+
+    The parsed spec is kept per (text, file name): specs are frozen, and every app made in one
+    process (each test makes one) then parses each file once; a changed file is parsed anew.
+    """
     path = Path(path)
-    return parse_text(path.read_text(encoding="utf-8"), str(path))
+    return _parse_once(path.read_text(encoding="utf-8"), str(path))
+
+
+@lru_cache(maxsize=64)
+def _parse_once(text: str, file: str) -> ChecklistSpec:
+    return parse_text(text, file)
 
 
 def load_dir(folder: str | Path) -> dict[str, ChecklistSpec]:
