@@ -15,7 +15,7 @@ from sqlalchemy import event, insert
 from sqlmodel import func, select
 
 from inspector.models import Answer, AuditLog, Inspection, RectificationTask, Region, Site
-from inspector.services import checklists, demo, inspections, regions, users
+from inspector.services import checklists, dashboard, demo, inspections, regions, users
 
 from . import factories
 
@@ -554,7 +554,6 @@ def test_the_dashboard_runs_the_same_statements_for_3_sites_and_for_300(app, cli
 
 
 def test_demo_county_has_sites_to_act_on(app, client, db, specs):
-    from inspector.services import dashboard
     app.config["TODAY"] = TODAY
     demo.load(session=db, specs=specs)
     first = dashboard.demo(session=db, today=TODAY)
@@ -567,3 +566,16 @@ def test_demo_county_has_sites_to_act_on(app, client, db, specs):
     assert _count(page, "tasks") == 2 and "逾期 2 天" in page and "3 天后到期" in page
     assert _count(page, "returned") == 1 and "<strong data-total-sites>20</strong>" in page
 
+
+
+def test_the_map_names_only_the_townships_with_most_sites():
+    """45 townships: the 40 with most located sites are named on the map, the 5 smallest are not
+    (their names would cover the sites of a whole city's map)."""
+    sites, names = [], {}
+    for t in range(45):
+        names[t] = f"第{t}镇"
+        sites += [(34.0 + t * 0.01, 117.0 + k * 0.001, "submitted", f"站点{t}-{k}", t) for k in range(1 + t)]
+    data = dashboard.Overview(len(sites), {}, {}, {}, [0] * 10, 0, [], [], sites, 0, names)
+    m = dashboard.site_map(data)
+    assert sorted(label.text for label in m.labels) == sorted(f"第{t}镇" for t in range(5, 45))
+    assert m.counts == {"submitted": len(sites)} and not m.binned
