@@ -427,3 +427,29 @@ def test_region_choices_are_only_the_admins_subtree(client, world, login_as):
     page = client.get("/admin/users/new").get_data(as_text=True)
     names = re.findall(r'data-level="[a-z]+"[^>]*>[\u3000]*([^（<]+)（', page)
     assert names == ["沛县", "龙固镇", "张庄村", "杨屯镇", "吴庄社区"]
+
+
+def test_the_admin_and_county_are_warned_before_the_holiday_data_runs_out(app, client, db, world, login_as):
+    """45 days before the working-day calendar's last known day the admin and the county see
+    that later deadlines cannot be computed; a village does not; nobody does earlier, or where the
+    county allows Monday–Friday counting."""
+    county = factories.user(db, world["county"], username="county-pei", role="county_reviewer")
+    db.commit()
+    app.config["TODAY"] = date(2026, 11, 29)
+    login_as(world["admin"])
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "工作日日历只收录到 2026-12-31（还有 32 天）：2027 年的节假日安排尚未录入" in page
+    client.post("/logout")
+    login_as(county)
+    assert "data-calendar-notice" in client.get("/dashboard/").get_data(as_text=True)
+    client.post("/logout")
+    login_as(world["village_a_user"])
+    assert "data-calendar-notice" not in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    login_as(world["admin"])
+    app.config["TODAY"] = date(2026, 11, 15)
+    assert "data-calendar-notice" not in client.get("/admin/users").get_data(as_text=True)
+    app.config["TODAY"] = date(2026, 12, 20)
+    app.extensions["calendar"] = None
+    app.config["WORKDAYS_WEEKENDS_ONLY_AFTER"] = True
+    assert "data-calendar-notice" not in client.get("/admin/users").get_data(as_text=True)

@@ -69,12 +69,34 @@ def css_string(value) -> Markup:
                           for ch in str(value)))
 
 
+CALENDAR_WARN_DAYS = 45  # warn this long before the working-day calendar's known data ends
+CALENDAR_WARNED_ROLES = ("admin", "county_reviewer", "city_reviewer")
+
+
+def calendar_notice() -> str:
+    """A warning for the county, the city and the admin when the holiday data ends within
+    CALENDAR_WARN_DAYS: deadlines in working days that fall later cannot be computed ("" if none)."""
+    from flask_login import current_user
+
+    from .. import get_calendar, today
+    if not getattr(current_user, "is_authenticated", False) or current_user.row.role not in CALENDAR_WARNED_ROLES:
+        return ""
+    cal = get_calendar()
+    left = (cal.known_until - today()).days
+    if cal.weekends_only_after or left > CALENDAR_WARN_DAYS:
+        return ""
+    year = cal.known_until.year + 1
+    return (f"工作日日历只收录到 {cal.known_until.isoformat()}（还有 {max(left, 0)} 天）：{year} 年的节假日安排尚未录入，"
+            f"落在 {year} 年的期限（如 20 个工作日的整改期限）将无法计算。请系统管理员按国务院办公厅通知补录 "
+            f"checklists/calendar/overrides.yaml。")
+
+
 def register(app: Flask) -> None:
     """Make the label helpers available in every template."""
     app.jinja_env.globals.update(
         LABELS=LABELS, SITE_TYPE_LABELS=SITE_TYPE_LABELS, ROLE_LABELS=ROLE_LABELS,
         RESULT_LABELS=scoring.RESULT_LABELS, VERDICT_LABELS=scoring.VERDICT_LABELS, FLOW_LABELS=FLOW_LABELS,
-        can=rights.can, AREAS=AREAS,
+        can=rights.can, AREAS=AREAS, calendar_notice=calendar_notice,
         KIND_LABELS={"check": "检查", "measure": "测量", "dimensions": "尺寸", "count": "计数", "rate": "比例调查",
                      "choice": "选择", "text": "记录", "document": "资料"},
     )
