@@ -116,6 +116,9 @@ def test_a_village_applies_and_its_route_shows_owner_due_date_and_countdown(clie
     assert "1万元以下：由村（社区）直接确定" in page and "办理：村（社区）" in page
     assert "办理期限 2026-04-09" in page and "剩 8 天" in page and "8,600.00 元" in page
     assert db.exec(select(AuditLog).where(AuditLog.action == "apply", AuditLog.entity_id == pid)).one()
+    as_user(world["county"])  # the county's due list names the step in words, not by its id
+    due = text(client.get("/landmark/due"))
+    assert "村（社区）直接确定" in due and "village_decide" not in due and "剩 8 天" in due
 
 
 @pytest.mark.parametrize("budget, route, steps", [

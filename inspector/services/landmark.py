@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import workdays
+from ..core import micro as micro_rules, workdays
 from ..core.checklist import ChecklistSpec
 from ..core.geo import Position
 from ..core.scoring import VERDICT_LABELS
@@ -681,7 +681,9 @@ def due(*, session: Session, region: Region, today: date) -> list[DueRow]:
         else:
             m = micro.get(s.program_id)
             subject = f"{sites.get(m.site_id, '')} · {m.name}" if m else f"第 {s.program_id} 号项目"
-            out.append(DueRow(s, c, "微实事", subject, s.step, ROLE_LABELS.get(s.owner_role, s.owner_role)))
+            step = micro_rules.ROUTES[m.route].step(s.step) if m and m.route in micro_rules.ROUTES else None
+            out.append(DueRow(s, c, "微实事", subject, step.label if step else s.step,
+                              ROLE_LABELS.get(s.owner_role, s.owner_role)))
     out.sort(key=lambda r: (not r.countdown.overdue, r.countdown.days_left, r.step.id))
     return out
 
