@@ -579,3 +579,13 @@ def test_the_map_names_only_the_townships_with_most_sites():
     m = dashboard.site_map(data)
     assert sorted(label.text for label in m.labels) == sorted(f"第{t}镇" for t in range(5, 45))
     assert m.counts == {"submitted": len(sites)} and not m.binned
+
+
+def test_a_county_without_sites_gets_an_empty_dashboard_not_an_error(client, db, login_as):
+    c = factories.county(db)
+    reviewer = _user(db, c["county"], "county-empty", "county_reviewer")
+    db.commit()
+    login_as(reviewer)
+    r = client.get("/dashboard/")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "没有带坐标的站点，无法绘图。" in page and "另有 0 个站点没有坐标" in page

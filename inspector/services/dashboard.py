@@ -278,11 +278,8 @@ def _count_sites(conn, per_site, *, today: date, names: dict[int, str],
         .select_from(per_site).outerjoin(last, last.id == per_site.c.last_id)
         .outerjoin(res, res.id == per_site.c.res_id)
         .order_by(per_site.c.code, per_site.c.site_id)).all()  # fetchall: far cheaper than row by row
-    if not rows:
-        bins = charts.bin_counts(())
-        return Overview(0, dict.fromkeys(STATUS_KEYS, 0), {}, {}, bins, 0, [], list(actions.values()), [], 0,
-                        names), []
-    site_ids, site_names, lats, lons, applied, towns, statuses, late, reached_keys, scores, results = zip(*rows)
+    site_ids, site_names, lats, lons, applied, towns, statuses, late, reached_keys, scores, results = (
+        zip(*rows) if rows else ((),) * 11)
     by_status = Counter(statuses)
     map_sites = [(lat, lon, status, name, town) for lat, lon, status, name, town
                  in zip(lats, lons, statuses, site_names, towns) if lat is not None and lon is not None]
@@ -408,6 +405,7 @@ class SiteMap:
 
     projection: charts.Projection
     sites: list[tuple[float, float, str, str, int | None]]
+    columns: tuple[tuple[float, ...], tuple[float, ...], tuple[str, ...]]  # the sites' lats, lons, statuses
     labels: list[charts.MapLabel]
     scale: charts.ScaleBar | None
     counts: dict[str, int]  # points per status
@@ -428,8 +426,7 @@ class SiteMap:
         above MAP_POINT_LIMIT sites, cells with their counts per status instead."""
         labels = STATUS_LABELS
         if self.binned:
-            lats, lons, statuses = list(zip(*self.sites))[:3]  # columns: no tuple made per site
-            return charts.map_cells_markup(self.projection, zip(lats, lons, statuses),
+            return charts.map_cells_markup(self.projection, zip(*self.columns),
                                            labels=labels, order=STATUS_KEYS)
         return charts.map_points_markup(self.projection, ((lat, lon, status, f"{name}：{labels[status]}")
                                                           for lat, lon, status, name, _t in self.sites),
@@ -450,7 +447,7 @@ def site_map(data: Overview) -> SiteMap:
             groups.setdefault(names[town], []).append((lat, lon))
     n = len(sites)
     radius = 6 if n <= 200 else 4 if n <= 2000 else 2
-    return SiteMap(projection, sites, charts.centroid_labels(projection, groups),
+    return SiteMap(projection, sites, (lats, lons, statuses), charts.centroid_labels(projection, groups),
                    charts.scale_bar(projection) if sites else None, dict(Counter(statuses)), radius)
 
 

@@ -47,6 +47,7 @@ ACTIONS = {
     "issue_report": {"inspector", "township", "county_reviewer", "city_reviewer"},
     "rectify": {"inspector"},  # start a follow-up inspection of open rectification tasks
     "due_list": {"township", "county_reviewer", "city_reviewer", "admin"},  # steps due / overdue
+    "calendar_warning": {"county_reviewer", "city_reviewer", "admin"},  # holiday data about to run out
 }
 
 
@@ -74,4 +75,5 @@ ACTION_LABELS = {
     "dashboard": "查看统计看板", "export": "导出数据", "import_sites": "导入站点", "edit_site": "修改站点",
     "audit_log": "查看操作日志", "manage_users": "管理用户", "compare": "查看自评与检查对比",
     "issue_report": "签发报告", "rectify": "开展整改复查", "due_list": "查看到期事项",
+    "calendar_warning": "查看工作日日历提醒",
 }

@@ -70,16 +70,16 @@ def css_string(value) -> Markup:
 
 
 CALENDAR_WARN_DAYS = 45  # warn this long before the working-day calendar's known data ends
-CALENDAR_WARNED_ROLES = ("admin", "county_reviewer", "city_reviewer")
 
 
 def calendar_notice() -> str:
-    """A warning for the county, the city and the admin when the holiday data ends within
+    """A warning for those with the `calendar_warning` right when the holiday data ends within
     CALENDAR_WARN_DAYS: deadlines in working days that fall later cannot be computed ("" if none)."""
     from flask_login import current_user
 
     from .. import get_calendar, today
-    if not getattr(current_user, "is_authenticated", False) or current_user.row.role not in CALENDAR_WARNED_ROLES:
+    from ..services.workflow import RECTIFICATION_WORKING_DAYS
+    if not getattr(current_user, "is_authenticated", False) or not rights.can(current_user.row, "calendar_warning"):
         return ""
     cal = get_calendar()
     left = (cal.known_until - today()).days
@@ -87,7 +87,7 @@ def calendar_notice() -> str:
         return ""
     year = cal.known_until.year + 1
     return (f"工作日日历只收录到 {cal.known_until.isoformat()}（还有 {max(left, 0)} 天）：{year} 年的节假日安排尚未录入，"
-            f"落在 {year} 年的期限（如 20 个工作日的整改期限）将无法计算。请系统管理员按国务院办公厅通知补录 "
+            f"落在 {year} 年的期限（如 {RECTIFICATION_WORKING_DAYS} 个工作日的整改期限）将无法计算。请系统管理员按国务院办公厅通知补录 "
             f"checklists/calendar/overrides.yaml。")
 
 
