@@ -45,7 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_NAME="inspector_session",
         PERMANENT_SESSION_LIFETIME=12 * 3600,  # a working day in the field
-        WORKDAYS_WEEKENDS_ONLY_AFTER=False,  # a county may allow Mon–Fri counting beyond known years
+        # A year without the State Council's schedule is counted provisionally (暂定) by its
+        # statutory holidays; a county may be strict instead and refuse such dates.
+        WORKDAYS_STRICT=os.environ.get("WORKDAYS_STRICT", "") == "1",
         TODAY=None,  # tests and demos may fix "today" (a date); None = today in China
         LOGIN_MAX_FAILURES=5,  # per account within LOGIN_WINDOW_S; then refused until the window passes
         LOGIN_MAX_FAILURES_PER_IP=20,
@@ -78,10 +80,10 @@ def create_app(config: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
-    from .web import (admin, auth, checklists, compare, dashboard, errors, inspections, landmark, main, media,
-                      micro, notices, reports, review, sites)
+    from .web import (admin, auth, calendar, checklists, compare, dashboard, errors, inspections, landmark, main,
+                      media, micro, notices, reports, review, sites)
     for bp in (main.bp, auth.bp, sites.bp, inspections.bp, review.bp, reports.bp, media.bp, checklists.bp,
-               dashboard.bp, compare.bp, landmark.bp, micro.bp, notices.bp, admin.bp, errors.bp):
+               dashboard.bp, compare.bp, landmark.bp, micro.bp, notices.bp, admin.bp, calendar.bp, errors.bp):
         app.register_blueprint(bp)
     from .web.filters import register as register_filters
     register_filters(app)
@@ -124,12 +126,13 @@ def today() -> date:
 
 
 def get_calendar():
-    """The working-day calendar, loaded once per app (overrides file + chinese_calendar)."""
+    """The working-day calendar of this request: chinese_calendar, the seed file and the years
+    entered in the app (read once per request, so a schedule entered on one node is used by all)."""
     from flask import current_app
 
-    from .core import workdays
-    cal = current_app.extensions.get("calendar")
+    from .services import workcalendar
+    cal = g.get("calendar")
     if cal is None:
-        cal = workdays.load(weekends_only_after=current_app.config["WORKDAYS_WEEKENDS_ONLY_AFTER"])
-        current_app.extensions["calendar"] = cal
+        cal = workcalendar.calendar(session=get_db(), strict=current_app.config["WORKDAYS_STRICT"])
+        g.calendar = cal
     return cal

@@ -7,7 +7,6 @@ import click
 from flask import Flask, current_app
 
 from . import db as dbmod
-from .core import workdays
 from .core.checklist import ChecklistError, main as validate_main
 
 
@@ -89,6 +88,9 @@ def register(app: Flask) -> None:
             session.commit()
         click.echo(f"已创建用户 {username}")
 
+    from .cli_calendar import register as register_calendar
+    register_calendar(app, _session)
+
     @app.cli.group("demo")
     def demo_group():
         """Demo data."""
@@ -101,8 +103,9 @@ def register(app: Flask) -> None:
             counts = demo.load(session=session, specs=current_app.extensions["checklists"])
             session.commit()
             from . import today
+            from .services import workcalendar
             demo.load_programs(session=session, specs=current_app.extensions["checklists"],
-                               calendar=workdays.load(weekends_only_after=True), today=today())  # any year
+                               calendar=workcalendar.calendar(session=session), today=today())
             session.commit()
         if counts["sites"]:
             click.echo(f"已载入演示数据：{counts['sites']} 个站点，{counts['users']} 个用户，{counts['inspections']} 次检查；"

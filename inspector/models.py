@@ -240,6 +240,10 @@ class RectificationTask(SQLModel, table=True):
     inspection_id: int = Field(foreign_key="inspection.id", index=True)  # where the item failed
     item_id: str = Field(max_length=80)
     due_date: date
+    due_from: Optional[date] = None  # the deadline as what it is: due_from + due_working_days under due_rule
+    due_working_days: Optional[int] = None
+    due_rule: Optional[str] = Field(default=None, max_length=8)  # after / period (core/workdays.RULES)
+    due_provisional: bool = False  # counted over a year without the State Council's schedule (暂定)
     status: str = Field(default="open", max_length=16)  # open / fixed / not_fixed
     follow_up_id: Optional[int] = Field(default=None, foreign_key="inspection.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
@@ -272,6 +276,7 @@ class Notice(SQLModel, table=True):
     start_date: date
     end_date: date  # last day of the posting period
     working_days: int
+    provisional: bool = False  # end_date counted over a year without the State Council's schedule (暂定)
     status: str = Field(default="posted", max_length=16)  # posted / withdrawn
     created_by_id: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -300,6 +305,10 @@ class ProgramStep(SQLModel, table=True):
     region_id: int = Field(foreign_key="region.id", index=True)  # the site's region, for scoping
     opened_at: datetime = Field(default_factory=utcnow)
     due_date: Optional[date] = Field(default=None, index=True)
+    due_from: Optional[date] = None  # a working-day deadline: due_from + due_working_days under due_rule
+    due_working_days: Optional[int] = None
+    due_rule: Optional[str] = Field(default=None, max_length=8)
+    due_provisional: bool = False
     done_at: Optional[datetime] = None
     done_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     outcome: str = Field(default="", max_length=32)
@@ -396,3 +405,34 @@ class FundCommitment(SQLModel, table=True):
     project_id: int = Field(foreign_key="microproject.id", index=True)
     amount_fen: int
     at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarYear(SQLModel, table=True):
+    """One year's holiday schedule from the State Council's notice, entered in the app."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    year: int = Field(unique=True)
+    title: str = Field(max_length=200)
+    number: str = Field(max_length=80)  # 国办发明电〔2026〕N号
+    issued_on: date
+    holidays: Any = Field(sa_column=Column(JSON, nullable=False))  # ["2027-01-01", ...]
+    workdays: Any = Field(sa_column=Column(JSON, nullable=False))  # make-up working days (调休上班)
+    entered_by_id: Optional[int] = Field(default=None, foreign_key="user.id")  # None: the flask command
+    entered_at: datetime = Field(default_factory=utcnow)
+
+
+class DeadlineChange(SQLModel, table=True):
+    """A working-day deadline or notice period moved because a year's schedule was entered."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    entity: str = Field(max_length=24)  # rectificationtask / programstep / notice
+    entity_id: int
+    region_id: int = Field(foreign_key="region.id", index=True)  # the site's region, for scoping
+    owner_role: str = Field(max_length=32)  # whose step it is: they are shown the change
+    what: str = Field(max_length=300)  # the deadline in words, e.g. 整改期限：站点 · 项目
+    old_date: date
+    new_date: date
+    old_provisional: bool
+    new_provisional: bool
+    reason: str = Field(max_length=400)  # the notice that changed it

@@ -430,18 +430,20 @@ def test_region_choices_are_only_the_admins_subtree(client, world, login_as):
 
 
 def test_the_admin_and_county_are_warned_before_the_holiday_data_runs_out(app, client, db, world, login_as):
-    """45 days before the working-day calendar's last known day the admin and the county see
-    that later deadlines cannot be computed; a village does not; nobody does earlier, or where the
-    county allows Monday–Friday counting."""
+    """45 days before the official holiday data ends the admin and the county see that later
+    deadlines will be provisional, with a link to the page where the next year is entered; a
+    village does not; nobody does earlier, or once the next year has been entered."""
     county = factories.user(db, world["county"], username="county-pei", role="county_reviewer")
     db.commit()
     app.config["TODAY"] = date(2026, 11, 29)
     login_as(world["admin"])
     page = client.get("/admin/users").get_data(as_text=True)
-    assert "工作日日历只收录到 2026-12-31（还有 32 天）：2027 年的节假日安排尚未录入" in page
+    assert "国务院节假日安排只到 2026-12-31（还有 32 天）：2027 年的安排尚未录入" in page
+    assert "按法定节假日暂定计算" in page and 'href="/admin/calendar/">录入 2027 年节假日安排</a>' in page
     client.post("/logout")
     login_as(county)
-    assert "data-calendar-notice" in client.get("/dashboard/").get_data(as_text=True)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert "data-calendar-notice" in page and 'href="/admin/calendar/">查看工作日日历</a>' in page
     client.post("/logout")
     login_as(world["village_a_user"])
     assert "data-calendar-notice" not in client.get("/").get_data(as_text=True)
@@ -449,7 +451,10 @@ def test_the_admin_and_county_are_warned_before_the_holiday_data_runs_out(app, c
     login_as(world["admin"])
     app.config["TODAY"] = date(2026, 11, 15)
     assert "data-calendar-notice" not in client.get("/admin/users").get_data(as_text=True)
-    app.config["TODAY"] = date(2026, 12, 20)
-    app.extensions["calendar"] = None
-    app.config["WORKDAYS_WEEKENDS_ONLY_AFTER"] = True
+    app.config["TODAY"] = date(2027, 1, 20)
+    assert "已于 2026-12-31 结束" in client.get("/admin/users").get_data(as_text=True)
+    from inspector.models import CalendarYear
+    db.add(CalendarYear(year=2027, title="测试用（虚构）", number="测试", issued_on=date(2026, 11, 10),
+                        holidays=["2027-01-01"], workdays=[]))
+    db.commit()
     assert "data-calendar-notice" not in client.get("/admin/users").get_data(as_text=True)

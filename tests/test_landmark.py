@@ -322,11 +322,19 @@ def test_one_application_per_site_and_year(app, db, act, world):
     assert len(db.exec(select(RedLandmarkApplication)).all()) == 1
 
 
-def test_a_due_date_in_an_unknown_holiday_year_is_refused_with_the_reason(app, db, act, world):
-    app.config["TODAY"] = date(2026, 12, 28)  # 10 working days later is in 2027, whose schedule is unknown
+def test_a_due_date_in_a_year_without_its_schedule_is_provisional_or_refused_when_strict(app, db, act, world):
+    app.config["TODAY"] = date(2026, 12, 28)  # 10 working days later is in 2027, whose schedule is not entered
+    app.config["WORKDAYS_STRICT"] = True
     r = apply(app, act, world)
-    assert r.status_code == 422 and "2027" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "2027 年的节假日安排尚未录入" in r.get_data(as_text=True)
     assert db.exec(select(RedLandmarkApplication)).all() == []
+    app.config["WORKDAYS_STRICT"] = False  # the default: counted by the statutory holidays, marked 暂定
+    assert apply(app, act, world).status_code == 303
+    step = db.exec(select(ProgramStep)).one()
+    # Dec 29–31 (3), 元旦 Fri 01-01 off, Jan 4–8 (8), Jan 11, 12 (10)
+    assert (step.due_date, step.due_provisional) == (date(2027, 1, 12), True)
+    page = act(world["village"], f"/landmark/{step.program_id}", method="get").get_data(as_text=True)
+    assert "data-provisional>暂定<" in page and "2027 年的国务院节假日安排尚未录入" in page
 
 
 def test_the_step_deadline_is_a_setting(app, db, act, world):

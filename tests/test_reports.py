@@ -241,10 +241,14 @@ def test_micro_notice_is_one_page_with_photos_and_a_five_working_day_period(clie
     assert re.search(r"2026(-|年)12(-|月)25", text) and "5个工作日" in text  # 12-21 … 12-25
 
 
-def test_micro_notice_beyond_the_known_calendar_is_refused_with_the_reason(client, programs):
+def test_micro_notice_in_a_year_without_its_schedule_is_provisional_or_refused_when_strict(app, client, programs):
     _red, micro = programs
+    r = client.get(f"/inspections/{micro.id}/reports/micro_notice?notice_start=2027-03-01")
+    text = r.get_data(as_text=True)
+    assert r.status_code == 200 and "2027-03-05 为暂定日期：2027 年的国务院节假日安排尚未录入" in text
+    app.config["WORKDAYS_STRICT"] = True
     r = client.get(f"/inspections/{micro.id}/reports/micro_notice?format=pdf&notice_start=2027-03-01")
-    assert r.status_code == 422 and "2027" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "2027 年的节假日安排尚未录入" in r.get_data(as_text=True)
 
 
 def test_micro_acceptance_form_and_plaque_proof(client, programs, tmp_path):

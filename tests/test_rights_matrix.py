@@ -244,6 +244,10 @@ MATRIX: list[Case] = [
          action("manage_users", 303, region_first=False),
          data={"password": "long-password-9", "repeat": "long-password-9"}),
     Case("admin.audit", "GET", "/admin/audit", action("audit_log", 200), sides=("-",)),
+    Case("calendar.index", "GET", "/admin/calendar/", action("view_calendar", 200), sides=("-",)),
+    Case("calendar.year_form", "GET", "/admin/calendar/2027", action("edit_calendar", 200), sides=("-",)),
+    Case("calendar.enter", "POST", "/admin/calendar/2027", action("edit_calendar", 422), sides=("-",),
+         data={"number": "", "holidays": "2027-01-01"}),
     # ---- dashboard (rights.ACTIONS dashboard / export / import_sites; the user's own region only)
     Case("dashboard.index", "GET", "/dashboard/", action("dashboard", 200), sides=("-",)),
     Case("dashboard.index", "GET", "/dashboard/", action("dashboard", 200), sides=("-",), headers=HX, label="htmx"),

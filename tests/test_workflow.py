@@ -232,16 +232,21 @@ def test_village_cannot_start_an_inspection_and_inspector_cannot_self_assess(db,
                           by=people["inspector"])
 
 
-def test_rectification_deadline_beyond_the_known_calendar_is_refused_with_the_year(app, client, db, login_as,
-                                                                                   people, acceptance):
+def test_strict_county_refuses_a_deadline_in_a_year_without_its_schedule_and_names_the_page(
+        app, client, db, login_as, people, acceptance):
+    # Since issue 12 a year without the State Council's schedule counts provisionally by default
+    # (tests/test_calendar.py); a county in strict mode refuses instead, naming where to enter it.
     ins, _spec = acceptance
     app.config["TODAY"] = date(2026, 12, 15)
+    app.config["WORKDAYS_STRICT"] = True
     login_as(people["county"])
     form = {"signer-township-staff": str(people["township"].id),
             "signer-acceptance-team": str(people["inspector"].id),
             "signer-contractor-lead": str(people["contractor"].id)}
     r = client.post(f"/inspections/{ins.id}/approve", data=form)
-    assert r.status_code == 422 and "2027" in r.get_data(as_text=True)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and "2027 年的节假日安排尚未录入" in text and "工作日日历" in text
+    assert "overrides.yaml" not in text
     db.refresh(ins)
     assert ins.status == "submitted"
     assert workflow.tasks_of(session=db, inspection=ins) == []

@@ -121,15 +121,17 @@ def _text(value: str, what: str, limit: int = MAX_TEXT) -> str:
     return value
 
 
-def _calendar_due(calendar: workdays.Calendar, start: date, n: int) -> date:
-    """n working days after `start`; an unknown holiday schedule becomes a LandmarkError."""
+def _calendar_due(calendar: workdays.Calendar, start: date, n: int) -> workdays.Due:
+    """n working days after `start` (provisional across a year without its schedule); strict
+    mode's refusal becomes a LandmarkError."""
     try:
-        return calendar.add_working_days(start, n)
+        return calendar.deadline(start, n)
     except workdays.CalendarUnknown as exc:
         raise LandmarkError(str(exc)) from None
 
 
-def _open(session: Session, application: RedLandmarkApplication, site: Site, step: str, due: date | None,
+def _open(session: Session, application: RedLandmarkApplication, site: Site, step: str,
+          due: date | workdays.Due | None,
           by: User) -> ProgramStep:
     """Open the application's next step, owned by the step's role."""
     return programs.open_step(session=session, program=PROGRAM, program_id=application.id, step=step,
@@ -442,7 +444,7 @@ def record_result(*, session: Session, application: RedLandmarkApplication, by: 
         _audit(session, application, by, "result", after={"result": "pass", "notice": notice.id,
                                                           "start": start.isoformat(), "end": notice.end_date.isoformat()})
         # Due on the last day of the posting period: the city decides after it (7.4).
-        _open(session, application, site, "notice", notice.end_date, by)
+        _open(session, application, site, "notice", calendar.deadline(start, NOTICE_WORKING_DAYS, "period"), by)
     else:
         _close(session, application, "city_review", by, outcome="fail",
                note=f"评定结论：{VERDICT_LABELS.get(evaluation.verdict or '', '未评分')}")

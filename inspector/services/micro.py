@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from ..core import micro as rules
 from ..core import photos as photo_core
 from ..core.checklist import ChecklistSpec
-from ..core.workdays import Calendar, CalendarUnknown
+from ..core.workdays import Calendar, CalendarUnknown, Due
 from ..models import (ROLE_LABELS, FundCommitment, FundMember, Inspection, MicroProject, Notice, Region, Site,
                       User, utcnow)
 from . import audit, inspections, notices, programs, rights, scope
@@ -173,10 +173,11 @@ def accepted(inspection: Inspection | None) -> bool:
 
 # ---------------------------------------------------------------- application and routing
 
-def _due(today: date, calendar: Calendar) -> date | None:
-    """When a step opened today is due (county setting, working days); None beyond the known calendar."""
+def _due(today: date, calendar: Calendar) -> Due | None:
+    """When a step opened today is due (county setting, working days); None where strict mode
+    refuses a year without its schedule."""
     try:
-        return calendar.add_working_days(today, rules.STEP_WORKING_DAYS)
+        return calendar.deadline(today, rules.STEP_WORKING_DAYS)
     except CalendarUnknown:
         return None
 

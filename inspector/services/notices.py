@@ -37,21 +37,23 @@ def post(*, session: Session, kind: str, site: Site, subject_id: int, title: str
          start: date, working_days: int, calendar: Calendar, by: User) -> Notice:
     """Post a notice from `start` for `working_days` working days (at least the kind's minimum).
 
-    The end date comes from the calendar (the posting day counts when it is a working day);
-    an unknown holiday schedule raises workdays.CalendarUnknown with the year.
+    The end date comes from the calendar (the posting day counts when it is a working day); it
+    is provisional across a year without its schedule, and recounted when the schedule is
+    entered (services/workcalendar.py). Strict mode raises workdays.CalendarUnknown instead.
     """
     least = minimum_days(kind)
     if working_days < least:
         raise NoticeError(f"{KINDS[kind][0]}期不少于 {least} 个工作日，填写的是 {working_days} 个工作日")
-    end = calendar.period_end(start, working_days)
+    due = calendar.deadline(start, working_days, "period")
+    end = due.date
     notice = Notice(public_id=secrets.token_urlsafe(12), kind=kind, site_id=site.id, subject_id=subject_id,
                     title=title, content=content, start_date=start, end_date=end, working_days=working_days,
-                    created_by_id=by.id)
+                    provisional=due.provisional, created_by_id=by.id)
     session.add(notice)
     session.flush()
     audit.record(session=session, user_id=by.id, action="post", entity="notice", entity_id=notice.id,
                  after={"kind": kind, "subject": subject_id, "start": start.isoformat(), "end": end.isoformat(),
-                        "working_days": working_days})
+                        "working_days": working_days, "provisional": due.provisional})
     return notice
 
 

@@ -11,7 +11,8 @@ from datetime import date
 from sqlmodel import Session, select
 
 from ..models import ROLE_LABELS, ProgramStep, Region, User, utcnow
-from . import audit
+from ..core.workdays import Due
+from . import audit, workcalendar
 
 PROGRAMS = ("red_landmark", "micro_project")
 
@@ -21,12 +22,16 @@ class StepError(ValueError):
 
 
 def open_step(*, session: Session, program: str, program_id: int, step: str, owner_role: str,
-              region_id: int, due_date: date | None = None, by: User | None = None) -> ProgramStep:
-    """Open the next step of a program, owned by a role, due on a date (None = no deadline)."""
+              region_id: int, due_date: date | Due | None = None, by: User | None = None) -> ProgramStep:
+    """Open the next step of a program, owned by a role, due on a date (None = no deadline); a
+    working-day deadline (Due) is stored as what it is, so a new holiday schedule can recount it."""
     if program not in PROGRAMS:
         raise StepError(f"未知的项目类型 {program!r}")
     row = ProgramStep(program=program, program_id=program_id, step=step, owner_role=owner_role,
-                      region_id=region_id, due_date=due_date)
+                      region_id=region_id, due_date=due_date if isinstance(due_date, date) else None)
+    if isinstance(due_date, Due):
+        workcalendar.store_due(row, due_date)
+        due_date = due_date.date
     session.add(row)
     session.flush()
     audit.record(session=session, user_id=by.id if by else None, action="open_step", entity=program,

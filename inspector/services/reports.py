@@ -142,7 +142,7 @@ def _value_words(value: Any, item) -> str:
 
 
 def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[str, Any],
-           media_root: Path, calendar=None) -> dict[str, Any]:
+           media_root: Path, calendar=None, today: date | None = None) -> dict[str, Any]:
     """Everything a report shows, as plain JSON data (stored with the issued PDF)."""
     spec = inspections.spec_for(session=session, inspection=inspection)
     if not kind.fits(inspection, spec):
@@ -215,34 +215,36 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
                        for p in spec.parameters},
         "extra": extra,
     }
-    inputs["dates"] = _dates(kind, extra, calendar)
+    inputs["dates"] = _dates(kind, extra, calendar, today or datetime.now(CHINA).date())
     return inputs
 
 
-def _dates(kind: Kind, extra: dict[str, Any], calendar) -> dict[str, Any]:
-    """Procedure dates a report states, from the working-day calendar (with its warnings)."""
+def _dates(kind: Kind, extra: dict[str, Any], calendar, today: date) -> dict[str, Any]:
+    """Procedure dates a report states, from the working-day calendar; a date counted over a
+    year without its holiday schedule is listed in `provisional` and explained in `warnings`."""
     if calendar is None:
         return {}
     from datetime import timedelta
-    out: dict[str, Any] = {"warnings": []}
+    out: dict[str, Any] = {"warnings": [], "provisional": []}
+    dues = {}
     if kind.id == "rectification":
-        start = datetime.now(CHINA).date()
-        end = calendar.add_working_days(start, int(extra["deadline_days"]))
-        out.update(issued=start.isoformat(), deadline=end.isoformat())
-        out["warnings"] = calendar.warnings_for(start, end)
+        dues["deadline"] = calendar.deadline(today, int(extra["deadline_days"]))
+        out.update(issued=today.isoformat(), deadline=dues["deadline"].date.isoformat())
     elif kind.id == "red_landmark":
         received = date.fromisoformat(extra["received"])
         notice = date.fromisoformat(extra["notice_start"])
         review_by = received + timedelta(days=30)  # 7.x: the city reviews within 30 days of receiving
-        notice_end = calendar.period_end(notice, 7)  # 7.x: publicly noticed for 7 working days
+        dues["notice_end"] = calendar.deadline(notice, 7, "period")  # 7.x: publicly noticed for 7 working days
         out.update(received=received.isoformat(), review_by=review_by.isoformat(),
-                   notice_start=notice.isoformat(), notice_end=notice_end.isoformat())
-        out["warnings"] = calendar.warnings_for(received, notice, notice_end)
+                   notice_start=notice.isoformat(), notice_end=dues["notice_end"].date.isoformat())
     elif kind.id == "micro_notice":
         notice = date.fromisoformat(extra["notice_start"])
-        notice_end = calendar.period_end(notice, 5)  # 000 二 4: posted for ≥ 5 working days
-        out.update(notice_start=notice.isoformat(), notice_end=notice_end.isoformat())
-        out["warnings"] = calendar.warnings_for(notice, notice_end)
+        dues["notice_end"] = calendar.deadline(notice, 5, "period")  # 000 二 4: posted for ≥ 5 working days
+        out.update(notice_start=notice.isoformat(), notice_end=dues["notice_end"].date.isoformat())
+    for name, due in dues.items():
+        if due.provisional:
+            out["provisional"].append(name)
+            out["warnings"].append(f"{due.date.isoformat()} 为暂定日期：{due.reason}")
     return out
 
 

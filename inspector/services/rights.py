@@ -48,6 +48,8 @@ ACTIONS = {
     "rectify": {"inspector"},  # start a follow-up inspection of open rectification tasks
     "due_list": {"township", "county_reviewer", "city_reviewer", "admin"},  # steps due / overdue
     "calendar_warning": {"county_reviewer", "city_reviewer", "admin"},  # holiday data about to run out
+    "view_calendar": {"county_reviewer", "city_reviewer", "admin"},  # which years are provisional
+    "edit_calendar": {"admin"},  # enter a year's schedule from the State Council's notice
 }
 
 
@@ -75,5 +77,6 @@ ACTION_LABELS = {
     "dashboard": "查看统计看板", "export": "导出数据", "import_sites": "导入站点", "edit_site": "修改站点",
     "audit_log": "查看操作日志", "manage_users": "管理用户", "compare": "查看自评与检查对比",
     "issue_report": "签发报告", "rectify": "开展整改复查", "due_list": "查看到期事项",
-    "calendar_warning": "查看工作日日历提醒",
+    "calendar_warning": "查看工作日日历提醒", "view_calendar": "查看工作日日历",
+    "edit_calendar": "录入节假日安排",
 }

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from ..core import scoring
 from ..core.workdays import Calendar
 from ..models import (LABELS, Inspection, Region, RectificationTask, ReturnReason, SignOff, Site, User, utcnow)
-from . import audit, rights, users
+from . import audit, rights, users, workcalendar
 from .inspections import InspectionError, refresh_score, spec_for
 
 # action → {from status: to status}; anything else is refused with both statuses named.
@@ -228,8 +228,10 @@ def _open_tasks(session: Session, inspection: Inspection, result: scoring.Outcom
     failed = [i for i in result.failed if not inspection.scope_items or i in inspection.scope_items]
     if not failed:
         return []
-    due = calendar.add_working_days(today, RECTIFICATION_WORKING_DAYS)
-    tasks = [RectificationTask(inspection_id=inspection.id, item_id=i, due_date=due) for i in failed]
+    due = calendar.deadline(today, RECTIFICATION_WORKING_DAYS)
+    tasks = [RectificationTask(inspection_id=inspection.id, item_id=i, due_date=due.date) for i in failed]
+    for task in tasks:
+        workcalendar.store_due(task, due)
     session.add_all(tasks)
     session.flush()
     return tasks

@@ -69,26 +69,48 @@ def css_string(value) -> Markup:
                           for ch in str(value)))
 
 
-CALENDAR_WARN_DAYS = 45  # warn this long before the working-day calendar's known data ends
+CALENDAR_WARN_DAYS = 45  # warn this long before the official holiday data ends
 
 
-def calendar_notice() -> str:
-    """A warning for those with the `calendar_warning` right when the holiday data ends within
-    CALENDAR_WARN_DAYS: deadlines in working days that fall later cannot be computed ("" if none)."""
+def calendar_notice() -> dict | None:
+    """A warning for those with the `calendar_warning` right when the official holiday data ends
+    within CALENDAR_WARN_DAYS (or has ended): later working-day deadlines are provisional (or, in
+    strict mode, refused) until the next year's schedule is entered. None when there is nothing to say."""
+    from flask import current_app, url_for
     from flask_login import current_user
 
     from .. import get_calendar, today
-    from ..services.workflow import RECTIFICATION_WORKING_DAYS
     if not getattr(current_user, "is_authenticated", False) or not rights.can(current_user.row, "calendar_warning"):
-        return ""
+        return None
     cal = get_calendar()
-    left = (cal.known_until - today()).days
-    if cal.weekends_only_after or left > CALENDAR_WARN_DAYS:
-        return ""
-    year = cal.known_until.year + 1
-    return (f"工作日日历只收录到 {cal.known_until.isoformat()}（还有 {max(left, 0)} 天）：{year} 年的节假日安排尚未录入，"
-            f"落在 {year} 年的期限（如 {RECTIFICATION_WORKING_DAYS} 个工作日的整改期限）将无法计算。请系统管理员按国务院办公厅通知补录 "
-            f"checklists/calendar/overrides.yaml。")
+    until = cal.official_until
+    left = (until - today()).days
+    if left > CALENDAR_WARN_DAYS:
+        return None
+    year = until.year + 1
+    effect = ("将无法计算（本县为严格模式）" if current_app.config["WORKDAYS_STRICT"]
+              else "按法定节假日暂定计算（标注“暂定”），录入后自动重新计算")
+    ended = f"已于 {until.isoformat()} 结束" if left < 0 else f"只到 {until.isoformat()}（还有 {left} 天）"
+    return {"text": f"国务院节假日安排{ended}：{year} 年的安排尚未录入，落在 {year} 年的工作日期限{effect}。",
+            "link": url_for("calendar.index"), "link_text": f"录入 {year} 年节假日安排"
+            if rights.can(current_user.row, "edit_calendar") else "查看工作日日历"}
+
+
+def provisional_why(start, end) -> str:
+    """Why a date from start to end is provisional: the years without their holiday schedule."""
+    from .. import get_calendar
+    from ..core import workdays
+    years = get_calendar().provisional_years(start, end) if start and end else ()
+    return workdays.provisional_reason(years) or "所跨年份的国务院节假日安排尚未录入，按法定节假日推算；录入后自动重新计算"
+
+
+def due_mark(provisional: bool, start=None, end=None) -> Markup:
+    """“暂定” after a date counted over a year without its holiday schedule, with the reason in
+    text (visible on a phone, not a tooltip); nothing for an official date."""
+    if not provisional:
+        return Markup("")
+    return Markup('<span class="provisional" data-provisional>暂定</span><span class="provisional-why">{}</span>'
+                  ).format(provisional_why(start, end))
 
 
 def register(app: Flask) -> None:
@@ -96,7 +118,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         LABELS=LABELS, SITE_TYPE_LABELS=SITE_TYPE_LABELS, ROLE_LABELS=ROLE_LABELS,
         RESULT_LABELS=scoring.RESULT_LABELS, VERDICT_LABELS=scoring.VERDICT_LABELS, FLOW_LABELS=FLOW_LABELS,
-        can=rights.can, AREAS=AREAS, calendar_notice=calendar_notice,
+        can=rights.can, AREAS=AREAS, calendar_notice=calendar_notice, due_mark=due_mark,
+        provisional_why=provisional_why,
         KIND_LABELS={"check": "检查", "measure": "测量", "dimensions": "尺寸", "count": "计数", "rate": "比例调查",
                      "choice": "选择", "text": "记录", "document": "资料"},
     )

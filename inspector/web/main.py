@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from .. import get_db
 from ..models import Inspection, Region, Site
-from ..services import scope
+from ..services import scope, workcalendar
 
 bp = Blueprint("main", __name__)
 
@@ -18,6 +18,7 @@ def home():
     """Home: what is here (in the user's region) and where to go."""
     counts = {"checklists": len(current_app.extensions["checklists"]), "sites": 0, "inspections": 0}
     by_status: dict[str, int] = {}
+    changes = []
     if current_user.is_authenticated:
         session = get_db()
         path = scope.region_of(session=session, user=current_user.row).path
@@ -27,7 +28,8 @@ def home():
         by_status = dict(session.exec(select(Inspection.status, func.count()).where(Inspection.site_id.in_(in_region))
                                       .group_by(Inspection.status)).all())
         counts["inspections"] = sum(by_status.values())
-    return render_template("home.html", counts=counts, by_status=by_status)
+        changes = workcalendar.changes_for(session=session, user=current_user.row, limit=10)
+    return render_template("home.html", counts=counts, by_status=by_status, changes=changes)
 
 
 @bp.get("/healthz")

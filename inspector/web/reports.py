@@ -8,10 +8,10 @@ import segno
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for)
 from flask_login import current_user, login_required
 
-from .. import ROOT, get_db
+from .. import ROOT, get_calendar, get_db, today
 from ..core import workdays
 from ..models import Inspection, Report, Site, User
-from ..services import inspections, reports, scope
+from ..services import inspections, reports, scope, workcalendar
 
 bp = Blueprint("reports", __name__)
 
@@ -21,8 +21,8 @@ def _media() -> Path:
 
 
 def _calendar():
-    """The working-day calendar (a county may allow weekends-only counting beyond known years)."""
-    return workdays.load(weekends_only_after=current_app.config.get("WORKDAYS_WEEKENDS_ONLY_AFTER", False))
+    """The working-day calendar (entered schedules; provisional years unless the county is strict)."""
+    return get_calendar()
 
 
 def _qr(url: str) -> str:
@@ -54,7 +54,7 @@ def _context(inspection_id: int, kind_id: str):
 def _gather(inspection, site, kind, form):
     extra = reports.read_fields(kind, form, inspection, site)
     return reports.gather(session=get_db(), inspection=inspection, kind=kind, extra=extra, media_root=_media(),
-                          calendar=_calendar())
+                          calendar=_calendar(), today=today())
 
 
 def _index_page(inspection: Inspection, error: str | None = None, status: int = 200):
@@ -150,5 +150,6 @@ def verify(public_id: str):
             upload.close()
     issuer = session.get(User, report.issued_by_id)
     newer = reports.successor(session=session, report=report)
+    dated = workcalendar.restated(kind=report.kind, inputs=report.inputs, calendar=get_calendar())
     return render_template("reports/verify.html", report=report, issuer=issuer, newer=newer, checked=checked,
-                           kind=reports.KINDS[report.kind]), 200
+                           kind=reports.KINDS[report.kind], dated=dated), 200

@@ -1,4 +1,5 @@
-"""Working days: real 2025–2026 schedules, notice periods, the 2026/2027 edge, the overrides file."""
+"""Working days: real 2025–2026 schedules, notice periods, provisional years (2027 on) by statutory
+rule, strict mode, the overrides file, and entering a year's schedule as the notice words it."""
 from datetime import date, datetime
 from textwrap import dedent
 
@@ -10,8 +11,7 @@ from inspector.core.workdays import Calendar, CalendarUnknown, OverridesError, l
 
 D = date.fromisoformat
 CAL = load()
-LOOSE = load(weekends_only_after=True)
-WARNING_2027 = "2027 年的法定节假日安排尚未录入，按周一至周五计算"
+STRICT = load(strict=True)
 
 
 def days(first: str, last: str) -> list[date]:
@@ -23,14 +23,14 @@ def days(first: str, last: str) -> list[date]:
 
 def test_package_covers_2004_to_2026():
     assert (workdays.PACKAGE_FIRST_YEAR, workdays.PACKAGE_LAST_YEAR) == (2004, 2026)
-    assert CAL.known_until == D("2026-12-31")
+    assert CAL.official_until == D("2026-12-31")
     with pytest.raises(NotImplementedError, match="2027"):  # how the package itself refuses a later year
         chinese_calendar.is_workday(D("2027-01-04"))
 
 
 def test_shipped_overrides_add_no_year():
-    assert workdays.parse_text(workdays.OVERRIDES.read_text(encoding="utf-8"), "overrides.yaml") == {}
-    assert CAL == Calendar(frozenset(), frozenset(), D("2026-12-31"))
+    assert workdays.parse_text(workdays.OVERRIDES.read_text(encoding="utf-8"), "overrides.yaml") == []
+    assert CAL == Calendar()
 
 
 def test_spring_festival_2025_and_its_make_up_days():
@@ -116,35 +116,99 @@ def test_period_end_needs_at_least_one_day():
         CAL.period_end(D("2025-03-07"), 0)
 
 
-# ---------------------------------------------------------------- the 2026/2027 edge
+# ---------------------------------------------------------------- provisional years (2027 on)
 
-def test_2026_is_known_2027_is_not():
+def test_statutory_holidays_of_2027_by_rule_without_observed_guesses():
+    # 《全国年节及纪念日放假办法》（2025 年起）：元旦 1、春节 4（除夕、初一至初三）、清明 1、劳动节 2、端午 1、中秋 1、国庆 3
+    got = workdays.statutory_holidays(2027)
+    assert [d.isoformat() for d in got] == [
+        "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01",
+        "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03"]
+    assert got[D("2027-02-05")] == "农历除夕" and got[D("2027-09-15")] == "中秋节"
+    # the holidays package's "observed" guesses (2027-02-09/10, 05-03/04, 10-04/05) are not official: not counted
+    assert all(CAL.is_working_day(D(s)) for s in ("2027-02-09", "2027-02-10", "2027-05-03", "2027-10-04"))
+
+
+def test_2025_rules_hold_for_2028_mid_autumn_on_national_day():
+    got = workdays.statutory_holidays(2028)
+    assert len(got) == 12 and "中秋节" in got[D("2028-10-03")]   # one day, both festivals
+
+
+def test_2027_counts_provisionally_across_new_year():
     assert CAL.is_working_day(D("2026-12-31"))
+    assert not CAL.is_working_day(D("2027-01-01"))        # 元旦, a Friday
+    assert CAL.is_working_day(D("2027-01-04"))
+    due = CAL.deadline(D("2026-12-07"), 20)               # the rectification deadline of an approval on 12-07
+    assert (due.date, due.provisional_years, due.rule) == (D("2027-01-05"), (2027,), "after")
+    assert "2027 年的国务院节假日安排尚未录入，按法定节假日推算，未计调休" in due.reason
+    period = CAL.deadline(D("2026-12-28"), 7, "period")   # a notice across New Year
+    assert period.date == D("2027-01-06") and period.provisional
+    assert not CAL.deadline(D("2026-11-02"), 5).provisional
+    assert CAL.deadline(D("2028-01-03"), 20).provisional_years == (2028,)
+
+
+def test_spring_festival_2027_provisional_block():
+    assert not any(CAL.is_working_day(d) for d in days("2027-02-05", "2027-02-08"))
+    assert CAL.add_working_days(D("2027-02-04"), 1) == D("2027-02-09")
+
+
+def test_strict_mode_refuses_provisional_years_and_names_the_page():
+    assert STRICT.is_working_day(D("2026-12-31"))
     with pytest.raises(CalendarUnknown, match="2027 年") as exc:
-        CAL.is_working_day(D("2027-01-04"))
+        STRICT.add_working_days(D("2026-12-30"), 2)
     assert exc.value.year == 2027
-    assert "overrides.yaml" in str(exc.value)
-    with pytest.raises(CalendarUnknown, match="2027"):
-        CAL.add_working_days(D("2026-12-30"), 2)
-    with pytest.raises(CalendarUnknown, match="2027"):
-        CAL.period_end(D("2026-12-28"), 5)
-    assert CAL.warnings_for(D("2027-01-04")) == []
+    assert "「管理 › 工作日日历」" in str(exc.value) and "overrides.yaml" not in str(exc.value)
 
 
-def test_years_before_the_data_are_unknown_even_when_loose():
+def test_years_before_the_data_are_unknown():
     with pytest.raises(CalendarUnknown, match="2003"):
-        LOOSE.is_working_day(D("2003-12-31"))
+        CAL.is_working_day(D("2003-12-31"))
 
 
-def test_weekends_only_after_counts_2027_mon_to_fri_with_a_warning():
-    assert LOOSE.is_working_day(D("2027-01-01"))       # a Friday, whatever the State Council decides
-    assert not LOOSE.is_working_day(D("2027-01-02"))   # Saturday
-    assert LOOSE.add_working_days(D("2026-12-30"), 2) == D("2027-01-01")
-    assert LOOSE.working_days_between(D("2026-12-31"), D("2027-01-11")) == 7  # Fri 01-01, Mon–Fri, Mon 01-11
-    assert LOOSE.warnings_for(D("2026-12-31"), D("2027-01-04"), D("2027-03-01")) == [WARNING_2027]
-    assert LOOSE.warnings_for(D("2026-12-31")) == []
-    assert LOOSE.warnings_for(D("2028-01-03"), D("2027-01-04")) == [WARNING_2027,
-                                                                    "2028 年的法定节假日安排尚未录入，按周一至周五计算"]
+# ---------------------------------------------------------------- entering a year as the notice words it
+
+def test_day_lines_read_dates_ranges_and_the_notice_wording():
+    text = "2027-01-01\n春节：2月5日（农历除夕）至12日（农历正月初八）放假调休，共8天\n\n# 备注\n10月1日~10月7日"
+    found, problems = workdays.parse_day_lines(text, 2027, "放假日期")
+    assert problems == []
+    assert sorted(found) == [D("2027-01-01"), *days("2027-02-05", "2027-02-12"), *days("2027-10-01", "2027-10-07")]
+    assert found[D("2027-02-09")] == 2 and found[D("2027-10-07")] == 5
+    made_up, _ = workdays.parse_day_lines("2月14日（星期日）、2月20日（星期六）上班", 2027, "调休上班")
+    assert sorted(made_up) == [D("2027-02-14"), D("2027-02-20")]
+
+
+def test_day_lines_name_the_line_of_each_problem():
+    _, problems = workdays.parse_day_lines("2027-01-01\n2027-02-30\n春节放假\n2028-01-03\n2月9日至2月5日", 2027, "放假日期")
+    assert problems == ["放假日期第 2 行：2027年2月30日 不是有效日期",
+                        "放假日期第 3 行：“春节放假”中没有日期（应写作 2027-01-01 或 1月1日）",
+                        "放假日期第 4 行：2028-01-03 不属于 2027 年",
+                        "放假日期第 5 行：2027-02-09 至 2027-02-05 结束早于开始"]
+
+
+def test_check_schedule_make_up_days_on_weekends_and_every_statutory_day_off():
+    holidays = {d: 1 for d in workdays.statutory_holidays(2027)}
+    assert workdays.check_schedule(2027, holidays, {D("2027-02-20"): 3}, number="国办发明电〔2026〕N号",
+                                   title="t", issued_on=D("2026-11-10")) == []
+    del holidays[D("2027-06-09")]
+    problems = workdays.check_schedule(2027, holidays, {D("2027-02-10"): 2, D("2027-01-01"): 4}, number=" ",
+                                       title="t", issued_on=D("2025-01-01"))
+    assert problems == ["请填写通知文号（如 国办发明电〔2026〕N号）",
+                        "通知发布日期 2025-01-01 应在 2026 年或 2027 年",
+                        "调休上班第 4 行：2027-01-01 同时列在放假日期第 1 行，只能是其中之一",
+                        "调休上班第 2 行：2027-02-10 是星期三，调休上班日只能是周六或周日",
+                        "放假日期缺少法定节假日 2027-06-09（端午节，星期三）"]
+    assert workdays.check_schedule(2026, {}, {}, number="x", title="t", issued_on=D("2025-11-04"))[0] \
+        .startswith("2026 年的安排已由 chinese_calendar 提供")
+
+
+def test_an_entered_schedule_replaces_the_provisional_year():
+    entered = workdays.Schedule(2027, frozenset([D("2027-01-01"), *days("2027-02-05", "2027-02-12")]),
+                                frozenset([D("2027-02-20")]), number="测试用（虚构）", origin="database")
+    cal = load(entered=[entered])
+    assert cal.is_official(2027) and cal.official_until == D("2027-12-31")
+    assert not cal.is_working_day(D("2027-02-10")) and cal.is_working_day(D("2027-02-20"))
+    assert not cal.deadline(D("2027-02-01"), 10).provisional
+    assert cal.deadline(D("2027-12-20"), 20).provisional_years == (2028,)
 
 
 # ---------------------------------------------------------------- the overrides file
@@ -169,27 +233,31 @@ def write(tmp_path, text: str):
 
 def test_overrides_add_2027(tmp_path):
     cal = load(write(tmp_path, GOOD_2027))
-    assert cal.known_until == D("2027-12-31")
+    assert cal.official_until == D("2027-12-31")
     assert cal.is_working_day(D("2027-02-06"))          # the make-up Saturday counts
     assert not cal.is_working_day(D("2027-02-08"))      # a listed Monday off
     assert not cal.is_working_day(D("2027-02-07"))      # an ordinary Sunday
     assert cal.is_working_day(D("2027-01-04"))
     assert cal.add_working_days(D("2027-02-05"), 1) == D("2027-02-06")
     assert cal.period_end(D("2027-02-05"), 3) == D("2027-02-10")  # Fri, Sat (make-up), Wed
-    assert cal.warnings_for(D("2027-06-01")) == []
-    with pytest.raises(CalendarUnknown, match="2028"):
-        cal.is_working_day(D("2028-01-03"))
+    assert not cal.deadline(D("2027-06-01"), 5).provisional
+    assert cal.is_working_day(D("2028-01-03")) and cal.deadline(D("2028-01-03"), 1).provisional
     assert cal.is_working_day(D("2026-02-14"))          # the package's 2026 is untouched
 
 
 def test_overrides_may_list_2027_and_2028(tmp_path):
     text = GOOD_2027 + "  2028:\n    source: 测试用\n    holidays: []\n    workdays: []\n"
-    assert load(write(tmp_path, text)).known_until == D("2028-12-31")
+    assert load(write(tmp_path, text)).official_until == D("2028-12-31")
+
+
+def test_overrides_may_skip_a_year_which_stays_provisional(tmp_path):
+    cal = load(write(tmp_path, block("source: x\nholidays: [2028-01-03]", 2028)))
+    assert cal.official_until == D("2026-12-31") and cal.is_official(2028) and not cal.is_official(2027)
 
 
 def test_overrides_empty_file_and_empty_years(tmp_path):
-    assert load(write(tmp_path, "# 还没有补录\n")).known_until == D("2026-12-31")
-    assert load(write(tmp_path, "years:\n")).known_until == D("2026-12-31")
+    assert load(write(tmp_path, "# 还没有补录\n")).official_until == D("2026-12-31")
+    assert load(write(tmp_path, "years:\n")).official_until == D("2026-12-31")
 
 
 def block(body: str, year: int = 2027) -> str:
@@ -198,8 +266,7 @@ def block(body: str, year: int = 2027) -> str:
 
 
 BAD = {
-    "non-contiguous year": (block("source: x\nholidays: [2028-01-03]", 2028), 2,
-                            "年份不连续：补录 2028 年之前须先补录 2027 年"),
+    "bad issued_on": (block("source: x\nissued_on: 十一月"), 4, "issued_on 应写作 YYYY-MM-DD"),
     "package year": (block("source: x\nholidays: [2026-02-13]", 2026), 2, "2026 年的安排已由 chinese_calendar 提供"),
     "date in wrong year": (block("source: x\nholidays:\n  - 2027-01-01\n  - 2028-01-03"), 6,
                            "2028-01-03 不属于 2027 年"),
