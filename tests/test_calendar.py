@@ -44,8 +44,8 @@ def world(app, db):
     return w
 
 
-def _approved_with_failures(app, client, db, login_as, world, specs, today: date):
-    """An inspection with one failed item, approved by the county on `today`; its task."""
+def submitted_with_a_failure(app, db, world, specs, today: date):
+    """An inspection submitted on `today` with one failed item (the hall is 35 m²)."""
     app.config["TODAY"] = today
     spec = specs["build-standard"]
     ins = inspections.start(session=db, site=world["site"], spec=spec, purpose="inspection", tier="standard",
@@ -58,6 +58,12 @@ def _approved_with_failures(app, client, db, login_as, world, specs, today: date
                                   by=world["inspector"])
     inspections.submit(session=db, inspection=ins, by=world["inspector"])
     db.commit()
+    return ins
+
+
+def _approved_with_failures(app, client, db, login_as, world, specs, today: date):
+    """An inspection with one failed item, approved by the county on `today`; its task."""
+    ins = submitted_with_a_failure(app, db, world, specs, today)
     login_as(world["county"])
     r = client.post(f"/inspections/{ins.id}/approve", data={})
     assert r.status_code == 303, r.get_data(as_text=True)
