@@ -15,6 +15,7 @@ from inspector.models import AuditLog, CalendarYear, DeadlineChange, Notice, Rec
 from inspector.services import demo, inspections, notices, workcalendar
 
 from . import factories
+from .test_reports import pdf_file, run
 
 D = date.fromisoformat
 
@@ -200,13 +201,15 @@ def test_only_the_admin_enters_a_schedule_the_county_sees_the_years(app, client,
 
 
 def test_the_verify_page_of_an_issued_notice_shows_the_recomputed_date_and_why(
-        app, client, db, login_as, world, specs):
+        app, client, db, login_as, world, specs, tmp_path):
     ins, _task = _approved_with_failures(app, client, db, login_as, world, specs, D("2027-09-28"))
     login_as(world["inspector"])
     assert client.post(f"/inspections/{ins.id}/reports/rectification", data={"deadline_days": "20"}).status_code == 303
     report = db.exec(select(Report)).one()
     assert report.inputs["dates"]["deadline"] == "2027-10-27" and report.inputs["dates"]["provisional"] == ["deadline"]
     pdf = (Path(app.config["MEDIA_DIR"]) / report.path).read_bytes()
+    text = re.sub(r"\s+", "", run("pdftotext", str(pdf_file(tmp_path, pdf)), "-"))
+    assert "请于2027-10-27（暂定）前" in text and "2027-10-27为暂定日期：2027年的国务院节假日安排尚未录入" in text
     client.post("/logout")
     assert _enter_2027(client, login_as, world).status_code == 303
     db.expire_all()

@@ -341,7 +341,7 @@ def _due_tasks(conn, path: str, filters: Filters, *, today: date, specs: Mapping
                names: dict[int, str], into: ActionList) -> None:
     """Open rectification tasks overdue or due within DUE_SOON_DAYS, earliest first."""
     stmt = (sa_select(Site.id, Site.name, Village.parent_id, RectificationTask.item_id, RectificationTask.due_date,
-                      ChecklistVersion.checklist_id)
+                      ChecklistVersion.checklist_id, RectificationTask.due_provisional)
             .select_from(RectificationTask).join(Inspection, Inspection.id == RectificationTask.inspection_id)
             .join(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
             .join(Site, Site.id == Inspection.site_id).join(Village, Village.id == Site.region_id)
@@ -352,11 +352,12 @@ def _due_tasks(conn, path: str, filters: Filters, *, today: date, specs: Mapping
         stmt = stmt.where(Inspection.purpose == filters.purpose)
     if filters.checklist:
         stmt = stmt.where(ChecklistVersion.checklist_id == filters.checklist)
-    for site_id, name, township_id, item_id, due, checklist_id in conn.execute(stmt).all():
+    for site_id, name, township_id, item_id, due, checklist_id, provisional in conn.execute(stmt).all():
         what = _short(_item_text(specs, checklist_id, item_id), 24)
         when = f"逾期 {(today - due).days} 天" if due < today else (
             "今天到期" if due == today else f"{(due - today).days} 天后到期")
-        into.add(site_id, name, names.get(township_id, ""), f"{what}：{when}（{due.isoformat()}）")
+        mark = "，暂定：节假日安排未录入" if provisional else ""
+        into.add(site_id, name, names.get(township_id, ""), f"{what}：{when}（{due.isoformat()}{mark}）")
 
 
 def _short(text: str, limit: int) -> str:
