@@ -71,7 +71,7 @@ def years_overview(cal: Calendar, today: date, ahead: int = 2) -> list[YearView]
             kind = "database" if s.origin == "database" else "file"
             out.append(YearView(year, kind, s.label, tuple((d, "") for d in sorted(s.holidays)), tuple(sorted(s.workdays))))
         elif workdays.PACKAGE_FIRST_YEAR <= year <= workdays.PACKAGE_LAST_YEAR:
-            out.append(YearView(year, "package", "国务院办公厅通知（chinese_calendar 软件包收录）"))
+            out.append(YearView(year, "package", f"《国务院办公厅关于{year}年部分节假日安排的通知》（随系统提供）"))
         elif year > workdays.PACKAGE_LAST_YEAR:
             out.append(YearView(year, "provisional", "暂定：按法定节假日推算，未计调休",
                                 tuple(workdays.statutory_holidays(year).items())))
