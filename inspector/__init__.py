@@ -51,6 +51,12 @@ def create_app(config: dict | None = None) -> Flask:
         LOGIN_MAX_FAILURES_PER_IP=20,
         LOGIN_WINDOW_S=15 * 60,
         WTF_CSRF_TIME_LIMIT=None,  # an inspection page stays open for hours in the field
+        # The canonical address printed in documents (QR codes, verify links); never the request's Host.
+        PUBLIC_URL=os.environ.get("PUBLIC_URL", ""),
+        # Hosts answered besides 127.0.0.1, localhost and PUBLIC_URL's (comma-separated); others get 400.
+        EXTRA_TRUSTED_HOSTS=os.environ.get("TRUSTED_HOSTS", ""),
+        INSPECTOR_HTTPS=os.environ.get("INSPECTOR_HTTPS", "") == "1",
+        MEDIA_SWEEP_AT_START=True,  # remove temporary upload files older than an hour at start-up
     )
     if config:
         app.config.update(config)
@@ -64,6 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["engine"] = db.make_engine(app.config["DATABASE_URL"])
     app.extensions["checklists"] = load_dir(app.config["CHECKLIST_DIR"])
+    from .web import security
+    security.register(app)  # before the blueprints: their <int:…> routes use its bounded id converter
     Htmx(app)
     from .web.compress import register as register_compress
     register_compress(app)

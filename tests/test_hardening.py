@@ -1,0 +1,92 @@
+"""Issue 14 (hardening): unreadable saves, sessions that end, hosts, headers, ids, input, errors."""
+import re
+
+import pytest
+from sqlmodel import select
+
+from inspector import create_app
+from inspector.models import Answer, AuthSession
+
+from . import factories
+from .test_field import SITE, item_url, start
+
+PASSWORD = "correct-horse-1"
+
+
+@pytest.fixture
+def field(app, db, login_as):
+    c = factories.county(db)
+    site = factories.site(db, c["village_a"], lat=SITE[0], lon=SITE[1])
+    who = factories.user(db, c["county"], username="wangfang")
+    db.commit()
+    login_as(who)
+    return site
+
+
+def _saved(client, db, ins_id):
+    """Save 412 on the building area and return the stored answer."""
+    r = client.post(item_url(ins_id, "premises-building-area"), data={"value": "412", "client_id": "a1",
+                                                                       "base_version": "0"})
+    assert r.status_code == 303
+    return db.exec(select(Answer).where(Answer.item_id == "premises-building-area")).one()
+
+
+# ---------------------------------------------------------------- 1 and 10: saves that cannot be read
+
+@pytest.mark.parametrize("body, content_type", [
+    ('{"value": ""}', "application/json"),
+    ("<value></value>", "text/xml"),
+    ("--xyz\r\nContent-Disposition: form-data; name=\"value\"\r\n\r\n", "multipart/form-data; boundary=xyz"),
+    ("--broken", "multipart/form-data; boundary=other"),
+])
+def test_an_unreadable_save_body_is_400_and_changes_nothing(client, db, field, body, content_type):
+    ins_id = start(client, field)
+    before = _saved(client, db, ins_id)
+    r = client.post(item_url(ins_id, "premises-building-area"), data=body, content_type=content_type)
+    assert r.status_code == 400 and "未保存任何内容" in r.get_data(as_text=True)
+    db.expire_all()
+    after = db.exec(select(Answer).where(Answer.item_id == "premises-building-area")).one()
+    assert (after.value, after.version) == (before.value, before.version) == (412, 1)
+
+
+def test_a_save_without_base_version_is_428_and_changes_nothing(client, db, field):
+    ins_id = start(client, field)
+    _saved(client, db, ins_id)
+    for data in ({"value": "300", "client_id": "b"}, {"value": "300", "client_id": "c", "base_version": ""}):
+        r = client.post(item_url(ins_id, "premises-building-area"), data=data)
+        assert r.status_code == 428 and "base_version" in r.get_data(as_text=True)
+    db.expire_all()
+    assert db.exec(select(Answer).where(Answer.item_id == "premises-building-area")).one().value == 412
+
+
+# ---------------------------------------------------------------- 2: sessions that end
+
+def _cookie(client) -> str:
+    return client.get_cookie("inspector_session").value
+
+
+def test_a_cookie_captured_before_logout_no_longer_works(app, client, db, field):
+    stolen = _cookie(client)
+    assert client.get("/account/password").status_code == 200
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("inspector_session", stolen)
+    r = thief.get("/account/password")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_account(app, client, db, field, login_as):
+    other = app.test_client()
+    assert other.post("/login", data={"username": "wangfang", "password": PASSWORD}).status_code == 303
+    assert other.get("/account/password").status_code == 200
+    r = client.post("/logout/everywhere")
+    assert r.status_code == 303
+    assert other.get("/account/password").status_code == 302
+    assert client.get("/account/password").status_code == 302
+    assert db.exec(select(AuthSession).where(AuthSession.ended_at.is_(None))).all() == []
+
+
+def test_the_session_row_stores_only_a_hash_of_the_token(client, db, field):
+    row = db.exec(select(AuthSession)).one()
+    assert row.ended_at is None and len(row.token_hash) == 64
+    assert row.token_hash not in _cookie(client)
