@@ -90,3 +90,34 @@ def test_the_session_row_stores_only_a_hash_of_the_token(client, db, field):
     row = db.exec(select(AuthSession)).one()
     assert row.ended_at is None and len(row.token_hash) == 64
     assert row.token_hash not in _cookie(client)
+
+
+# ---------------------------------------------------------------- 4: spreadsheet exports
+
+HOSTILE_NAMES = ('=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1")
+
+
+def test_every_text_cell_of_the_excel_export_is_escaped_against_formulas(client, db, login_as):
+    import io
+
+    from openpyxl import load_workbook
+    c = factories.county(db)
+    for n, name in enumerate(HOSTILE_NAMES):
+        factories.site(db, c["village_a"], name=name)
+    boss = factories.user(db, c["county"], username="county-1", role="county_reviewer")
+    db.commit()
+    login_as(boss)
+    r = client.get("/dashboard/export.xlsx")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.data)).active
+    names = sorted(row[2].value for row in ws.iter_rows(min_row=2))
+    assert names == sorted("'" + n for n in HOSTILE_NAMES)
+    for row in ws.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", cell.value  # nothing runs as a formula
+
+
+def test_the_cell_guard_quotes_exactly_the_formula_starts():
+    from inspector.core.spreadsheet import safe_cell
+    assert [safe_cell(v) for v in ("=1", "+1", "-1", "@a", "\t1", "张庄", "", 3, -2.5, None)] == \
+        ["'=1", "'+1", "'-1", "'@a", "'\t1", "张庄", "", 3, -2.5, None]
