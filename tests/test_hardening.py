@@ -1,5 +1,6 @@
 """Issue 14 (hardening): unreadable saves, sessions that end, hosts, headers, ids, input, errors."""
 import re
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -121,3 +122,48 @@ def test_the_cell_guard_quotes_exactly_the_formula_starts():
     from inspector.core.spreadsheet import safe_cell
     assert [safe_cell(v) for v in ("=1", "+1", "-1", "@a", "\t1", "张庄", "", 3, -2.5, None)] == \
         ["'=1", "'+1", "'-1", "'@a", "'\t1", "张庄", "", 3, -2.5, None]
+
+
+# ---------------------------------------------------------------- 8: uploads against the limits
+
+def test_a_photo_over_a_lowered_limit_is_refused_whole_naming_its_real_size(app, client, db, field):
+    import io
+
+    from inspector.models import Photo
+
+    from . import samples
+    app.config["PHOTO_MAX_BYTES"] = 256 * 1024  # the probe's 1,153,024 bytes against 1 MiB, scaled by 1/4
+    ins_id = start(client, field)
+    photo = samples.jpeg()
+    data = photo + b"\0" * (288_256 - len(photo))
+    r = client.post(item_url(ins_id, "premises-exists") + "/photos",
+                    data={"photos": (io.BytesIO(data), "big.jpg")}, content_type="multipart/form-data")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 413 and "288,256 字节" in body and "262,144 字节" in body
+    assert db.exec(select(Photo)).all() == []
+    media = Path(app.config["MEDIA_DIR"])
+    assert not media.exists() or [p for p in media.rglob("*") if p.is_file()] == []
+
+
+def test_a_photo_within_the_limit_is_stored_whole(app, client, db, field):
+    import hashlib
+    import io
+
+    from inspector.models import Photo
+
+    from . import samples
+    ins_id = start(client, field)
+    data = samples.jpeg(1600, 1200)
+    r = client.post(item_url(ins_id, "premises-exists") + "/photos",
+                    data={"photos": (io.BytesIO(data), "ok.jpg")}, content_type="multipart/form-data")
+    assert r.status_code == 303
+    row = db.exec(select(Photo)).one()
+    assert row.size_bytes == len(data) and row.sha256 == hashlib.sha256(data).hexdigest()
+    assert (Path(app.config["MEDIA_DIR"]) / row.original).read_bytes() == data
+
+
+def test_a_request_over_max_content_length_gets_a_chinese_413_naming_the_limit(app, client, field):
+    app.config["MAX_CONTENT_LENGTH"] = 100 * 1024
+    r = client.post("/account/password", data={"current": "x" * (300 * 1024)})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 413 and "上限是 100 KB" in body and "本次 300 KB" in body

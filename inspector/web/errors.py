@@ -31,14 +31,19 @@ def rollback() -> None:
             g.pop("db", None)
 
 
+def _size(n: int) -> str:
+    """A byte count for people: MB from 1 MB up, else KB."""
+    return f"{n / 1048576:.1f}".removesuffix(".0") + " MB" if n >= 1048576 else f"{max(1, round(n / 1024))} KB"
+
+
 def _reason(exc: HTTPException) -> str:
     """The exception's Chinese reason (werkzeug's English defaults are not shown)."""
     code = exc.code or 500
     if code == 413 and exc.description == RequestEntityTooLarge.description:
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
         size = request.content_length
-        got = f"（本次 {size / 1048576:.1f} MB）" if size else ""
-        return f"请求内容过大{got}，上限是 {limit / 1048576:.0f} MB；请分批上传"
+        got = f"（本次 {_size(size)}）" if size else ""
+        return f"请求内容过大{got}，上限是 {_size(limit)}；请分批上传，未保存任何内容"
     text = exc.description or ""
     if not text or text.startswith(("The ", "A ", "Host ", "Request ", "You ", "This ", "Unable ")) \
             or text.isascii():

@@ -237,14 +237,15 @@ def upload(inspection_id: int, item_id: str):
     errors, stored, status = [], 0, 200
     for f in files:
         try:
-            data = f.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+            data = photos.read_upload(f.stream, current_app.config["PHOTO_MAX_BYTES"])  # whole, or refused
         finally:
             f.close()
         created: tuple[str, ...] = ()
         try:
             _photo, created = evidence.attach_photo(
                 session=session, inspection=inspection, item_id=it.id, data=data, device=device, by=_user(),
-                media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"])
+                media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
+                max_bytes=current_app.config["PHOTO_MAX_BYTES"])
             session.commit()
             stored += 1
         except photos.PhotoError as exc:
