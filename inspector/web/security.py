@@ -15,7 +15,7 @@ ID_MAX = 2**31 - 1  # PostgreSQL `integer`: larger ids cannot exist, so they are
 # Longest text accepted per field; fields not named here take FIELD_MAX (form) or QUERY_MAX (query).
 FIELD_LIMITS = {"client_id": 64, "device_id": 64, "username": 64, "base_version": 12, "csrf_token": 200}
 FIELD_MAX = 20_000  # a long note or a reason; stored columns are shorter and say so themselves
-QUERY_MAX = 200
+QUERY_MAX = 500
 DATE = re.compile(r"^\s*(\d{4,})-(\d{1,2})-(\d{1,2})")
 YEARS = (1900, 2100)
 
