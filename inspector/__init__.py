@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'inspector.db'}",
         CHECKLIST_DIR=str(ROOT / "checklists"),
-        MEDIA_DIR=str(ROOT / "media"),
+        MEDIA_DIR=os.environ.get("MEDIA_DIR") or str(ROOT / "media"),
         SITES_PER_PAGE=50,
         ACCURACY_LIMIT_M=100,  # a usable phone fix; see inspector/core/evidence.py for why
         PHOTO_MAX_BYTES=25 * 1024 * 1024,
@@ -95,7 +95,21 @@ def create_app(config: dict | None = None) -> Flask:
     register_filters(app)
     from .cli import register as register_cli
     register_cli(app)
+    if app.config["MEDIA_SWEEP_AT_START"]:
+        _sweep_at_start(app)
     return app
+
+
+def _sweep_at_start(app: Flask) -> None:
+    """Remove temporary upload files an earlier crash left (older than an hour); never fails the start."""
+    from .services import media_sweep
+    try:
+        removed = media_sweep.sweep_temporary(Path(app.config["MEDIA_DIR"]))
+    except OSError as exc:
+        app.logger.warning("media sweep at start failed: %s", exc)
+        return
+    if removed:
+        app.logger.warning("media sweep at start: removed %d temporary files", len(removed))
 
 
 def get_db():
