@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import JSON, String, select
+from sqlalchemy import JSON, select
 from sqlmodel import Session, SQLModel
 
 STORED_KINDS = ("originals/", "display/", "thumbs/", "reports/")  # print/ holds caches remade on demand
@@ -85,7 +85,7 @@ def referenced(*, session: Session) -> set[str]:
     out: set[str] = set()
     for table in SQLModel.metadata.sorted_tables:
         columns = [c for c in table.columns
-                   if isinstance(c.type, JSON) or (isinstance(c.type, String) and c.name in PATH_COLUMNS)]
+                   if isinstance(c.type, JSON) or c.name in PATH_COLUMNS]
         if not columns:
             continue
         for row in session.execute(select(*columns)):
