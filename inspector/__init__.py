@@ -11,6 +11,7 @@ from flask import Flask, g
 from htmx_flask import Htmx
 
 ROOT = Path(__file__).resolve().parent.parent
+SESSION_COOKIE = "inspector_session"  # the session cookie's name (bench/save_latency.py checks it by this)
 
 
 def _secret_key(instance: Path) -> str:
@@ -43,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("INSPECTOR_HTTPS", "") == "1",
         REMEMBER_COOKIE_SECURE=os.environ.get("INSPECTOR_HTTPS", "") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_NAME="inspector_session",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
         PERMANENT_SESSION_LIFETIME=12 * 3600,  # a working day in the field
         WORKDAYS_WEEKENDS_ONLY_AFTER=False,  # a county may allow Mon–Fri counting beyond known years
         TODAY=None,  # tests and demos may fix "today" (a date); None = today in China

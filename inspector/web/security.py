@@ -101,7 +101,8 @@ def _headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("INSPECTOR_HTTPS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint != "static" and (_signed_in() or request.endpoint in PRIVATE_ENDPOINTS):
+    if request.endpoint != "static" and (_signed_in() or request.endpoint in PRIVATE_ENDPOINTS) \
+            and not response.cache_control.private and not response.cache_control.no_store:
         if response.mimetype == "text/html" or not response.cache_control.max_age:
             headers["Cache-Control"] = "private, no-store"
         else:
