@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 DEB_PACKAGES=(python3 python3-venv python3-dev nodejs npm chromium fonts-noto-cjk
-              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools fontconfig)
+              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools fontconfig postgresql-client)
 
 install_debian() {
   # Install the Debian packages the app and its tests need, only those missing.
@@ -22,6 +22,7 @@ install_debian() {
     case "$p" in
       python3|python3-venv|python3-dev) python3 -m venv --help >/dev/null 2>&1 || need+=("$p") ;;
       nodejs|npm) command -v npm >/dev/null || need+=("$p") ;;
+      postgresql-client) command -v pg_dump >/dev/null || need+=("$p") ;;  # flask backup (any version's package)
       *) need+=("$p") ;;
     esac
   done

@@ -5,6 +5,8 @@ temporary media roots that are deleted afterwards.
 """
 from __future__ import annotations
 
+import os
+
 import hashlib
 import io
 import random
@@ -22,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps  # noqa: E402
 
 from inspector.core import photos  # noqa: E402
 
-RUNS = 7
+RUNS = 1 if os.environ.get("BENCH_SMOKE") else 7  # bench/run --smoke: does it still run?
 AIM_MS = 60
 AIM_RATIO = 3.5
 SIZE = (4032, 3024)

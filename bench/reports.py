@@ -61,15 +61,16 @@ from inspector.models import Inspection, Photo, Site  # noqa: E402
 from inspector.services import evidence, inspections, regions, reports, users  # noqa: E402
 from inspector.web import reports as web_reports  # noqa: E402
 
-RUNS = 3
-PHOTOS = 40
+SMOKE = bool(os.environ.get("BENCH_SMOKE"))  # bench/run --smoke: tiny sizes, does it still run?
+RUNS = 1 if SMOKE else 3
+PHOTOS = 2 if SMOKE else 40
 MIN_ROWS = 30
 AIM_S, AIM_RSS_MB, AIM_FILE_MB, NAIVE_EXPECTED_MB = 1.0, 200.0, 4.0, 100.0
 KIND = "acceptance"
 TIER, SITE_TYPE = "standard", "village"
 SITE_LAT, SITE_LON = 34.87, 116.86
 PASSWORD = "correct-horse-1"
-BASE_SCENES = 4  # distinct synthetic scenes (≈ 1.6 s each); each photo is one of them shifted and maybe mirrored
+BASE_SCENES = 1 if SMOKE else 4  # distinct synthetic scenes (≈ 1.6 s each); each photo is one of them shifted and maybe mirrored
 STATIC = ROOT / "static"
 MB = 1024 * 1024
 

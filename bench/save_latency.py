@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, text  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+from inspector import SESSION_COOKIE  # noqa: E402
 from inspector import db as dbmod  # noqa: E402
 from inspector.core.checklist import load_dir  # noqa: E402
 from inspector.models import Answer, AuditLog, Site  # noqa: E402
@@ -203,7 +204,7 @@ def run_load(port: int, plans: list[ClientPlan], shared_id: int, shared_items: l
         try:
             status, body, _ = client.request("POST", "/login", {"username": "inspector",
                                                                 "password": demo.DEMO_PASSWORD})
-            if status != 303 or "session" not in client.cookies:
+            if status != 303 or SESSION_COOKIE not in client.cookies:
                 raise RuntimeError(f"login answered {status}: {body[:200]!r}")
             client.close()  # the others are still logging in (argon2): start on a fresh connection
             known: dict[str, int] = {}
@@ -300,7 +301,7 @@ def warm_up(port: int, inspection_id: int, pool: list, connections: int = 16) ->
                 c.cookies = dict(cookies)
                 path = f"/inspections/{inspection_id}" + (f"/items/{item.id}" if method == "POST" else "")
                 form = ({"value": "50" if item.kind == "measure" else "pass", "client_id": uuid.uuid4().hex,
-                         "device_id": "bench-warm-up"} if method == "POST" else None)
+                         "device_id": "bench-warm-up", "base_version": "0"} if method == "POST" else None)
                 st, _b, ms = c.request(method, path, form, {"HX-Request": "true", "Connection": "close"}
                                        if method == "POST" else {"Connection": "close"})
                 c.close()

@@ -11,6 +11,7 @@ from flask import Flask, g
 from htmx_flask import Htmx
 
 ROOT = Path(__file__).resolve().parent.parent
+SESSION_COOKIE = "inspector_session"  # the session cookie's name (bench/save_latency.py checks it by this)
 
 
 def _secret_key(instance: Path) -> str:
@@ -32,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'inspector.db'}",
         CHECKLIST_DIR=str(ROOT / "checklists"),
-        MEDIA_DIR=str(ROOT / "media"),
+        MEDIA_DIR=os.environ.get("MEDIA_DIR") or str(ROOT / "media"),
         SITES_PER_PAGE=50,
         ACCURACY_LIMIT_M=100,  # a usable phone fix; see inspector/core/evidence.py for why
         PHOTO_MAX_BYTES=25 * 1024 * 1024,
@@ -43,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("INSPECTOR_HTTPS", "") == "1",
         REMEMBER_COOKIE_SECURE=os.environ.get("INSPECTOR_HTTPS", "") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_NAME="inspector_session",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
         PERMANENT_SESSION_LIFETIME=12 * 3600,  # a working day in the field
         # A year without the State Council's schedule is counted provisionally (暂定) by its
         # statutory holidays; a county may be strict instead and refuse such dates.
@@ -53,6 +54,12 @@ def create_app(config: dict | None = None) -> Flask:
         LOGIN_MAX_FAILURES_PER_IP=20,
         LOGIN_WINDOW_S=15 * 60,
         WTF_CSRF_TIME_LIMIT=None,  # an inspection page stays open for hours in the field
+        # The canonical address printed in documents (QR codes, verify links); never the request's Host.
+        PUBLIC_URL=os.environ.get("PUBLIC_URL", ""),
+        # Hosts answered besides 127.0.0.1, localhost and PUBLIC_URL's (comma-separated); others get 400.
+        EXTRA_TRUSTED_HOSTS=os.environ.get("TRUSTED_HOSTS", ""),
+        INSPECTOR_HTTPS=os.environ.get("INSPECTOR_HTTPS", "") == "1",
+        MEDIA_SWEEP_AT_START=True,  # remove temporary upload files older than an hour at start-up
     )
     if config:
         app.config.update(config)
@@ -66,6 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["engine"] = db.make_engine(app.config["DATABASE_URL"])
     app.extensions["checklists"] = load_dir(app.config["CHECKLIST_DIR"])
+    from .web import security
+    security.register(app)  # before the blueprints: their <int:…> routes use its bounded id converter
     Htmx(app)
     from .web.compress import register as register_compress
     register_compress(app)
@@ -89,7 +98,21 @@ def create_app(config: dict | None = None) -> Flask:
     register_filters(app)
     from .cli import register as register_cli
     register_cli(app)
+    if app.config["MEDIA_SWEEP_AT_START"]:
+        _sweep_at_start(app)
     return app
+
+
+def _sweep_at_start(app: Flask) -> None:
+    """Remove temporary upload files an earlier crash left (older than an hour); never fails the start."""
+    from .services import media_sweep
+    try:
+        removed = media_sweep.sweep_temporary(Path(app.config["MEDIA_DIR"]))
+    except OSError as exc:
+        app.logger.warning("media sweep at start failed: %s", exc)
+        return
+    if removed:
+        app.logger.warning("media sweep at start: removed %d temporary files", len(removed))
 
 
 def get_db():

@@ -90,6 +90,62 @@ def register(app: Flask) -> None:
 
     from .cli_calendar import register as register_calendar
     register_calendar(app, _session)
+    @app.cli.group("media")
+    def media_group():
+        """Media files (photos and reports under MEDIA_DIR)."""
+
+    @media_group.command("sweep")
+    @click.option("--delete", is_flag=True, help="也删除没有任何记录引用的文件")
+    @click.option("--min-age", default=3600, show_default=True, type=click.IntRange(min=0),
+                  help="只处理早于这么多秒之前写入的文件")
+    def media_sweep_command(delete, min_age):
+        """Remove old temporary files; report (and with --delete remove) files no row references."""
+        from pathlib import Path
+
+        from .services import media_sweep
+        with _session() as session:
+            result = media_sweep.sweep(session=session, media_root=Path(current_app.config["MEDIA_DIR"]),
+                                       delete=delete, min_age_s=min_age)
+        click.echo(f"已删除临时文件 {len(result.temp_removed)} 个")
+        for rel in result.orphans:
+            click.echo(f"  无记录引用：{rel}")
+        verb = "已删除" if delete else "发现（加 --delete 删除）"
+        click.echo(f"{verb}无记录引用的文件 {len(result.orphans)} 个，共 {result.orphan_bytes:,} 字节")
+
+    @app.cli.group("backup")
+    def backup_group():
+        """Backup and restore (database + media + reports, with a SHA-256 manifest)."""
+
+    @backup_group.command("create")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def backup_create(directory):
+        """Back up the database and the media folder into a new DIRECTORY."""
+        from pathlib import Path
+
+        from .services import backup
+        try:
+            manifest = backup.create(engine=current_app.extensions["engine"],
+                                     media_root=Path(current_app.config["MEDIA_DIR"]), target=Path(directory))
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        rows = sum(manifest["row_counts"].values())
+        click.echo(f"已备份到 {directory}：{manifest['dialect']} 数据库 {rows} 行，{len(manifest['files'])} 个文件"
+                   f"（清单 {backup.MANIFEST} 含每个文件的 SHA-256）")
+
+    @backup_group.command("restore")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False))
+    def backup_restore(directory):
+        """Restore DIRECTORY into an empty database and an empty media folder, verified against the manifest."""
+        from pathlib import Path
+
+        from .services import backup
+        try:
+            manifest = backup.restore(engine=current_app.extensions["engine"],
+                                      media_root=Path(current_app.config["MEDIA_DIR"]), source=Path(directory))
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"已恢复并校验：{sum(manifest['row_counts'].values())} 行，{len(manifest['files'])} 个文件，"
+                   "与备份清单一致")
 
     @app.cli.group("demo")
     def demo_group():

@@ -260,6 +260,17 @@ class LoginAttempt(SQLModel, table=True):
     ok: bool = False
 
 
+class AuthSession(SQLModel, table=True):
+    """A signed-in session, server-side: the cookie carries its token; sign-out ends the row at once."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)  # SHA-256 of the cookie's token, never the token
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: Optional[datetime] = None
+    ip: str = Field(default="", max_length=64)
+
+
 class Notice(SQLModel, table=True):
     """A public notice (公示): what it publishes, where, and its posting period in working days.
 

@@ -107,13 +107,15 @@ def test_throttle_counts_failures_per_account_and_per_address(db, people):
     throttle.record(session=db, username="wangfang", ip="10.0.0.1", ok=False, now=now)
     db.commit()  # five failures: the success in between forgave nothing
     # the fifth-newest failure was 3 minutes ago: it leaves the 15-minute window in 12 minutes
-    assert throttle.wait_minutes(session=db, username="wangfang", ip="10.0.0.9", limits=limits, now=now) == 12
+    assert throttle.wait_minutes(session=db, username="wangfang", ip="10.0.0.1", limits=limits, now=now) == 12
+    # issue 14 point 9: failures count per (account, address): the owner elsewhere is not locked out
+    assert throttle.wait_minutes(session=db, username="wangfang", ip="10.0.0.9", limits=limits, now=now) is None
     assert throttle.wait_minutes(session=db, username="town-a", ip="10.0.0.1", limits=limits, now=now) is None
     assert throttle.wait_minutes(session=db, username="town-a", ip="10.0.0.1", now=now,
                                  limits=throttle.Limits(per_account=5, per_ip=5, window_s=900)) == 12
     assert throttle.failures(session=db, username="wangfang", limits=limits, now=now) == 5
     later = now + timedelta(minutes=12, seconds=1)
-    assert throttle.wait_minutes(session=db, username="wangfang", ip="10.0.0.9", limits=limits, now=later) is None
+    assert throttle.wait_minutes(session=db, username="wangfang", ip="10.0.0.1", limits=limits, now=later) is None
 
 
 def test_twenty_failures_from_one_address_block_every_account_from_it(app, client, db, people):
@@ -128,7 +130,7 @@ def test_twenty_failures_from_one_address_block_every_account_from_it(app, clien
 def test_the_wait_is_in_whole_minutes_and_sent_as_retry_after(client, db, people):
     past = utcnow() - timedelta(minutes=10, seconds=30)
     for _ in range(5):
-        throttle.record(session=db, username="wangfang", ip="10.9.9.9", ok=False, now=past)
+        throttle.record(session=db, username="wangfang", ip="127.0.0.1", ok=False, now=past)  # the client's address
     db.commit()
     r = post_login(client, "wangfang", PASSWORD)
     assert r.status_code == 429 and "请 5 分钟后再试" in r.get_data(as_text=True)
@@ -213,3 +215,12 @@ def test_production_hashes_are_argon2id_at_rfc_9106_cost_and_sign_in_works(clien
     db.commit()
     assert post_login(client, "wangfang", "wrong-horse-2").status_code == 422
     assert post_login(client, "wangfang", PASSWORD).status_code == 303
+
+
+def test_one_address_cannot_lock_the_owner_out(client, db, people):
+    """Issue 14 point 9: five wrong passwords from an attacker's address lock that pair, not the account."""
+    attacker = {"REMOTE_ADDR": "203.0.113.7"}
+    for _ in range(5):
+        assert post_login(client, "wangfang", "wrong-password", environ_base=attacker).status_code == 422
+    assert post_login(client, "wangfang", PASSWORD, environ_base=attacker).status_code == 429
+    assert post_login(client, "wangfang", PASSWORD).status_code == 303  # the owner on their own phone

@@ -105,20 +105,20 @@ def test_dimensions_rate_and_text_kinds(client, db, field):
     specs = client.application.extensions["checklists"]
     ins_id = start(client, field, checklist="micro-project", purpose="micro_project", tier="")
     plaque = next(i for i in specs["micro-project"].items() if i.kind == "dimensions")
-    r = client.post(item_url(ins_id, plaque.id), data={"value_a": "35.2", "value_b": "24", "client_id": "d"},
+    r = client.post(item_url(ins_id, plaque.id), data={"value_a": "35.2", "value_b": "24", "client_id": "d", "base_version": "0"},
                     headers={"HX-Request": "true"})
     assert r.status_code == 200 and '<span class="result result-pass">符合</span>' in r.get_data(as_text=True)
-    r = client.post(item_url(ins_id, plaque.id), data={"value_a": "36", "value_b": "24", "client_id": "e"},
+    r = client.post(item_url(ins_id, plaque.id), data={"value_a": "36", "value_b": "24", "client_id": "e", "base_version": "1"},
                     headers={"HX-Request": "true"})
     assert "不符合" in r.get_data(as_text=True) and "实测 长36 × 宽24 cm" in r.get_data(as_text=True)
     rate_ins = start(client, field, checklist="red-landmark", purpose="red_landmark", tier="")
     rate_item = next(i for i in specs["red-landmark"].items() if i.kind == "rate")
-    r = client.post(item_url(rate_ins, rate_item.id), data={"respondents": "50", "satisfied": "44", "client_id": "r"},
+    r = client.post(item_url(rate_ins, rate_item.id), data={"respondents": "50", "satisfied": "44", "client_id": "r", "base_version": "0"},
                     headers={"HX-Request": "true"})
     assert "44/50 = 88.0%" in r.get_data(as_text=True)
     stored = db.exec(select(Answer).where(Answer.item_id == rate_item.id)).one()
     assert stored.value == {"respondents": 50, "satisfied": 44}
-    r = client.post(item_url(ins_id, "mp-accept-details"), data={"value": "  修缮道路 120 米，安装路灯 6 盏  "},
+    r = client.post(item_url(ins_id, "mp-accept-details"), data={"value": "  修缮道路 120 米，安装路灯 6 盏  ", "base_version": "0"},
                     headers={"HX-Request": "true"})
     assert r.status_code == 200
     assert db.exec(select(Answer).where(Answer.item_id == "mp-accept-details")).one().value == "修缮道路 120 米，安装路灯 6 盏"
@@ -126,7 +126,7 @@ def test_dimensions_rate_and_text_kinds(client, db, field):
 
 def test_bad_value_is_422_and_keeps_what_was_typed(client, db, field):
     ins_id = start(client, field)
-    r = client.post(item_url(ins_id, "premises-building-area"), data={"value": "四百", "client_id": "b"})
+    r = client.post(item_url(ins_id, "premises-building-area"), data={"value": "四百", "client_id": "b", "base_version": "0"})
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "测量值应为数字" in page and 'value="四百"' in page
     assert db.exec(select(Answer)).all() == []
@@ -165,8 +165,8 @@ def test_same_device_retry_after_a_lost_reply_is_not_a_conflict(client, db, fiel
 
 def test_forged_ids_answer_404(client, field):
     ins_id = start(client, field)
-    assert client.post(item_url(ins_id, "no-such-item"), data={"value": "pass"}).status_code == 404
-    assert client.post(item_url(999999, "premises-building-area"), data={"value": "pass"}).status_code == 404
+    assert client.post(item_url(ins_id, "no-such-item"), data={"value": "pass", "base_version": "0"}).status_code == 404
+    assert client.post(item_url(999999, "premises-building-area"), data={"value": "pass", "base_version": "0"}).status_code == 404
     assert client.get("/inspections/999999").status_code == 404
 
 
@@ -213,14 +213,14 @@ def test_submit_refuses_while_items_are_open_then_submits(client, db, field):
     for item in client.application.extensions["checklists"]["service-ledger"].items():
         data = {"value": "present"} if item.kind == "document" else {"value": "pass"} if item.kind == "check" \
             else {"na": "1"}
-        assert client.post(item_url(ins_id, item.id), data=data).status_code == 303
+        assert client.post(item_url(ins_id, item.id), data=data | {"base_version": "0"}).status_code == 303
     r = client.post(f"/inspections/{ins_id}/submit")
     summary = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "已提交" in summary and "提交检查结果" not in summary
     ins = db.get(Inspection, ins_id)
     db.refresh(ins)
     assert ins.status == "submitted" and ins.submitted_at is not None
-    late = client.post(item_url(ins_id, "sl-report-letter"), data={"value": "missing"})
+    late = client.post(item_url(ins_id, "sl-report-letter"), data={"value": "missing", "base_version": "0"})
     assert late.status_code == 409
 
 

@@ -166,6 +166,7 @@ def test_a_withdrawn_notice_says_so_and_publishes_nothing(app, client, db, poste
 def test_the_printed_notice(app, client, posted, tmp_path):
     notice, content, _photos = posted
     app.config["TODAY"] = date(2026, 5, 6)
+    app.config["PUBLIC_URL"] = "http://localhost"  # the QR's canonical address: then the PDF may be cached publicly
     r = client.get(f"/notice/{notice.public_id}.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
     assert r.headers["Cache-Control"] == "public, max-age=300"

@@ -164,7 +164,7 @@ def _per_purpose() -> list[Case]:
             Case("inspections.create", "POST", "/sites/{site}/inspections", start(p, 303), label=p,
                  data=lambda w, p=p: {"purpose": p, "checklist": CHECKLIST_OF[p], "tier": w["tier_" + p]}),
             Case("inspections.save", "POST", f"/inspections/{{draft_{p}}}/items/{item}", start(p, 303), label=p,
-                 data={"value": "pass"}),
+                 data={"value": "pass", "base_version": "0"}),
             Case("inspections.upload", "POST", f"/inspections/{{draft_{p}}}/items/{item}/photos", start(p, 303),
                  label=p, upload=True),
             Case("inspections.submit", "POST", f"/inspections/{{draft_{p}}}/submit", start(p, 422), label=p),
@@ -314,6 +314,7 @@ MATRIX: list[Case] = [
     Case("notices.photo", "GET", "/notice/no-such-notice/photo/1/thumb", public(404), sides=("-",),
          label="unknown"),
     # ---- last: sign out
+    Case("auth.logout_everywhere", "POST", "/logout/everywhere", signed_in(303), sides=("-",)),  # signs in again
     Case("auth.logout", "POST", "/logout", signed_in(303), sides=("-",)),
 ]
 
@@ -524,6 +525,8 @@ def _request(client, case: Case, world: dict, side: str, role: str):
     call = getattr(client, case.method.lower())
     response = call(url, data=data if case.method == "POST" else None, headers=case.headers)
     response.close()
+    if case.endpoint == "auth.logout_everywhere" and role != ANON:  # every session ended: back in for the rest
+        assert client.post("/login", data={"username": f"me-{role}", "password": PASSWORD}).status_code == 303
     return url, response.status_code
 
 

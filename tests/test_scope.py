@@ -57,7 +57,7 @@ def test_another_townships_records_answer_404(app, client, db, login_as, two_tow
     login_as(t["town_a"])
     target = url.format(site=t["other"].id, ins=t["ins"].id, report=report.public_id, thumb=t["photo"].thumb,
                         original=t["photo"].original, pdf=report.path)
-    data = {"photos": (io.BytesIO(samples.jpeg()), "x.jpg")} if url.endswith("/photos") else {"value": "pass"}
+    data = {"photos": (io.BytesIO(samples.jpeg()), "x.jpg")} if url.endswith("/photos") else {"value": "pass", "base_version": "0"}
     response = getattr(client, method)(target, data=data if method == "post" else None)
     assert response.status_code == 404, (method, target, response.status_code)
     assert db.exec(select(Photo)).all() == [t["photo"]]  # nothing was added

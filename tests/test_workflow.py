@@ -70,7 +70,8 @@ def test_return_with_item_reasons_then_resubmit_shows_the_reasons_where_the_auth
     assert "面积照片看不清，请补拍并复测" in walk and "请补充资料" in walk
     summary = client.get(f"/inspections/{ins.id}/summary").get_data(as_text=True)
     assert "第 1 次退回" in summary
-    assert client.post(f"/inspections/{ins.id}/items/hall-area", data={"value": "80"}).status_code == 303
+    seen = str(inspections.answers_of(session=db, inspection=ins)["hall-area"].version)
+    assert client.post(f"/inspections/{ins.id}/items/hall-area", data={"value": "80", "base_version": seen}).status_code == 303
     assert client.post(f"/inspections/{ins.id}/submit").status_code == 303
     db.refresh(ins)
     assert ins.status == "resubmitted"
@@ -177,12 +178,12 @@ def test_failed_items_become_tasks_due_in_working_days_and_a_follow_up_rechecks_
     other = next(i for i in spec.items() if i.kind == "check" and i.id not in follow.scope_items
                  and i.applies("standard", "village"))
     assert f'id="item-{other.id}"' not in walk and "整改前：" in walk and "只复查 2 个整改项" in walk
-    out = client.post(f"/inspections/{follow.id}/items/{other.id}", data={"value": "pass"})
+    out = client.post(f"/inspections/{follow.id}/items/{other.id}", data={"value": "pass", "base_version": "0"})
     assert out.status_code == 409 and "只复查整改项" in out.get_data(as_text=True)
     r = client.post(f"/inspections/{follow.id}/submit")
     assert r.status_code == 422 and "2 个整改项未复查" in r.get_data(as_text=True)
-    client.post(f"/inspections/{follow.id}/items/hall-area", data={"value": "90"})
-    client.post(f"/inspections/{follow.id}/items/premises-exists", data={"value": "fail"})
+    client.post(f"/inspections/{follow.id}/items/hall-area", data={"value": "90", "base_version": "0"})
+    client.post(f"/inspections/{follow.id}/items/premises-exists", data={"value": "fail", "base_version": "0"})
     assert client.post(f"/inspections/{follow.id}/submit").status_code == 303
     client.post("/logout")
 

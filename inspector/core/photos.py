@@ -127,13 +127,41 @@ class _Decoded:
     image: Image.Image
 
 
+class Oversized(bytes):
+    """The first max_bytes + 1 bytes of an upload that was larger; `real_size` is its whole length."""
+
+    real_size: int
+
+
+def read_upload(stream, max_bytes: int, *, chunk: int = 1024 * 1024) -> bytes:
+    """Read a whole upload stream. Within the limit: all its bytes. Over it: an Oversized holding
+    only the first max_bytes + 1 (the rest is read and dropped, to learn the real size), which
+    `ingest` refuses with 413 naming the real size; a truncated file is never returned as whole."""
+    kept, size = [], 0
+    while True:
+        block = stream.read(chunk)
+        if not block:
+            break
+        if size <= max_bytes:
+            kept.append(block[:max_bytes + 1 - size])
+        size += len(block)
+    data = b"".join(kept)
+    if size <= max_bytes:
+        return data
+    out = Oversized(data)
+    out.real_size = size
+    return out
+
+
 def ingest(data: bytes, *, media_root: Path, watermark: Watermark, max_bytes: int = 25 * 1024 * 1024,
            max_pixels: int = 50_000_000, display_max: int = 2048, thumb_max: int = 320) -> StoredPhoto:
     """Validate an upload and store its original, watermarked display copy and thumbnail."""
     if not data:
         raise PhotoError("文件是空的", 400)
-    if len(data) > max_bytes:
-        raise PhotoError(f"文件太大（{_megabytes(len(data))}），上限是 {_megabytes(max_bytes)}", 413)
+    if len(data) > max_bytes or isinstance(data, Oversized):
+        size = getattr(data, "real_size", len(data))
+        raise PhotoError(f"文件太大（{_megabytes(size)}，{size:,} 字节），上限是 {_megabytes(max_bytes)}"
+                         f"（{max_bytes:,} 字节）；未保存", 413)
     decoded = _decode(data, max_pixels=max_pixels, display_max=display_max)
     sha = hashlib.sha256(data).hexdigest()
     wm = watermark.digest()

@@ -227,9 +227,8 @@ CSV_COLUMNS = ("乡镇（街道）", "村（社区）", "站点", "清单", "自
 
 def _cell(value: Any) -> Any:
     """A CSV cell; text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    from ..core.spreadsheet import safe_cell
+    return safe_cell(value)
 
 
 def local_time(dt: datetime | None) -> str:
@@ -251,12 +250,12 @@ def to_csv(pairs: list[Pair]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for p in pairs:
-        writer.writerow([_cell(p.township), _cell(p.village), _cell(p.site.name), _cell(p.checklist_title),
+        writer.writerow(map(_cell, [_cell(p.township), _cell(p.village), _cell(p.site.name), _cell(p.checklist_title),
                          _score_text(p.self_score), _score_text(p.inspection_score), _score_text(p.gap),
                          p.overstated, p.understated, p.agree,
                          LABELS.get(p.self_assessment.status, p.self_assessment.status),
                          local_time(p.self_assessment.submitted_at), LABELS.get(p.inspection.purpose, p.inspection.purpose),
-                         LABELS.get(p.inspection.status, p.inspection.status), local_time(p.inspection.submitted_at)])
+                         LABELS.get(p.inspection.status, p.inspection.status), local_time(p.inspection.submitted_at)]))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -468,6 +468,8 @@ def export_xlsx(*, session: Session, region: Region, filters: Filters, spec: Che
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+
+    from ..core.spreadsheet import safe_cell, safe_row
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -507,7 +509,7 @@ def export_xlsx(*, session: Session, region: Region, filters: Filters, spec: Che
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     header = []
     for text in HEADERS + tuple(f"{item.id} {_short(item.text, 20)}" for item in items):
-        cell = WriteOnlyCell(ws, value=text)
+        cell = WriteOnlyCell(ws, value=safe_cell(text))
         cell.font, cell.alignment = bold, wrap
         header.append(cell)
     ws.append(header)
@@ -532,11 +534,11 @@ def export_xlsx(*, session: Session, region: Region, filters: Filters, spec: Che
                 if i is not None:
                     results[i] = RESULT_WORDS.get(res, "未查")
             pending = next(answers, None)
-        ws.append([town or "", village, name, SITE_TYPE_LABELS.get(site_type, site_type),
-                   LABELS.get(tier, "") if tier else "",
-                   LABELS.get(purpose, "") if purpose else "", STATUS_LABELS[status] if status else "未检查",
-                   score, VERDICT_LABELS.get(verdict, "") if verdict else "",
-                   _china_date(when).isoformat() if when else "", *results])
+        ws.append(safe_row([town or "", village, name, SITE_TYPE_LABELS.get(site_type, site_type),
+                            LABELS.get(tier, "") if tier else "",
+                            LABELS.get(purpose, "") if purpose else "", STATUS_LABELS[status] if status else "未检查",
+                            score, VERDICT_LABELS.get(verdict, "") if verdict else "",
+                            _china_date(when).isoformat() if when else "", *results]))  # no cell runs as a formula
         count += 1
     wb.save(out)
     return count

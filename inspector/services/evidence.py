@@ -44,7 +44,7 @@ def other_uses(*, session: Session, sha256: str, inspection_id: int) -> int:
 
 
 def attach_photo(*, session: Session, inspection: Inspection, item_id: str, data: bytes, device: Position | None,
-                 by: User, media_root: Path, accuracy_limit_m: float,
+                 by: User, media_root: Path, accuracy_limit_m: float, max_bytes: int = 25 * 1024 * 1024,
                  now: datetime | None = None) -> tuple[Photo, tuple[str, ...]]:
     """Store one photo for an item: pipeline, flags, row. A failure leaves no file and no row.
 
@@ -59,7 +59,7 @@ def attach_photo(*, session: Session, inspection: Inspection, item_id: str, data
     mark = photos.Watermark(site=site.name, server_time=now, lat=device.lat if device else None,
                             lon=device.lon if device else None, accuracy_m=device.accuracy_m if device else None,
                             inspector=by.display_name)
-    stored = photos.ingest(data, media_root=media_root, watermark=mark)
+    stored = photos.ingest(data, media_root=media_root, watermark=mark, max_bytes=max_bytes)
     try:
         existing = session.exec(select(Photo).where(Photo.inspection_id == inspection.id, Photo.item_id == item_id,
                                                     Photo.sha256 == stored.sha256)).first()

@@ -1,4 +1,9 @@
-"""Login throttling: too many failed sign-ins for an account or from an address within a window.
+"""Login throttling: too many failed sign-ins for an account from one address, or from an address
+for any accounts, within a window.
+
+Failures are counted per (account, address) pair and per address, never per account alone: an
+attacker's address locks itself out, never the owner on their own phone (whose pair has no
+failures). Guessing one account from many addresses is slowed by argon2 and each address's limits.
 
 Counted on the `LoginAttempt` table, so the limit holds across worker processes and restarts.
 A success is recorded too but forgives nothing: failures count until they leave the window.
@@ -19,7 +24,7 @@ from ..models import LoginAttempt, utcnow
 
 @dataclass(frozen=True)
 class Limits:
-    """How many failures an account and an address may have within the window (seconds)."""
+    """How many failures an (account, address) pair and an address may have within the window (seconds)."""
 
     per_account: int = 5
     per_ip: int = 20
@@ -32,12 +37,12 @@ class Limits:
                    int(config["LOGIN_WINDOW_S"]))
 
 
-def _blocked_until(session: Session, column, key: str, limit: int, since: datetime,
+def _blocked_until(session: Session, where: list, limit: int, since: datetime,
                    window: timedelta) -> datetime | None:
-    """When the failures for one key drop below the limit again, or None if they are below it now."""
+    """When the failures matching `where` drop below the limit again, or None if they are below it now."""
     if limit <= 0:
         return None
-    failures = session.exec(select(LoginAttempt.at).where(column == key, LoginAttempt.ok.is_(False),
+    failures = session.exec(select(LoginAttempt.at).where(*where, LoginAttempt.ok.is_(False),
                                                           LoginAttempt.at > since)
                             .order_by(LoginAttempt.at.desc()).limit(limit)).all()
     if len(failures) < limit:
@@ -47,12 +52,13 @@ def _blocked_until(session: Session, column, key: str, limit: int, since: dateti
 
 def wait_minutes(*, session: Session, username: str, ip: str, limits: Limits,
                  now: datetime | None = None) -> int | None:
-    """Whole minutes to wait before this account or address may try again, or None if it may now."""
+    """Whole minutes to wait before this account may be tried from this address again, or None if it may now."""
     now = now or utcnow()
     window = timedelta(seconds=limits.window_s)
     since = now - window
-    until = [t for t in (_blocked_until(session, LoginAttempt.username, username, limits.per_account, since, window),
-                         _blocked_until(session, LoginAttempt.ip, ip, limits.per_ip, since, window)) if t]
+    pair = [LoginAttempt.username == username[:64], LoginAttempt.ip == ip[:64]]
+    until = [t for t in (_blocked_until(session, pair, limits.per_account, since, window),
+                         _blocked_until(session, [LoginAttempt.ip == ip[:64]], limits.per_ip, since, window)) if t]
     if not until:
         return None
     return max(1, math.ceil((max(until) - now).total_seconds() / 60))

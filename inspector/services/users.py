@@ -117,6 +117,7 @@ def reset_password(*, session: Session, user: User, password: str, by: User) -> 
     """Set a new password for a user (an admin's reset); the audit row records only that it happened."""
     user.password_hash = hash_password(password or "")
     session.add(user)
+    end_all_sessions(session=session, user=user)  # the old password's sessions end with it
     audit.record(session=session, user_id=by.id, action="reset_password", entity="user", entity_id=user.id,
                  after={"username": user.username})
 
@@ -131,6 +132,7 @@ def change_password(*, session: Session, user: User, current: str, new: str, rep
         raise UserError("新密码不能与当前密码相同")
     user.password_hash = hash_password(new or "")
     session.add(user)
+    end_all_sessions(session=session, user=user)  # every session signs in again; the caller opens a new one
     audit.record(session=session, user_id=user.id, action="change_password", entity="user", entity_id=user.id,
                  after={"username": user.username})
 
@@ -190,6 +192,7 @@ def sign_in(*, session: Session, username: str, password: str, ip: str, limits: 
     throttle.record(session=session, username=username, ip=ip, ok=ok)
     if ok:
         throttle.prune(session=session, older_than=keep)
+        prune_sessions(session=session, older_than=keep)
         return SignIn(row)
     return SignIn(None, "账号已停用，请联系管理员" if row is not None else WRONG)
 
@@ -197,3 +200,54 @@ def sign_in(*, session: Session, username: str, password: str, ip: str, limits: 
 def by_username(*, session: Session, username: str) -> User | None:
     """A user by username."""
     return session.exec(select(User).where(User.username == username)).first()
+
+
+# Server-side sessions: the cookie names a row by its token; ending the row ends the cookie at once.
+
+def _token_hash(token: str) -> str:
+    import hashlib
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(*, session: Session, user: User, ip: str = "") -> str:
+    """Open a server-side session for a user; the token to put in the cookie (only its hash is stored)."""
+    import secrets
+    from ..models import AuthSession
+    token = secrets.token_urlsafe(32)
+    session.add(AuthSession(user_id=user.id, token_hash=_token_hash(token), ip=ip[:64]))
+    return token
+
+
+def session_user(*, session: Session, user_id: int, token: str, lifetime: timedelta) -> User | None:
+    """The active user of an open, unexpired session with this token, or None."""
+    from ..models import AuthSession, utcnow
+    row = session.exec(select(User).join(AuthSession, AuthSession.user_id == User.id).where(
+        AuthSession.token_hash == _token_hash(token), AuthSession.user_id == user_id,
+        AuthSession.ended_at.is_(None), AuthSession.created_at > utcnow() - lifetime)).first()
+    return row if row is not None and row.active else None
+
+
+def end_session(*, session: Session, token: str) -> int:
+    """End one session (sign-out); how many rows were ended."""
+    from sqlalchemy import update as sql_update
+    from ..models import AuthSession, utcnow
+    done = session.execute(sql_update(AuthSession).where(AuthSession.token_hash == _token_hash(token),
+                                                         AuthSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    return done.rowcount or 0
+
+
+def end_all_sessions(*, session: Session, user: User, keep: str | None = None) -> int:
+    """End every open session of a user (sign out everywhere), except the one with token `keep`."""
+    from sqlalchemy import update as sql_update
+    from ..models import AuthSession, utcnow
+    statement = sql_update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.ended_at.is_(None))
+    if keep:
+        statement = statement.where(AuthSession.token_hash != _token_hash(keep))
+    return session.execute(statement.values(ended_at=utcnow())).rowcount or 0
+
+
+def prune_sessions(*, session: Session, older_than: timedelta) -> int:
+    """Delete session rows created before a period (expired anyway); how many."""
+    from sqlalchemy import delete
+    from ..models import AuthSession, utcnow
+    return session.execute(delete(AuthSession).where(AuthSession.created_at < utcnow() - older_than)).rowcount or 0

@@ -1,8 +1,6 @@
 """Sign in and out, change one's password (Flask-Login sessions, argon2, throttled guesses)."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -24,24 +22,19 @@ login_manager.login_message = "请先登录"
 login_manager.session_protection = "strong"
 
 
-def _fingerprint(row: User) -> str:
-    """A keyed digest of the password hash: a new password signs every older session out."""
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, row.password_hash.encode(), hashlib.sha256).hexdigest()[:16]
-
-
 class SessionUser:
-    """The signed-in user as Flask-Login sees it (a thin wrapper over the row)."""
+    """The signed-in user as Flask-Login sees it (a thin wrapper over the row and its session token)."""
 
-    def __init__(self, row: User):
+    def __init__(self, row: User, token: str):
         self.row = row
+        self.token = token
         self.id = row.id
         self.is_active = row.active
         self.is_authenticated = True
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        return f"{self.row.id}.{_fingerprint(self.row)}"
+        return f"{self.row.id}.{self.token}"
 
     def __getattr__(self, name):
         return getattr(self.row, name)
@@ -49,12 +42,13 @@ class SessionUser:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    """The session's user, if still active and with the password the session was opened with."""
-    id_part, _, fingerprint = user_id.partition(".")
-    row = get_db().get(User, int(id_part)) if id_part.isdigit() else None
-    if row is None or not row.active or not hmac.compare_digest(fingerprint, _fingerprint(row)):
+    """The session's user, if its server-side session is still open and the account active."""
+    id_part, _, token = user_id.partition(".")
+    if not id_part.isdigit() or not token or int(id_part) > 2**31 - 1:
         return None
-    return SessionUser(row)
+    lifetime = current_app.permanent_session_lifetime
+    row = users.session_user(session=get_db(), user_id=int(id_part), token=token, lifetime=lifetime)
+    return SessionUser(row, token) if row is not None else None
 
 
 def _safe_next(target: str | None) -> str:
@@ -75,9 +69,13 @@ def _ip() -> str:
 
 
 def _start_session(row: User) -> None:
-    """A fresh session for the signed-in user (nothing from before survives: no session fixation)."""
+    """A fresh session for the signed-in user (nothing from before survives: no session fixation),
+    backed by a server-side row that sign-out ends. Commits."""
+    db = get_db()
+    token = users.open_session(session=db, user=row, ip=_ip())
+    db.commit()
     session.clear()
-    login_user(SessionUser(row), remember=False)
+    login_user(SessionUser(row, token), remember=False)
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
 
 
@@ -105,10 +103,26 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out: the session is emptied."""
+    """Sign out: the server-side session ends (a copied cookie stops working too), the cookie is emptied."""
+    db = get_db()
+    users.end_session(session=db, token=current_user.token)
+    db.commit()
     logout_user()
     session.clear()
     flash("已退出登录")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """Sign out on every device: every open session of this account ends at once."""
+    db = get_db()
+    ended = users.end_all_sessions(session=db, user=db.get(User, current_user.row.id))
+    db.commit()
+    logout_user()
+    session.clear()
+    flash(f"已在所有设备上退出登录（{ended} 个会话）")
     return redirect(url_for("auth.login"), code=303)
 
 

@@ -13,6 +13,7 @@ from ..core import geo, photos, scoring
 from ..core.checklist import ChecklistSpec, Item
 from ..models import PURPOSES, Inspection, Site, User
 from ..services import evidence, inspections, rights, scope, workflow
+from . import security
 
 bp = Blueprint("inspections", __name__)
 
@@ -191,10 +192,10 @@ def save(inspection_id: int, item_id: str):
     """Save one answer (autosave and plain POST alike): idempotent by client id, 409 on a stale version."""
     session = get_db()
     inspection, site, spec, it = _inspection_item(inspection_id, item_id)
+    security.require_form(required="base_version")  # an unreadable body or no base version changes nothing
     form = request.form
-    base = form.get("base_version", "")
     try:
-        base_version = int(base) if base != "" else None
+        base_version = int(form["base_version"])
     except ValueError:
         abort(400, description="base_version 应为整数")
     try:
@@ -236,14 +237,15 @@ def upload(inspection_id: int, item_id: str):
     errors, stored, status = [], 0, 200
     for f in files:
         try:
-            data = f.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+            data = photos.read_upload(f.stream, current_app.config["PHOTO_MAX_BYTES"])  # whole, or refused
         finally:
             f.close()
         created: tuple[str, ...] = ()
         try:
             _photo, created = evidence.attach_photo(
                 session=session, inspection=inspection, item_id=it.id, data=data, device=device, by=_user(),
-                media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"])
+                media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
+                max_bytes=current_app.config["PHOTO_MAX_BYTES"])
             session.commit()
             stored += 1
         except photos.PhotoError as exc:

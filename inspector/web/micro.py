@@ -195,7 +195,7 @@ def complete(project_id: int):
         error = rules.transition_error("complete", project.status)
         return render_template("micro/complete.html", form={}, problems=[], error=error, **page), 409 if error else 200
     limit = current_app.config["PHOTO_MAX_BYTES"]
-    uploads = {kind: [micro.Upload(f.filename or "", f.read(limit + 1))
+    uploads = {kind: [micro.Upload(f.filename or "", photos.read_upload(f.stream, limit))
                       for f in request.files.getlist(kind) if f and f.filename]
                for kind in ("before", "after")}
     root = Path(current_app.config["MEDIA_DIR"])

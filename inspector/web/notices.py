@@ -17,6 +17,7 @@ import segno
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory, url_for
 
 from .. import ROOT, get_calendar, get_db, today
+from . import security
 from ..core import photos as photo_core
 from ..core.workdays import Calendar, CalendarUnknown
 from ..models import Notice
@@ -143,13 +144,16 @@ def pdf(public_id: str):
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = "inline; filename=notice.pdf"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if not current_app.config.get("PUBLIC_URL"):  # the QR follows the request's host: no shared cache may keep it
+        response.headers["Cache-Control"] = PRIVATE_CACHE
+        return response
     return _public(response)
 
 
 def _print_html(notice: Notice) -> str:
     """The print page's HTML: photos as small print copies (a missing file is said, not fatal)."""
     media = Path(current_app.config["MEDIA_DIR"])
-    url = url_for("notices.public", public_id=notice.public_id, _external=True)
+    url = security.public_url("notices.public", public_id=notice.public_id)  # PUBLIC_URL, never the Host header
     content = published(notice.content)
     shots = []
     for entry, shown in zip(_photos(notice.content), content["photos"]):

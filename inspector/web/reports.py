@@ -12,6 +12,7 @@ from .. import ROOT, get_calendar, get_db, today
 from ..core import workdays
 from ..models import Inspection, Report, Site, User
 from ..services import inspections, reports, scope, workcalendar
+from . import security
 
 bp = Blueprint("reports", __name__)
 
@@ -108,7 +109,7 @@ def issue(inspection_id: int, kind_id: str):
         inputs = _gather(inspection, site, kind, request.form)
         report, created = reports.issue(session=session, inspection=inspection, kind=kind, inputs=inputs, by=current_user.row,
                                media_root=_media(), render=_renderer(kind), static_root=ROOT / "static",
-                               verify_url=lambda pid: url_for("reports.verify", public_id=pid, _external=True))
+                               verify_url=lambda pid: security.public_url("reports.verify", public_id=pid))
         session.commit()
     except (reports.ReportError, workdays.CalendarUnknown) as exc:
         session.rollback()

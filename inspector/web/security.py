@@ -1,0 +1,142 @@
+"""Request hardening in one place: bounded integer ids in URLs, one input layer (no NUL, no
+over-long text, no dates outside 1900–2100), trusted hosts, the canonical public URL for printed
+links, and the security and caching headers of every response."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, url_for
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
+
+ID_MAX = 2**31 - 1  # PostgreSQL `integer`: larger ids cannot exist, so they are not found (404)
+
+# Longest text accepted per field; fields not named here take FIELD_MAX (form) or QUERY_MAX (query).
+FIELD_LIMITS = {"client_id": 64, "device_id": 64, "username": 64, "base_version": 12, "csrf_token": 200}
+FIELD_MAX = 20_000  # a long note or a reason; stored columns are shorter and say so themselves
+QUERY_MAX = 500
+DATE = re.compile(r"^\s*(\d{4,})-(\d{1,2})-(\d{1,2})")
+YEARS = (1900, 2100)
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+
+class IdConverter(IntegerConverter):
+    """An integer id in a URL: 1–10 digits and at most 2³¹−1, anything else is no match (404)."""
+
+    regex = r"\d{1,10}"
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+class InputRefused(BadRequest):
+    """A request field the app refuses before any view reads it (400, the reason in Chinese)."""
+
+
+def _check_value(where: str, name: str, value: str, limit: int) -> None:
+    """Raise InputRefused for NUL, over-long text or an ISO date outside YEARS."""
+    label = f"{where}“{name[:40]}”"
+    if "\x00" in value or "\x00" in name:
+        raise InputRefused(description=f"{label}含有空字符（NUL），已拒绝")
+    if len(value) > limit:
+        raise InputRefused(description=f"{label}过长（{len(value)} 个字符，上限 {limit}），已拒绝")
+    match = DATE.match(value)
+    if match and not YEARS[0] <= int(match.group(1)[:6]) <= YEARS[1]:
+        raise InputRefused(description=f"{label}的日期超出范围（应在 {YEARS[0]}–{YEARS[1]} 年之间）")
+
+
+def check_input() -> None:
+    """Refuse NUL, over-long text and out-of-range dates in the path, the query and the form."""
+    if "\x00" in request.path:
+        raise InputRefused(description="网址中含有空字符（NUL），已拒绝")
+    for name, value in request.args.items(multi=True):
+        _check_value("查询参数", name, value, FIELD_LIMITS.get(name, QUERY_MAX))
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in request.form.items(multi=True):
+            _check_value("表单字段", name, value, FIELD_LIMITS.get(name, FIELD_MAX))
+        for name, upload in request.files.items(multi=True):
+            if "\x00" in name or "\x00" in (upload.filename or ""):
+                raise InputRefused(description="上传文件名中含有空字符（NUL），已拒绝")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for a printed document: PUBLIC_URL when configured (never the request's Host)."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def trusted_hosts(config) -> list[str] | None:
+    """The hosts the app answers: PUBLIC_URL's, TRUSTED_HOSTS from the environment, and local names."""
+    hosts = ["127.0.0.1", "localhost", "::1", "[::1]"]
+    if config.get("PUBLIC_URL"):
+        hosts.append(urlsplit(config["PUBLIC_URL"]).hostname or "")
+    hosts += [h.strip() for h in (config.get("EXTRA_TRUSTED_HOSTS") or "").split(",") if h.strip()]
+    return [h for h in dict.fromkeys(hosts) if h]
+
+
+def _signed_in() -> bool:
+    """Whether this request carries a signed-in session (without loading anything new)."""
+    from flask_login import current_user
+    try:
+        return bool(current_user and current_user.is_authenticated)
+    except Exception:  # noqa: BLE001 - a broken database: the error page must still get its headers
+        return False
+
+
+def _headers(response):
+    """Security headers on every response; private (and for pages, unstored) caching behind a login."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("INSPECTOR_HTTPS"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static" and (_signed_in() or request.endpoint in PRIVATE_ENDPOINTS) \
+            and not response.cache_control.private and not response.cache_control.no_store:
+        if response.mimetype == "text/html" or not response.cache_control.max_age:
+            headers["Cache-Control"] = "private, no-store"
+        else:
+            headers["Cache-Control"] = f"private, max-age={response.cache_control.max_age}"
+        response.vary.add("Cookie")
+    return response
+
+
+# Login-only endpoints: private even on their answer to a signed-out request (a redirect to login).
+PRIVATE_ENDPOINTS = {"media.file", "reports.download", "micro.photo"}
+
+
+def register(app: Flask) -> None:
+    """Install the converter, the input layer, trusted hosts and the headers on an app."""
+    app.url_map.converters["int"] = IdConverter  # every <int:…> route, present and future
+    app.url_map.converters["id"] = IdConverter
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    app.before_request(check_input)
+    app.after_request(_headers)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def require_form(*, required: str | None = None) -> None:
+    """Refuse a body that is not a parseable form (400, nothing read from it), and a form without
+    the `required` field (428: e.g. a save without the version it was based on)."""
+    if request.mimetype not in FORM_TYPES:
+        raise BadRequest(description=f"请求格式应为表单（{' 或 '.join(FORM_TYPES)}），"
+                                     f"收到的是“{request.mimetype or '无类型'}”；未保存任何内容")
+    if not request.form and not request.files and (request.content_length or 0) > 0:
+        raise BadRequest(description="请求内容无法解析为表单（格式损坏或被截断）；未保存任何内容")
+    if required and not request.form.get(required):
+        from werkzeug.exceptions import PreconditionRequired
+        raise PreconditionRequired(description=f"请求缺少“{required}”（所依据的版本），"
+                                               "为免覆盖他人的修改，未保存；请刷新页面后再试")
