@@ -116,7 +116,7 @@ def _parse_row(row: dict[str, str]) -> dict:
         raise ValueError(f"类型应为“村”或“社区”，而不是 {row['site_type']!r}")
     tier = row.get("tier_applied", "")
     if tier not in TIER_WORDS:
-        raise ValueError(f"批准类别（申报等级）应为 示范村 / 达标村 / 改扩建 或留空，而不是 {tier!r}")
+        raise ValueError(f"申报等级应为 示范村 / 达标村 / 改扩建 或留空，而不是 {tier!r}")
     number = row.get("category_doc_number", "")
     when = parse_doc_date(row.get("category_doc_date", ""))
     if (number or when) and not TIER_WORDS[tier]:
