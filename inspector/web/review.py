@@ -218,6 +218,7 @@ def hand_sign(inspection_id: int, signoff_id: int):
     """Store a handwritten signature (PNG upload `signature`) with the phone's position."""
     session = get_db()
     inspection, site, _spec = inspection_or_404(inspection_id)
+    rights.require(_user(), "start", inspection.purpose)
     row = _hand_signoff(inspection, signoff_id)
     upload = request.files.get("signature")
     data = upload.read(workflow.SIGNATURE_MAX_BYTES + 1) if upload else b""
