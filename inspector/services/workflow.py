@@ -338,8 +338,9 @@ def store_signature(image: bytes, media_root: Path) -> tuple[str, str]:
         with Image.open(io.BytesIO(image)) as img:
             img.load()
             width, height = img.size
-            alpha = img.convert("LA")
-            inked = sum(1 for lum, a in alpha.getdata() if a > 0 and lum < 200)
+            flat = Image.new("RGBA", img.size, "white")
+            flat.alpha_composite(img.convert("RGBA"))
+            inked = sum(flat.convert("L").histogram()[:200])  # dark pixels drawn on the white pad
     except (UnidentifiedImageError, OSError, ValueError):
         raise InspectionError("签名图片无法读取，请重新签名") from None
     if not (100 <= width <= 4000 and 50 <= height <= 2000):
