@@ -1,11 +1,11 @@
 /* Handwritten signature on the inspector's phone: draw on a canvas, send it as a PNG file with the
-   phone's position. No inline script (the page's CSP has no unsafe-inline). */
+   phone's position (multipart POST; the server's redirect is followed, a refusal is shown in place).
+   No inline script (the page's CSP has no unsafe-inline). */
 (function () {
   "use strict";
   var form = document.querySelector("[data-signature-form]");
   if (!form) return;
   var canvas = form.querySelector("[data-signature-pad]");
-  var fileInput = form.querySelector("[data-signature-file]");
   var ctx = canvas.getContext("2d");
   var drawing = false, strokes = 0, last = null;
 
@@ -59,19 +59,35 @@
   }
 
   var sending = false;
+  function showError(text) {
+    var box = document.querySelector("[data-signature-error]");
+    box.textContent = text; box.hidden = false;
+    sending = false;
+  }
   form.addEventListener("submit", function (event) {
-    if (sending) return;
     event.preventDefault();
+    if (sending) return;
     if (strokes < 5) {
       status.textContent = "请先在框内手写签名"; status.classList.add("warn");
       return;
     }
+    sending = true;
     canvas.toBlob(function (blob) {
-      var transfer = new DataTransfer();
-      transfer.items.add(new File([blob], "signature.png", { type: "image/png" }));
-      fileInput.files = transfer.files;
-      sending = true;
-      form.submit();
+      var data = new FormData(form);
+      data.set("signature", new File([blob], "signature.png", { type: "image/png" }));
+      fetch(form.action || window.location.href, { method: "POST", body: data, credentials: "same-origin",
+                                                    headers: { "X-Signature-Pad": "1" } })
+        .then(function (response) {
+          if (response.ok) {
+            return response.json().then(function (reply) { window.location.href = reply.next; });
+          }
+          return response.text().then(function (html) {
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var alert = doc.querySelector("[role=alert]");
+            showError(alert ? alert.textContent : "签名未保存（" + response.status + "），请重试");
+          });
+        })
+        .catch(function () { showError("网络不通，签名未保存，请在有信号处重试"); });
     }, "image/png");
   });
 })();

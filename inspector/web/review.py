@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
 
@@ -240,7 +240,10 @@ def hand_sign(inspection_id: int, signoff_id: int):
         return render_template("review/hand_sign.html", inspection=inspection, site=site, row=row,
                                party=parties.get(row.party, row.party), error=str(exc)), 422
     flash(f"{row.signer_name} 已手写签名" + ("，各方均已签字，竣工验收生效" if last else ""))
-    return redirect(url_for("review.sign_form", inspection_id=inspection.id), code=303)
+    target = url_for("review.sign_form", inspection_id=inspection.id)
+    if request.headers.get("X-Signature-Pad") == "1":  # the pad's script navigates itself (the flash waits there)
+        return jsonify(next=target)
+    return redirect(target, code=303)
 
 
 @bp.post("/inspections/<int:inspection_id>/follow-up")
