@@ -455,3 +455,15 @@ def test_open_inspections_are_re_evaluated_under_new_rules_and_issued_reports_st
     assert "按新规则重新评定" in page and "原结论“合格”、奖补 600,000 元 → 现结论“不合格”、奖补 0 元" in page
     assert reevaluate.reevaluate_open(db.connection(), {"build-standard": spec}) == []  # once only
     assert db.exec(select(ChecklistVersion).where(ChecklistVersion.content_hash == spec.content_hash)).one()
+
+
+def test_the_reevaluate_command_reports_each_open_inspection_it_moved(app, runner, db, specs, world):
+    spec = specs["build-standard"]
+    old = checklist_core.ChecklistSpec.from_snapshot(spec.snapshot() | {"pass_score": 80,
+                                                                        "pass_score_source": "县级设定"})
+    version = checklists.ensure_version(session=db, spec=old)
+    db.add(Inspection(site_id=world["site"].id, checklist_version_id=version.id, purpose="completion_acceptance",
+                      tier="standard", created_by_id=world["inspector"].id, verdict="pass", subsidy=600000))
+    db.commit()
+    out = runner.invoke(args=["checklists", "reevaluate"])
+    assert out.exit_code == 0 and "结论变更：合格 → 尚未检查完" in out.output and "共重新评定 1 次检查" in out.output
