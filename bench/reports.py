@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,7 +136,8 @@ def build(db_url: str, media: Path, specs) -> dict:
         village = regions.add_region(session=session, name="张庄村", level="village", code="B101001", parent=town)
         session.flush()
         site = Site(name="张庄村党群服务中心", site_type=SITE_TYPE, region_id=village.id, address="张庄村村委会旁",
-                    lat=SITE_LAT, lon=SITE_LON, tier_applied=TIER)
+                    lat=SITE_LAT, lon=SITE_LON, tier_applied=TIER, category_doc_number="沛组发〔2026〕8号",
+                    category_doc_date=date(2026, 3, 2))  # a completion acceptance needs the approved category
         session.add(site)
         session.flush()
         who = users.create(session=session, username="wangfang", display_name="王芳", role="inspector",

@@ -43,6 +43,17 @@ def register(app: Flask) -> None:
         for spec in current_app.extensions["checklists"].values():
             click.echo(f"{spec.id:18} v{spec.version:8} {len(spec.items()):4} 项  {spec.content_hash[:12]}  {spec.title}")
 
+    @checklists_group.command("reevaluate")
+    def checklists_reevaluate():
+        """Judge open inspections again under the loaded checklists; print each changed decision."""
+        from .services.reevaluate import reevaluate_open
+        with current_app.extensions["engine"].begin() as conn:
+            records = reevaluate_open(conn, current_app.extensions["checklists"])
+        for r in records:
+            mark = "结论变更" if r["changed"] else "结论未变"
+            click.echo(f"检查 {r['inspection_id']}：{mark}：{r['before']['verdict_label']} → {r['after']['verdict_label']}")
+        click.echo(f"共重新评定 {len(records)} 次检查（已签发的报告不变）")
+
     @app.cli.group("sites")
     def sites_group():
         """Sites."""

@@ -11,7 +11,7 @@ REGION_LEVELS = ("city", "county", "township", "village")
 SITE_TYPES = ("village", "community")
 ROLES = ("village", "township", "inspector", "county_reviewer", "city_reviewer", "admin", "contractor")
 PURPOSES = ("self_assessment", "inspection", "completion_acceptance", "red_landmark", "micro_project")
-STATUSES = ("draft", "submitted", "returned", "resubmitted", "approved", "accepted")
+STATUSES = ("draft", "submitted", "returned", "resubmitted", "approved", "accepted", "rejected")
 
 LABELS = {
     "city": "市", "county": "县（区）", "township": "乡镇（街道）", "village": "村（社区）",
@@ -19,7 +19,7 @@ LABELS = {
     "self_assessment": "自评", "inspection": "检查", "completion_acceptance": "竣工验收",
     "red_landmark": "红色地标评定", "micro_project": "微实事验收",
     "draft": "填写中", "submitted": "已提交", "returned": "已退回", "resubmitted": "已重新提交",
-    "approved": "已审核", "accepted": "已验收",
+    "approved": "已审核", "accepted": "已验收", "rejected": "未通过（待整改）",
     "township_role": "乡镇", "inspector": "检查员", "county_reviewer": "县委组织部审核",
     "city_reviewer": "市级评审", "admin": "管理员",
     "demo": "示范村", "standard": "达标村", "upgrade": "改扩建",
@@ -54,7 +54,9 @@ class SiteBase(SQLModel):
     address: str = Field(default="", max_length=300)
     lat: Optional[float] = None  # WGS-84
     lon: Optional[float] = None  # WGS-84
-    tier_applied: Optional[str] = Field(default=None, max_length=16)
+    tier_applied: Optional[str] = Field(default=None, max_length=16)  # the category the county approved (篇六 一、三)
+    category_doc_number: str = Field(default="", max_length=80)  # the approval document's number
+    category_doc_date: Optional[date] = None  # and its date
     geofence_m: int = 200
 
 
@@ -116,6 +118,8 @@ class Inspection(SQLModel, table=True):
     reviewed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     approved_at: Optional[datetime] = None
     accepted_at: Optional[datetime] = None
+    subsidy: Optional[int] = None  # completion acceptance: the subsidy its decision pays (CNY; 0 = 不予拨付)
+    reevaluation: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))  # before/after a rule change
 
 
 class Answer(SQLModel, table=True):
@@ -218,17 +222,31 @@ class ReturnReason(SQLModel, table=True):
 
 
 class SignOff(SQLModel, table=True):
-    """One required signature on a completion acceptance: a party, the user who must sign, when."""
+    """One required signature on a completion acceptance: a party, who must sign, how and when.
+
+    A person with an account signs with the password re-entered (`method` password, `user_id`);
+    a person without one (`user_id` None, `signer_name`/`signer_role`) signs by hand on the
+    inspector's phone: the drawn PNG is stored by its SHA-256 with the phone's position.
+    """
 
     __table_args__ = (UniqueConstraint("inspection_id", "party", "user_id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)
     party: str = Field(max_length=40)  # the checklist's signature party id
-    user_id: int = Field(foreign_key="user.id", index=True)
+    user_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
+    signer_name: str = Field(default="", max_length=64)  # without an account: the name as given
+    signer_role: str = Field(default="", max_length=100)  # and the office / role
+    method: str = Field(default="password", max_length=16)  # password / handwritten
     assigned_by_id: int = Field(foreign_key="user.id")
     assigned_at: datetime = Field(default_factory=utcnow)
     signed_at: Optional[datetime] = None
+    image_sha256: Optional[str] = Field(default=None, max_length=64)
+    image_path: Optional[str] = Field(default=None, max_length=200)  # media-relative PNG
+    lat: Optional[float] = None  # the phone's position when signing (WGS-84)
+    lon: Optional[float] = None
+    accuracy_m: Optional[float] = None
+    collected_by_id: Optional[int] = Field(default=None, foreign_key="user.id")  # whose phone
 
 
 class RectificationTask(SQLModel, table=True):

@@ -1,6 +1,8 @@
 """Factories: a small county, sites, users and inspections, built through the services."""
 from __future__ import annotations
 
+from datetime import date
+
 from inspector.models import Region, Site, User
 from inspector.services import regions, users
 
@@ -22,7 +24,8 @@ def site(session, region: Region, *, name: str = "张庄村党群服务中心", 
          tier: str | None = "standard", lat: float | None = 34.87, lon: float | None = 116.86) -> Site:
     """A site in a village region."""
     s = Site(name=name, site_type=site_type, region_id=region.id, address=f"{region.name}村委会旁",
-             lat=lat, lon=lon, tier_applied=tier)
+             lat=lat, lon=lon, tier_applied=tier, category_doc_number="沛组发〔2026〕8号" if tier else "",
+             category_doc_date=date(2026, 3, 2) if tier else None)
     session.add(s)
     session.flush()
     return s

@@ -160,7 +160,7 @@ def test_a_township_sees_only_its_own_villages(client, login_as, county):
     assert "<strong data-total-sites>4</strong>" in page
     assert "吴庄社区" not in page and "杨屯镇" not in page
     assert _bars(page, "chart-status") == {"未检查": "1", "填写中": "1", "已提交": "1", "已退回": "1",
-                                           "已重新提交": "0", "已审核": "0", "已验收": "0"}
+                                           "已重新提交": "0", "已审核": "0", "已验收": "0", "未通过（待整改）": "0"}
     assert _count(page, "tasks") == 1  # 吴庄社区's overdue task is not theirs
 
 
@@ -192,11 +192,12 @@ def test_status_and_tier_counts_for_the_county(client, login_as, county):
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "<strong data-total-sites>5</strong>" in page
     assert _bars(page, "chart-status") == {"未检查": "1", "填写中": "1", "已提交": "2", "已退回": "1",
-                                           "已重新提交": "0", "已审核": "0", "已验收": "0"}
+                                           "已重新提交": "0", "已审核": "0", "已验收": "0", "未通过（待整改）": "0"}
     assert _bars(page, "chart-tier-applied") == {"示范村": "1", "达标村": "3", "改扩建": "0", "未申报": "1"}
-    # latest results: S1, S5 and S4's approved self-assessment pass at standard; S2 is vetoed at demo
-    assert _bars(page, "chart-tier-reached") == {"达到示范村": "0", "达到达标村": "3", "达到改扩建": "0",
-                                                 "未达到所查等级": "1", "尚无分等级结论": "1"}
+    # latest results: S1 passes at standard; S5 and S4's approved self-assessment miss the bidding
+    # documents, which "必须收集齐" (issue 13: no averaging them away); S2 is vetoed at demo
+    assert _bars(page, "chart-tier-reached") == {"达到示范村": "0", "达到达标村": "1", "达到改扩建": "0",
+                                                 "未达到所查等级": "3", "尚无分等级结论": "1"}
 
 
 def test_score_histogram_counts_the_latest_results(client, db, login_as, county):
@@ -278,7 +279,7 @@ def test_filters_change_the_numbers(client, login_as, county):
     page = client.get("/dashboard/?purpose=self_assessment").get_data(as_text=True)
     assert _bars(page, "chart-status")["填写中"] == "1" and _bars(page, "chart-status")["未检查"] == "4"
     assert _count(page, "never") == 4 and _count(page, "tasks") == 0 and _count(page, "returned") == 0
-    assert _bars(page, "chart-tier-reached")["达到达标村"] == "1"
+    assert _bars(page, "chart-tier-reached")["未达到所查等级"] == "1"  # issue 13: a missing document fails
 
     page = client.get("/dashboard/?tier=demo").get_data(as_text=True)
     assert "<strong data-total-sites>1</strong>" in page and _bars(page, "chart-status")["已退回"] == "1"

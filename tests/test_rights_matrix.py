@@ -171,6 +171,7 @@ def _per_purpose() -> list[Case]:
             Case("review.review", "GET", f"/inspections/{{submitted_{p}}}/review", review(p, 200), label=p),
             Case("review.return_", "POST", f"/inspections/{{submitted_{p}}}/return", review(p, 422), label=p),
             Case("review.approve", "POST", f"/inspections/{{draft_{p}}}/approve", review(p, 422), label=p),
+            Case("review.reject", "POST", f"/inspections/{{draft_{p}}}/reject", review(p, 422), label=p),
             Case("review.accept", "POST", f"/inspections/{{draft_{p}}}/accept", accept(p), label=p),
             Case("review.follow_up", "POST", f"/inspections/{{draft_{p}}}/follow-up", follow_up(p), label=p),
         ]
@@ -211,6 +212,8 @@ MATRIX: list[Case] = [
     Case("sites.location", "GET", "/sites/{site}/location", signed_in()),
     Case("sites.location", "POST", "/sites/{site}/location", action("edit_site", 303),
          data={"lat": "34.87", "lon": "116.86", "system": "wgs84", "geofence_m": "200"}),
+    Case("sites.category", "GET", "/sites/{site}/category", signed_in()),
+    Case("sites.category", "POST", "/sites/{site}/category", action("set_category", 422), data={"category": "demo"}),
     # ---- inspections (field)
     Case("inspections.new", "GET", "/sites/{site}/inspections/new", signed_in()),
     Case("inspections.walk", "GET", "/inspections/{draft_inspection}", signed_in()),
@@ -222,6 +225,11 @@ MATRIX: list[Case] = [
     Case("review.sign_form", "GET", "/inspections/{draft_completion_acceptance}/sign", signed_in()),
     Case("review.sign", "POST", "/inspections/{draft_completion_acceptance}/sign", signed_in(422),
          data={"password": PASSWORD}),
+    # a signer without an account signs on the inspector's phone; a draft has no such signer (404)
+    Case("review.hand_form", "GET", "/inspections/{draft_completion_acceptance}/sign/999999/hand",
+         start("completion_acceptance", 404)),
+    Case("review.hand_sign", "POST", "/inspections/{draft_completion_acceptance}/sign/999999/hand",
+         start("completion_acceptance", 404)),
     # ---- reports
     Case("reports.index", "GET", "/inspections/{draft_completion_acceptance}/reports", signed_in()),
     Case("reports.preview", "GET", "/inspections/{draft_completion_acceptance}/reports/acceptance", signed_in()),
@@ -473,6 +481,8 @@ def build_world(app, db, specs) -> dict:
         for p in PURPOSES:
             spec = specs[CHECKLIST_OF[p]]
             tier = spec.tiers[0].id if spec.tiers else None
+            if p == "completion_acceptance" and spec.tiers:  # judged at the site's approved category (issue 13)
+                tier = site.tier_applied
             version = checklists.ensure_version(session=db, spec=spec)
             w["tier_" + p] = tier or ""
             w["item_" + p] = _first_check_item(spec, tier)

@@ -53,6 +53,18 @@ def acceptance(db, specs, people):
     return ins, spec
 
 
+@pytest.fixture
+def passing(db, specs, people):
+    """A submitted completion acceptance meeting every requirement of its approved category."""
+    spec = specs["build-standard"]
+    ins = inspections.start(session=db, site=people["site"], spec=spec, purpose="completion_acceptance",
+                            tier="standard", by=people["inspector"])
+    _fill(db, ins, spec, people["inspector"])
+    inspections.submit(session=db, inspection=ins, by=people["inspector"])
+    db.commit()
+    return ins, spec
+
+
 def test_return_with_item_reasons_then_resubmit_shows_the_reasons_where_the_author_works(
         client, db, login_as, people, acceptance):
     ins, spec = acceptance
@@ -111,8 +123,8 @@ def test_illegal_transitions_are_refused_with_both_statuses(client, db, login_as
 
 
 def test_approval_assigns_signers_and_acceptance_stands_only_when_all_have_signed(client, db, login_as, people,
-                                                                                 acceptance):
-    ins, _spec = acceptance
+                                                                                 passing):
+    ins, _spec = passing  # issue 13: only a passing acceptance is approved and signed
     p = people
     login_as(p["county"])
     form = {"signer-township-staff": str(p["township"].id),
@@ -155,9 +167,15 @@ def test_failed_items_become_tasks_due_in_working_days_and_a_follow_up_rechecks_
     ins, spec = acceptance
     p = people
     login_as(p["county"])
-    form = {"signer-township-staff": str(p["township"].id), "signer-acceptance-team": str(p["inspector"].id),
+    form = {"signer-township-staff": str(p["township"].id),
+            "signer-acceptance-team": [str(p["inspector"].id), str(p["county"].id)],
             "signer-contractor-lead": str(p["contractor"].id)}
-    assert client.post(f"/inspections/{ins.id}/approve", data=form).status_code == 303
+    # issue 13: a failed acceptance is not approved; it is judged not passed and its items become tasks
+    refused = client.post(f"/inspections/{ins.id}/approve", data=form)
+    assert refused.status_code == 422 and "不能审核通过" in refused.get_data(as_text=True)
+    assert client.post(f"/inspections/{ins.id}/reject", data={}).status_code == 303
+    db.refresh(ins)
+    assert (ins.status, ins.subsidy) == ("rejected", 0)
     tasks = db.exec(select(RectificationTask).where(RectificationTask.inspection_id == ins.id)).all()
     assert sorted(t.item_id for t in tasks) == ["hall-area", "premises-exists"]
     # approved on Mon 2026-09-28; 20 working days: Sep 29, 30; National Day Oct 1–7 off; Sat Oct 10 is
@@ -188,7 +206,8 @@ def test_failed_items_become_tasks_due_in_working_days_and_a_follow_up_rechecks_
     client.post("/logout")
 
     login_as(p["county"])
-    assert client.post(f"/inspections/{follow.id}/approve", data=form).status_code == 303
+    assert client.post(f"/inspections/{follow.id}/approve", data=form).status_code == 422  # still failing
+    assert client.post(f"/inspections/{follow.id}/reject", data={}).status_code == 303
     db.expire_all()
     closed = {t.item_id: t.status for t in db.exec(select(RectificationTask)
                                                    .where(RectificationTask.inspection_id == ins.id))}
@@ -244,7 +263,7 @@ def test_strict_county_refuses_a_deadline_in_a_year_without_its_schedule_and_nam
     form = {"signer-township-staff": str(people["township"].id),
             "signer-acceptance-team": str(people["inspector"].id),
             "signer-contractor-lead": str(people["contractor"].id)}
-    r = client.post(f"/inspections/{ins.id}/approve", data=form)
+    r = client.post(f"/inspections/{ins.id}/reject", data=form)  # issue 13: a failed acceptance is rejected
     text = r.get_data(as_text=True)
     assert r.status_code == 422 and "2027 年的节假日安排尚未录入" in text and "工作日日历" in text
     assert "overrides.yaml" not in text
@@ -253,13 +272,14 @@ def test_strict_county_refuses_a_deadline_in_a_year_without_its_schedule_and_nam
     assert workflow.tasks_of(session=db, inspection=ins) == []
 
 
-def test_acceptance_report_shows_who_signed_when(app, client, db, login_as, people, acceptance, tmp_path):
+def test_acceptance_report_shows_who_signed_when(app, client, db, login_as, people, passing, tmp_path):
     import subprocess
     from inspector.core import workdays
-    ins, _spec = acceptance
+    ins, _spec = passing  # issue 13: only a passing acceptance is signed
     p = people
     workflow.approve(session=db, inspection=ins, by=p["county"], today=date(2026, 9, 28), calendar=workdays.load(),
-                     signers={"township-staff": [p["township"].id], "acceptance-team": [p["inspector"].id],
+                     signers={"township-staff": [p["township"].id], "acceptance-team": [p["inspector"].id,
+                                                                                         p["county"].id],
                               "contractor-lead": [p["contractor"].id]})
     db.commit()
     for who in ("township", "inspector"):

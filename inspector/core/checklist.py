@@ -20,6 +20,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from . import rules, units
 
+CONSEQUENCES = ("unmet", "evidence", "refuse")  # what a failed mandatory item does to the decision
 KINDS = ("check", "measure", "dimensions", "count", "rate", "choice", "text", "document")
 PURPOSES = ("self_assessment", "inspection", "completion_acceptance", "red_landmark", "micro_project")
 SITE_TYPES = ("village", "community")
@@ -85,6 +86,10 @@ class Item(_Strict):
     evidence: Evidence = Evidence()
     applies_to: Literal["village", "community", "both"] = "both"
     tiers: tuple[str, ...] | None = None
+    advisory: str | dict[str, str] | None = None
+    # None when absent, so the snapshots stored before these fields existed keep their content hash
+    optional: bool | None = None
+    consequence: Literal[CONSEQUENCES] | None = None  # type: ignore[valid-type]  # None: "unmet"
     source: str
     note: str | None = None
     _rules: dict[str, rules.Rule] = PrivateAttr(default_factory=dict)
@@ -153,10 +158,44 @@ class Item(_Strict):
             raise ValueError("text 条目只记录不计分，weight 应为 0")
         if self.gate and self.critical:
             raise ValueError("gate 条目不再设 critical（前置条件不满足即不具备资格）")
+        self._check_force()
         if self.rule is not None:
             texts = self.rule if isinstance(self.rule, dict) else {"default": self.rule}
             self._rules = {k: rules.parse(t, kind=self.kind, unit=self.unit) for k, t in texts.items()}
         return self
+
+    def _check_force(self) -> None:
+        """Advisory wording is the source's own; optional and advisory items decide nothing alone."""
+        if self.advisory is not None:
+            words = self.advisory if isinstance(self.advisory, dict) else {"default": self.advisory}
+            if not words or any(not str(w).strip() for w in words.values()):
+                raise ValueError("advisory 应写出原文的弱化措辞（如“一般应”）")
+            if isinstance(self.advisory, str) and self.advisory not in self.text:
+                raise ValueError(f"advisory 措辞 {self.advisory!r} 不在条目原文 text 中（弱化须出自原文）")
+            if self.gate or self.optional:
+                raise ValueError("gate / optional 条目不再设 advisory")
+            for key in words:
+                _check_rule_key(key)
+                if key != "default" and self.is_critical(key) or key == "default" and self.critical:
+                    raise ValueError(f"条目对 {key} 既是 advisory 又是 critical")
+        if self.optional and (self.critical or self.gate):
+            raise ValueError("optional（选设，只记录）条目不设 critical 或 gate")
+        if self.consequence not in (None, "unmet") and (self.optional or self.advisory is not None):
+            raise ValueError(f"consequence: {self.consequence} 的条目必须是必备要求（不能 advisory / optional）")
+
+    def force(self, tier: str | None) -> str:
+        """`mandatory`, `advisory` (the source softens it) or `optional` (recorded only) at a tier."""
+        if self.optional:
+            return "optional"
+        return "advisory" if self.softened_by(tier) else "mandatory"
+
+    def softened_by(self, tier: str | None) -> str | None:
+        """The source's softening words for this tier ("一般应"), or None when binding."""
+        if self.advisory is None:
+            return None
+        if isinstance(self.advisory, str):
+            return self.advisory
+        return self.advisory.get(tier or "") or self.advisory.get("default")
 
     def rule_for(self, tier: str | None, site_type: str | None) -> rules.Rule | None:
         """The rule that applies to a tier and site type (most specific key wins)."""
@@ -267,13 +306,29 @@ class ChecklistSpec(_Strict):
     source: str
     purposes: tuple[Literal[PURPOSES], ...] = Field(min_length=1)  # type: ignore[valid-type]
     site_types: tuple[Literal[SITE_TYPES], ...] = SITE_TYPES  # type: ignore[valid-type]
-    pass_score: float = Field(ge=0, le=100)
-    pass_score_source: Text
+    pass_score: float | None = Field(None, ge=0, le=100)  # a county's score rule; absent: every requirement
+    pass_score_source: str | None = None
     tiers: tuple[Tier, ...] = ()
     signatures: Signatures | None = None
     parameters: tuple[Parameter, ...] = ()
     sections: tuple[Section, ...] = Field(min_length=1)
     _source = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+    @model_validator(mode="after")
+    def _score_rule_cited(self) -> "ChecklistSpec":
+        if self.pass_score is not None and not (self.pass_score_source or "").strip():
+            raise ValueError("设了 pass_score（分数规则）就要写 pass_score_source：这条规则出自哪里")
+        if self.pass_score is None and self.pass_score_source:
+            raise ValueError("pass_score_source 只跟随 pass_score 使用")
+        return self
+
+    @property
+    def decision_rule(self) -> str:
+        """The rule the checklist's verdict follows, in words (printed on every report)."""
+        if self.pass_score is None:
+            return "逐项落实：每一项适用的必备要求均须符合；原文弱化的要求（如“一般应”）未符合的须有检查人员说明；得分仅供参考"
+        return (f"得分不低于 {self.pass_score:g} 分且无一票否决项（{self.pass_score_source}）；"
+                "验收资料缺失或擅自变更设计的不予通过")
 
     def items(self) -> list[Item]:
         """Every item in order."""
@@ -478,6 +533,11 @@ def _cross_checks(data: dict, lines: dict, file: str) -> list[Problem]:
                     known = ", ".join(sorted(str(t) for t in tier_ids)) or "本清单未设等级"
                     problems.append(Problem(file, lines.get(at + ("rule", key)), iid,
                                             f"rule 的键 {key!r} 不是本清单的等级或类型（等级：{known}）"))
+            advisory = item.get("advisory")
+            for key in advisory if isinstance(advisory, dict) else ():
+                if key not in keys_ok:
+                    problems.append(Problem(file, lines.get(at + ("advisory", key)), iid,
+                                            f"advisory 的键 {key!r} 不是本清单的等级或类型"))
             for field in ("tiers", "critical"):
                 for tier in _as_list(item.get(field)):
                     if tier not in tier_ids:

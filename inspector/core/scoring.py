@@ -1,8 +1,8 @@
-"""Scoring: answers in, per-item results, score, verdict, tier and subsidy out. Pure functions."""
+"""Scoring: answers in, per-item results, score and verdict out (core.decision adds the money). Pure."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from . import rules, units
@@ -12,9 +12,10 @@ PASS, FAIL, NA, OPEN = "pass", "fail", "na", "open"
 RESULT_LABELS = {PASS: "符合", FAIL: "不符合", NA: "不适用", OPEN: "未检查"}
 
 # verdicts, in the order they are decided
-INELIGIBLE, VETOED, INCOMPLETE, PASSED, FAILED = "ineligible", "vetoed", "incomplete", "pass", "fail"
+INELIGIBLE, REFUSED, VETOED, INCOMPLETE, PASSED, FAILED = (
+    "ineligible", "refused", "vetoed", "incomplete", "pass", "fail")
 VERDICT_LABELS = {
-    INELIGIBLE: "不具备申报条件", VETOED: "一票否决", INCOMPLETE: "尚未检查完",
+    INELIGIBLE: "不具备申报条件", REFUSED: "不予验收", VETOED: "一票否决", INCOMPLETE: "尚未检查完",
     PASSED: "合格", FAILED: "不合格",
 }
 
@@ -56,6 +57,8 @@ def normalize(item: Item, raw: Any) -> Any:
     if raw is None or raw == "" or raw == {}:
         return None
     if raw == "na":
+        if item.consequence == "evidence":
+            raise AnswerError("验收资料必须收集齐，不能选“不适用”：有就选“有”，没有就选“缺”")
         return "na"
     kind = item.kind
     if kind in _CHECK_VALUES:
@@ -114,7 +117,11 @@ def _fmt(x: float) -> str:
 
 def judge(item: Item, value: Any, *, tier: str | None, site_type: str | None) -> Judgement:
     """The result of one stored value against the item's rule for this tier and site type."""
-    if not item.applies(tier, site_type) or value == "na":
+    if not item.applies(tier, site_type):
+        return Judgement(item.id, NA)
+    if value == "na" and item.consequence == "evidence":  # stored before the rule: a document is there or not
+        return Judgement(item.id, FAIL, "验收资料必须收集齐，“不适用”不能代替")
+    if value == "na":
         return Judgement(item.id, NA)
     if value is None:
         return Judgement(item.id, OPEN)
@@ -161,7 +168,12 @@ def judge(item: Item, value: Any, *, tier: str | None, site_type: str | None) ->
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an inspection's answers add up to, for one tier and site type."""
+    """What an inspection's answers add up to, for one tier and site type.
+
+    `failed` lists the binding requirements not met (mandatory, gates, evidence, refusals);
+    `advisory_failed` the failed requirements the source itself softens, `unexplained` those of
+    them still without the inspector's note.
+    """
 
     tier: str | None
     score: float | None
@@ -173,6 +185,11 @@ class Outcome:
     failed: tuple[str, ...]
     answered: int
     applicable: int
+    refusals: tuple[str, ...] = ()
+    missing_evidence: tuple[str, ...] = ()
+    advisory_failed: tuple[str, ...] = ()
+    unexplained: tuple[str, ...] = ()
+    rule: str = "all"  # "all": every requirement; "score": the checklist's score rule
 
     @property
     def verdict_label(self) -> str:
@@ -181,11 +198,18 @@ class Outcome:
 
 
 def evaluate(spec: ChecklistSpec, answers: Mapping[str, Any], *, tier: str | None,
-             site_type: str | None) -> Outcome:
-    """Score the answers against the checklist for one tier and site type."""
+             site_type: str | None, notes: Mapping[str, str] | None = None) -> Outcome:
+    """Judge the answers against the checklist for one tier and site type.
+
+    Without a score rule (`pass_score`) the verdict passes only when every applicable mandatory
+    requirement is met ("逐项落实"); the score is information. `notes` are the inspector's notes,
+    which explain a failed advisory requirement.
+    """
+    notes = notes or {}
     judgements = {}
     earned = possible = 0.0
-    vetoes, gates, open_items, failed = [], [], [], []
+    vetoes, gates, open_items, failed, refusals, missing = [], [], [], [], [], []
+    advisory, unexplained = [], []
     answered = applicable = 0
     for item in spec.items():
         j = judge(item, answers.get(item.id), tier=tier, site_type=site_type)
@@ -193,62 +217,47 @@ def evaluate(spec: ChecklistSpec, answers: Mapping[str, Any], *, tier: str | Non
         if not item.applies(tier, site_type):
             continue
         applicable += 1
+        force = item.force(tier)
         if j.result != OPEN:
             answered += 1
-        if j.result == OPEN and item.weight > 0 or j.result == OPEN and (item.gate or item.is_critical(tier)):
+        if j.result == OPEN and force != "optional" and (item.weight > 0 or item.gate or item.is_critical(tier)):
             open_items.append(item.id)
-        if j.result == FAIL:
+        if j.result == FAIL and force == "advisory":
+            advisory.append(item.id)
+            if not (notes.get(item.id) or "").strip():
+                unexplained.append(item.id)
+        elif j.result == FAIL and force == "mandatory":
             failed.append(item.id)
             if item.gate:
                 gates.append(item.id)
+            elif item.consequence == "refuse":
+                refusals.append(item.id)
+            elif item.consequence == "evidence":
+                missing.append(item.id)
             elif item.is_critical(tier):
                 vetoes.append(item.id)
-        if item.gate or item.kind == "text" or j.result == NA:
+        if item.gate or item.kind == "text" or j.result == NA or force == "optional":
             continue
         possible += item.weight
         if j.result == PASS:
             earned += item.weight
     score = round(100.0 * earned / possible, 2) if possible else None
+    rule = "all" if spec.pass_score is None else "score"
     if gates:
         verdict = INELIGIBLE
+    elif refusals:
+        verdict = REFUSED
     elif vetoes:
         verdict = VETOED
-    elif open_items or score is None:  # nothing scored yet is not a pass
-        verdict = INCOMPLETE
-    elif score >= spec.pass_score:
-        verdict = PASSED
-    else:
+    elif open_items or unexplained or answered == 0 or (rule == "score" and score is None):
+        verdict = INCOMPLETE  # nothing judged yet is not a pass
+    elif missing or (rule == "all" and failed) or (rule == "score" and score < spec.pass_score):
         verdict = FAILED
+    else:
+        verdict = PASSED
     return Outcome(tier, score, verdict, judgements, tuple(vetoes), tuple(gates), tuple(open_items),
-                   tuple(failed), answered, applicable)
-
-
-@dataclass(frozen=True)
-class TierAdvice:
-    """Which tier the answers meet, and the subsidy that follows."""
-
-    applied: str | None
-    recommended: str | None
-    subsidy: int
-    by_tier: dict[str, Outcome] = field(default_factory=dict)
-
-
-def recommend_tier(spec: ChecklistSpec, answers: Mapping[str, Any], *, site_type: str | None,
-                   applied: str | None = None) -> TierAdvice:
-    """The highest tier whose thresholds the answers meet, and its subsidy.
-
-    The subsidy never exceeds the applied tier's: a village that applied as a standard village
-    and built to demonstration size is paid as a standard village (award in lieu of subsidy is
-    granted for the project approved).
-    """
-    order = [t.id for t in spec.tiers]
-    by_tier = {t: evaluate(spec, answers, tier=t, site_type=site_type) for t in order}
-    recommended = next((t for t in order if by_tier[t].verdict == PASSED), None)
-    paid = recommended
-    if recommended and applied in order and order.index(recommended) < order.index(applied):
-        paid = applied
-    subsidy = spec.tier(paid).subsidy if paid else 0
-    return TierAdvice(applied, recommended, subsidy, by_tier)
+                   tuple(failed), answered, applicable, tuple(refusals), tuple(missing), tuple(advisory),
+                   tuple(unexplained), rule)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import rules, workdays
+from ..core import rules, scoring, workdays
 from ..core.checklist import ChecklistSpec, Item
 from ..models import Region, Site, User
 from . import inspections, regions, users, workflow
@@ -126,7 +126,8 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
             site = Site(name=f"{v_name}党群服务中心", site_type=v_type, region_id=village.id,
                         address=f"江苏省徐州市沛县{t_name}{v_name}{'居委会' if v_type == 'community' else '村委会'}旁",
                         lat=round(lat + rnd.uniform(-0.04, 0.04), 6), lon=round(lon + rnd.uniform(-0.05, 0.05), 6),
-                        tier_applied=tier)
+                        tier_applied=tier, category_doc_number=f"沛组发〔2026〕{len(sites) + 11}号" if tier else "",
+                        category_doc_date=date(2026, 3, 2) if tier else None)
             session.add(site)
             session.flush()
             sites.append(site)
@@ -142,7 +143,7 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
             (1, "self_assessment", "submitted", 0.95, 1.0), (1, "inspection", "draft", 0.8, 0.5),
             (4, "self_assessment", "submitted", 0.9, 1.0), (4, "completion_acceptance", "returned", 0.75, 1.0),
             (6, "inspection", "draft", 0.85, 0.3), (9, "self_assessment", "draft", 0.9, 0.6),
-            (12, "completion_acceptance", "approved", 0.9, 1.0), (13, "self_assessment", "submitted", 0.9, 1.0),
+            (12, "completion_acceptance", "approved", 1.0, 1.0), (13, "self_assessment", "submitted", 0.9, 1.0),
         ]
         for index, purpose, status, pass_rate, share in plan:
             site = sites[index]
@@ -151,7 +152,11 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
             ins = inspections.start(session=session, site=site, spec=build, purpose=purpose, tier=tier, by=by)
             for item_id, value in demo_answers(build, tier=tier, site_type=site.site_type, pass_rate=pass_rate,
                                                share=share, rnd=rnd).items():
-                inspections.record_answer(session=session, inspection=ins, item_id=item_id, raw=value, note=None, by=by)
+                item = build.by_id[item_id]  # a failed advisory requirement is explained
+                softened = item.softened_by(tier) if scoring.judge(
+                    item, scoring.normalize(item, value), tier=tier, site_type=site.site_type).result == "fail" else None
+                inspections.record_answer(session=session, inspection=ins, item_id=item_id, raw=value, by=by,
+                                          note=f"现场说明：原文为“{softened}”，因场地条件所限" if softened else None)
             inspections.refresh_score(session=session, inspection=ins)
             if status != "draft":
                 inspections.submit(session=session, inspection=ins, by=by)

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from ..core import scoring
 from ..core.checklist import ChecklistSpec
+from ..core.decision import Approval, Decision, decide
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Site, User, utcnow
 from ..db import insert_new
@@ -41,8 +42,10 @@ def start(*, session: Session, site: Site, spec: ChecklistSpec, purpose: str, ti
         raise InspectionError(f"清单“{spec.title}”不用于该目的")
     if site.site_type not in spec.site_types:
         raise InspectionError(f"清单“{spec.title}”不适用于{site.site_type}")
+    if purpose == "completion_acceptance" and spec.tiers:
+        tier = _approved_category(site, spec, tier)
     if spec.tiers and tier not in {t.id for t in spec.tiers}:
-        raise InspectionError("请选择申报等级")
+        raise InspectionError("请选择等级")
     if not spec.tiers:
         tier = None
     version = ensure_version(session=session, spec=spec)
@@ -55,6 +58,26 @@ def start(*, session: Session, site: Site, spec: ChecklistSpec, purpose: str, ti
     audit.record(session=session, user_id=by.id, action="start", entity="inspection", entity_id=inspection.id,
                  after={"site": site.id, "checklist": spec.id, "hash": spec.content_hash, "purpose": purpose})
     return inspection
+
+
+def _approved_category(site: Site, spec: ChecklistSpec, chosen: str | None) -> str:
+    """The tier a completion acceptance is judged at: the site's approved category, never another."""
+    approved = spec.tier(site.tier_applied)
+    if approved is None:
+        raise InspectionError("站点还没有县级事先批准的建设类别（新建示范村、新建达标村或改扩建），"
+                              "请县委组织部先在站点页录入类别、批准文号和日期（002 篇六 一、三）")
+    if not site.category_doc_number or site.category_doc_date is None:
+        raise InspectionError(f"站点的建设类别“{approved.name}”未录入批准文号和日期，请先在站点页补录")
+    if chosen and chosen != approved.id:
+        other = spec.tier(chosen)
+        raise InspectionError(f"竣工验收只能按批准类别“{approved.name}”开展，不能改按“{other.name if other else chosen}”")
+    return approved.id
+
+
+def approval_of(site: Site) -> Approval:
+    """The site's approved category with its document."""
+    return Approval(site.tier_applied, site.category_doc_number or "",
+                    site.category_doc_date.isoformat() if site.category_doc_date else "")
 
 
 def spec_for(*, session: Session, inspection: Inspection) -> ChecklistSpec:
@@ -203,26 +226,54 @@ def values_of(*, session: Session, inspection: Inspection, answers: dict[str, An
     return {**values_of(session=session, inspection=original), **own}
 
 
-def outcome(*, session: Session, inspection: Inspection) -> scoring.Outcome:
-    """Score the inspection at its own tier and site type."""
+def notes_of(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> dict[str, str]:
+    """The inspector's notes by item id, a follow-up's over its original's (like `values_of`)."""
+    if answers is None:
+        answers = answers_of(session=session, inspection=inspection)
+    own = {k: a.note or "" for k, a in answers.items()}
+    if inspection.follow_up_of_id is None:
+        return own
+    return {**notes_of(session=session, inspection=session.get(Inspection, inspection.follow_up_of_id)), **own}
+
+
+def decision(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> Decision:
+    """THE decision of an inspection: verdict, reasons, subsidy or title, and the rule used.
+
+    Every page, report, the dashboard's stored verdict, the export and the verify page read this;
+    a follow-up is judged on its original's answers overlaid with its own re-checks.
+    """
     spec = spec_for(session=session, inspection=inspection)
     site = session.get(Site, inspection.site_id)
-    values = values_of(session=session, inspection=inspection)
-    return scoring.evaluate(spec, values, tier=inspection.tier, site_type=site.site_type)
+    if answers is None:
+        answers = answers_of(session=session, inspection=inspection)
+    return decide(spec, values_of(session=session, inspection=inspection, answers=answers),
+                  notes=notes_of(session=session, inspection=inspection, answers=answers),
+                  purpose=inspection.purpose, tier=inspection.tier, site_type=site.site_type,
+                  approval=approval_of(site))
 
 
-def store_score(*, session: Session, inspection: Inspection, result: scoring.Outcome) -> scoring.Outcome:
-    """Keep an outcome's score and verdict on the inspection (for lists and dashboards)."""
+def outcome(*, session: Session, inspection: Inspection) -> scoring.Outcome:
+    """The per-item judgement behind the inspection's decision."""
+    return decision(session=session, inspection=inspection).outcome
+
+
+def store_score(*, session: Session, inspection: Inspection, result: Decision) -> Decision:
+    """Keep a decision's score, verdict and subsidy on the inspection (for lists and dashboards)."""
     inspection.score = result.score
     inspection.verdict = result.verdict
+    inspection.subsidy = result.subsidy
     session.add(inspection)
     return result
 
 
+def refresh_decision(*, session: Session, inspection: Inspection) -> Decision:
+    """Recompute and store the inspection's decision."""
+    return store_score(session=session, inspection=inspection, result=decision(session=session, inspection=inspection))
+
+
 def refresh_score(*, session: Session, inspection: Inspection) -> scoring.Outcome:
-    """Recompute and store the inspection's score and verdict."""
-    return store_score(session=session, inspection=inspection,
-                       result=outcome(session=session, inspection=inspection))
+    """Recompute and store the decision; return its per-item outcome (for callers that read items)."""
+    return refresh_decision(session=session, inspection=inspection).outcome
 
 
 def unfinished(*, session: Session, site: Site) -> list[Inspection]:
@@ -274,7 +325,8 @@ def submit(*, session: Session, inspection: Inspection, by: User) -> scoring.Out
     rights.require(by, "start", inspection.purpose)
     if inspection.status not in EDITABLE:
         raise InspectionError(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能重复提交")
-    result = refresh_score(session=session, inspection=inspection)
+    verdict = refresh_decision(session=session, inspection=inspection)
+    result = verdict.outcome
     if inspection.scope_items:
         own = answers_of(session=session, inspection=inspection)
         missing = [i for i in inspection.scope_items if i not in own]
@@ -282,11 +334,15 @@ def submit(*, session: Session, inspection: Inspection, by: User) -> scoring.Out
             raise InspectionError(f"还有 {len(missing)} 个整改项未复查，请完成后再提交")
     if result.open_items:
         raise InspectionError(f"还有 {len(result.open_items)} 项未检查，请完成后再提交")
+    if result.unexplained:
+        spec = spec_for(session=session, inspection=inspection)
+        names = "、".join(spec.by_id[i].text[:30] for i in result.unexplained)
+        raise InspectionError(f"以下要求原文为建议性措辞，未符合时须在备注中说明原因：{names}")
     before = inspection.status
     inspection.status = "submitted" if before == "draft" else "resubmitted"
     inspection.submitted_at = utcnow()
     session.add(inspection)
     audit.record(session=session, user_id=by.id, action="submit", entity="inspection", entity_id=inspection.id,
                  before={"status": before}, after={"status": inspection.status, "score": result.score,
-                                                   "verdict": result.verdict})
+                                                   "verdict": verdict.verdict, "subsidy": verdict.subsidy})
     return result

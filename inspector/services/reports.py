@@ -124,13 +124,20 @@ def _local(dt: datetime | None) -> str:
 
 
 def _signatures(session: Session, inspection: Inspection, spec) -> dict[str, Any] | None:
-    """The checklist's signature parties, each with the people assigned and when they signed."""
+    """The checklist's signature parties, each with the people assigned, how and when they signed.
+
+    A handwritten signature (a signer without an account, on the inspector's phone) carries its
+    PNG's media path and SHA-256 and the phone's position; the report prints the image.
+    """
     if spec.signatures is None:
         return None
-    from .workflow import signoffs
-    assigned: dict[str, list[dict[str, str]]] = {}
+    from .workflow import signer_name, signoffs
+    assigned: dict[str, list[dict[str, Any]]] = {}
     for s, u in signoffs(session=session, inspection=inspection):
-        assigned.setdefault(s.party, []).append({"name": u.display_name, "signed_at": _local(s.signed_at)})
+        assigned.setdefault(s.party, []).append({
+            "name": signer_name(s, u), "role": s.signer_role, "method": s.method,
+            "signed_at": _local(s.signed_at), "image": s.image_path, "sha256": s.image_sha256,
+            "lat": s.lat, "lon": s.lon, "accuracy": s.accuracy_m})
     return {"rule": spec.signatures.rule, "source": spec.signatures.source,
             "parties": [{"id": p.id, "name": p.name, "each": p.each, "signers": assigned.get(p.id, [])}
                         for p in spec.signatures.parties]}
@@ -151,8 +158,8 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
     chain = [r.name for r in regions.ancestry(session=session, region=session.get(Region, site.region_id))]
     inspector = session.get(User, inspection.created_by_id)
     answers = inspections.answers_of(session=session, inspection=inspection)
-    values = inspections.values_of(session=session, inspection=inspection, answers=answers)
-    outcome = scoring.evaluate(spec, values, tier=inspection.tier, site_type=site.site_type)
+    decided = inspections.decision(session=session, inspection=inspection, answers=answers)
+    outcome = decided.outcome
     photo_rows = evidence.photos_of(session=session, inspection=inspection)
     tier, site_type = inspection.tier, site.site_type
 
@@ -179,37 +186,35 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
                          "raw": answer.value if answer else None, "detail": j.detail, "rate": j.rate,
                          "shortfall": j.shortfall, "note": answer.note if answer else "",
                          "photos": item_photos, "weight": item.weight,
-                         "evidence_photos": item.evidence.photos})
+                         "evidence_photos": item.evidence.photos, "force": item.force(tier),
+                         "softened": item.softened_by(tier) or "", "consequence": item.consequence or "unmet"})
         if rows:
             sections.append({"id": section.id, "title": section.title, "rows": rows})
-    advice = None
-    if spec.tiers:
-        t = scoring.recommend_tier(spec, values, site_type=site_type, applied=tier)
-        recommended = spec.tier(t.recommended)
-        advice = {"applied": LABELS.get(tier, tier or ""), "recommended": recommended.name if recommended else "",
-                  "subsidy": t.subsidy}
-    fixes = [r.__dict__ for r in scoring.rectifications(spec, outcome, site_type=site_type)]
+    fixes = [r.__dict__ for r in decided.unmet]
     open_critical = [spec.by_id[i].text for i in outcome.open_items
                      if spec.by_id[i].is_critical(tier) or spec.by_id[i].gate]
     inputs = {
         "kind": kind.id, "title": kind.title,
         "site": {"name": site.name, "type": SITE_TYPE_LABELS[site.site_type], "address": site.address,
                  "lat": site.lat, "lon": site.lon, "regions": chain,
-                 "tier_applied": LABELS.get(site.tier_applied, "") if site.tier_applied else ""},
+                 "tier_applied": LABELS.get(site.tier_applied, "") if site.tier_applied else "",
+                 "category_doc_number": site.category_doc_number or "",
+                 "category_doc_date": site.category_doc_date.isoformat() if site.category_doc_date else ""},
         "inspection": {"id": inspection.id, "purpose": LABELS[inspection.purpose],
                        "tier": LABELS.get(tier, "") if tier else "", "status": LABELS[inspection.status],
                        "started_at": _local(inspection.started_at), "submitted_at": _local(inspection.submitted_at),
                        "inspector": inspector.display_name if inspector else "",
                        "start_flags": [{"label": f["label"], "detail": f["detail"]} for f in inspection.start_flags or []]},
         "checklist": {"id": spec.id, "title": spec.title, "version": spec.version, "hash": spec.content_hash,
-                      "pass_score": spec.pass_score, "pass_score_source": spec.pass_score_source},
+                      "pass_score": spec.pass_score, "pass_score_source": spec.pass_score_source,
+                      "decision_rule": spec.decision_rule},
         "sections": sections, "photos": all_photos,
-        "outcome": {"score": outcome.score, "verdict": outcome.verdict, "verdict_label": outcome.verdict_label,
+        "outcome": {"score": outcome.score, "verdict": decided.verdict, "verdict_label": decided.verdict_label,
                     "vetoes": [spec.by_id[i].text for i in outcome.vetoes],
                     "gates_failed": [spec.by_id[i].text for i in outcome.gates_failed],
                     "open": len(outcome.open_items), "open_critical": open_critical,
                     "answered": outcome.answered, "applicable": outcome.applicable},
-        "advice": advice, "fixes": fixes,
+        "decision": decided.snapshot(), "fixes": fixes,
         "signatures": _signatures(session, inspection, spec),
         "parameters": {p.id: {"text": p.text, "value": p.value, "unit": p.unit, "source": p.source}
                        for p in spec.parameters},

@@ -41,6 +41,7 @@ ACTIONS = {
     "export": {"township", "county_reviewer", "city_reviewer", "admin"},
     "import_sites": {"county_reviewer", "admin"},
     "edit_site": {"inspector", "township", "county_reviewer", "admin"},  # the inspector on site records its position
+    "set_category": {"county_reviewer"},  # the county approves each village's category in advance (002 篇六 一、三)
     "audit_log": {"county_reviewer", "city_reviewer", "admin"},
     "manage_users": {"admin"},
     "compare": {"township", "county_reviewer", "city_reviewer", "admin"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, or_
@@ -21,7 +22,11 @@ COLUMNS = {  # header (Chinese or English) -> field
     "乡镇": "township", "乡镇（街道）": "township", "township": "township", "地址": "address",
     "address": "address", "纬度": "lat", "lat": "lat", "经度": "lon", "lon": "lon",
     "申报等级": "tier_applied", "tier_applied": "tier_applied", "代码": "code", "code": "code",
+    "批准类别": "tier_applied", "category": "tier_applied",
+    "批准文号": "category_doc_number", "category_doc_number": "category_doc_number",
+    "批准日期": "category_doc_date", "category_doc_date": "category_doc_date",
 }
+CATEGORY_SOURCE = "002 篇六 一、三：动工前报县乡村振兴攻坚指挥部和县委组织部审批"
 REQUIRED = ("name", "site_type", "township")
 
 
@@ -112,6 +117,12 @@ def _parse_row(row: dict[str, str]) -> dict:
     tier = row.get("tier_applied", "")
     if tier not in TIER_WORDS:
         raise ValueError(f"申报等级应为 示范村 / 达标村 / 改扩建 或留空，而不是 {tier!r}")
+    number = row.get("category_doc_number", "")
+    when = parse_doc_date(row.get("category_doc_date", ""))
+    if (number or when) and not TIER_WORDS[tier]:
+        raise ValueError("填了批准文号或日期，但没有填批准类别")
+    if len(number) > 80:
+        raise ValueError("批准文号不能超过 80 字")
     coords = []
     for f, lo, hi, word in (("lat", 3.0, 54.0, "纬度"), ("lon", 73.0, 136.0, "经度")):
         text = row.get(f, "")
@@ -129,7 +140,20 @@ def _parse_row(row: dict[str, str]) -> dict:
         raise ValueError("纬度和经度要么都填，要么都不填")
     return {"name": row["name"], "site_type": site_type, "township": row["township"],
             "address": row.get("address", ""), "lat": coords[0], "lon": coords[1],
-            "tier_applied": TIER_WORDS[tier], "code": row.get("code", "")}
+            "tier_applied": TIER_WORDS[tier], "code": row.get("code", ""),
+            "category_doc_number": number, "category_doc_date": when}
+
+
+def parse_doc_date(text: str) -> date | None:
+    """An approval document's date: 2026-03-01 (an Excel cell may add 00:00:00); ValueError when wrong."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return (datetime.fromisoformat(text).date() if " " in text or "T" in text
+                else date.fromisoformat(text.replace("/", "-").replace(".", "-")))
+    except ValueError:
+        raise ValueError(f"批准日期应形如 2026-03-01，而不是 {text!r}") from None
 
 
 def _township(session: Session, key: str, within: Region | None) -> Region | None:
@@ -203,4 +227,32 @@ def set_location(*, session: Session, site: Site, lat: float, lon: float, system
     session.add(site)
     audit.record(session=session, user_id=by, action="locate", entity="site", entity_id=site.id, before=before,
                  after={"lat": site.lat, "lon": site.lon, "geofence_m": geofence_m, "entered": [lat, lon, system]})
+    return site
+
+
+def set_category(*, session: Session, site: Site, category: str, number: str, doc_date: str,
+                 by: int | None) -> Site:
+    """Record the category the county approved for the site, with the approval's number and date.
+
+    A completion acceptance is judged against this category alone (002 篇六 三); ValueError names
+    what is missing.
+    """
+    if category not in TIERS:
+        raise ValueError("请选择批准类别：新建示范村、新建达标村或改扩建（提档升级）")
+    number = (number or "").strip()
+    if not number:
+        raise ValueError("请填写批准文件的文号")
+    if len(number) > 80:
+        raise ValueError("批准文号不能超过 80 字")
+    when = parse_doc_date(doc_date)
+    if when is None:
+        raise ValueError("请填写批准日期")
+    if when > date.today():
+        raise ValueError("批准日期不能晚于今天")
+    before = {"category": site.tier_applied, "number": site.category_doc_number,
+              "date": site.category_doc_date.isoformat() if site.category_doc_date else None}
+    site.tier_applied, site.category_doc_number, site.category_doc_date = category, number, when
+    session.add(site)
+    audit.record(session=session, user_id=by, action="set_category", entity="site", entity_id=site.id, before=before,
+                 after={"category": category, "number": number, "date": when.isoformat(), "source": CATEGORY_SOURCE})
     return site

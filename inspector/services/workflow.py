@@ -1,26 +1,35 @@
 """The review workflow of an inspection, its sign-off and its rectification loop.
 
     draft ──submit──▶ submitted ──approve──▶ approved ──accept / every signature──▶ accepted
-      ▲                   │
+      ▲                   │  └──reject──▶ rejected (completion acceptance not passed: rectify, follow up)
       │                return (a reason per item)
       │                   ▼
-      └── (edit) ──── returned ──submit──▶ resubmitted ──approve / return── …
+      └── (edit) ──── returned ──submit──▶ resubmitted ──approve / reject / return── …
+
+A completion acceptance is approved, signed and accepted only while its decision
+(`inspections.decision`) passes: 002 篇六 三 pays "对验收合格的" and refuses a project that changed
+its design without approval outright.
 
 Who may do what is `services.rights`; where is `services.scope` (the views check both before
 calling here, and every function here checks the role again so no caller can skip it).
 """
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlmodel import Session, select
 
 from ..core import scoring
+from ..core.decision import Decision
+from ..core.geo import Position
 from ..core.workdays import Calendar
 from ..models import (LABELS, Inspection, Region, RectificationTask, ReturnReason, SignOff, Site, User, utcnow)
 from . import audit, rights, users, workcalendar
-from .inspections import InspectionError, refresh_score, spec_for
+from .inspections import InspectionError, refresh_decision, spec_for
 
 # action → {from status: to status}; anything else is refused with both statuses named.
 TRANSITIONS = {
@@ -28,8 +37,10 @@ TRANSITIONS = {
     "return": {"submitted": "returned", "resubmitted": "returned"},
     "approve": {"submitted": "approved", "resubmitted": "approved"},
     "accept": {"approved": "accepted"},
+    "reject": {"submitted": "rejected", "resubmitted": "rejected"},
 }
-ACTION_LABELS = {"submit": "提交", "return": "退回", "approve": "审核通过", "accept": "验收"}
+ACTION_LABELS = {"submit": "提交", "return": "退回", "approve": "审核通过", "accept": "验收",
+                 "reject": "判定验收不通过"}
 
 # Which roles may sign for each signature party of the checklist (build-standard 篇六 三:
 # 乡镇相关同志、综合验收工作组全体成员、施工方负责人).
@@ -39,6 +50,18 @@ PARTY_ROLES = {
     "contractor-lead": ("contractor",),
 }
 RECTIFICATION_WORKING_DAYS = 20  # a county setting: the sources give no deadline for rectification
+TEAM_MIN_DEFAULT = 2  # county setting ACCEPTANCE_TEAM_MIN: 篇六 三 names "综合验收工作组全体成员", no number
+SIGNATURE_MAX_BYTES = 600_000  # a drawn signature PNG from the phone's canvas
+
+
+def _refuse_unless_passed(decision: Decision, action: str) -> None:
+    """A completion acceptance whose decision does not pass cannot be approved, signed or accepted."""
+    if decision.passed:
+        return
+    why = "；".join(decision.reasons[:8]) or decision.headline
+    more = f"（另有 {len(decision.reasons) - 8} 条）" if len(decision.reasons) > 8 else ""
+    raise InspectionError(f"验收结论为“{decision.headline}”，不能{action}：{why}{more}。"
+                          "请判定验收不通过、整改后复查")
 
 
 def _next_status(inspection: Inspection, action: str) -> str:
@@ -128,54 +151,114 @@ def signature_parties(*, session: Session, inspection: Inspection) -> list[Party
 
 
 def approve(*, session: Session, inspection: Inspection, by: User, signers: dict[str, list[int]] | None = None,
-            today: date, calendar: Calendar) -> list[RectificationTask]:
+            today: date, calendar: Calendar, named: dict[str, list[tuple[str, str]]] | None = None,
+            team_min: int = TEAM_MIN_DEFAULT) -> list[RectificationTask]:
     """Approve a submitted inspection.
 
-    Completion acceptance: `signers` names, per signature party, the users who must sign (one
-    for a single party, at least one for an `each` party); the acceptance then stands only when
-    all have signed. Failed items become rectification tasks due in RECTIFICATION_WORKING_DAYS
+    Completion acceptance: only when its decision passes. `signers` names, per signature party,
+    the users who must sign with their account and `named` the people without one (name, role),
+    who sign by hand on the inspector's phone (one for a single party, at least one for an
+    `each` party; the acceptance team at least `team_min`); the acceptance then stands only
+    when all have signed. Failed items become rectification tasks due in RECTIFICATION_WORKING_DAYS
     working days; approving a follow-up closes the tasks it re-checked.
     """
     rights.require(by, "review", inspection.purpose)
     _next_status(inspection, "approve")
-    result = refresh_score(session=session, inspection=inspection)
-    slots = []
+    verdict = refresh_decision(session=session, inspection=inspection)
+    result = verdict.outcome
+    slots: list[tuple[str, int | None, str, str]] = []
     if inspection.purpose == "completion_acceptance":
-        slots = _check_signers(session, inspection, signers or {})
+        _refuse_unless_passed(verdict, "审核通过")
+        slots = _check_signers(session, inspection, signers or {}, named or {}, team_min)
     tasks = _close_rechecked(session, inspection, result, by)
     tasks += _open_tasks(session, inspection, result, today=today, calendar=calendar)
     inspection.approved_at = utcnow()
     inspection.reviewed_by_id = by.id
-    for party, user_id in slots:
-        session.add(SignOff(inspection_id=inspection.id, party=party, user_id=user_id, assigned_by_id=by.id))
-    _move(session, inspection, "approve", by, score=result.score, verdict=result.verdict,
-          signers=[[p, u] for p, u in slots], tasks=[t.item_id for t in tasks if t.status == "open"])
+    for party, user_id, name, role in slots:
+        session.add(SignOff(inspection_id=inspection.id, party=party, user_id=user_id, signer_name=name,
+                            signer_role=role, method="password" if user_id else "handwritten",
+                            assigned_by_id=by.id))
+    _move(session, inspection, "approve", by, score=result.score, verdict=verdict.verdict, subsidy=verdict.subsidy,
+          signers=[[p, u or n] for p, u, n, _r in slots], tasks=[t.item_id for t in tasks if t.status == "open"])
     return tasks
 
 
-def _check_signers(session: Session, inspection: Inspection, signers: dict[str, list[int]]) -> list[tuple[str, int]]:
-    """The (party, user id) pairs to sign, or InspectionError naming the party that is wrong."""
+def reject(*, session: Session, inspection: Inspection, by: User, today: date, calendar: Calendar,
+           reason: str = "") -> list[RectificationTask]:
+    """Record that a completion acceptance did not pass: 0 paid, failed items become rectification tasks.
+
+    Refused when the decision passes (then approve it, or return it with reasons).
+    """
+    rights.require(by, "review", inspection.purpose)
+    if inspection.purpose != "completion_acceptance":
+        raise InspectionError("只有竣工验收需要判定验收不通过；其他检查请审核通过或退回")
+    _next_status(inspection, "reject")
+    verdict = refresh_decision(session=session, inspection=inspection)
+    if verdict.passed:
+        raise InspectionError("验收结论为合格，不能判定不通过；如有异议请退回并写明原因")
+    if verdict.verdict == "incomplete":
+        raise InspectionError("检查尚未完成，不能作出验收结论；请退回补查")
+    result = verdict.outcome
+    tasks = _close_rechecked(session, inspection, result, by)
+    tasks += _open_tasks(session, inspection, result, today=today, calendar=calendar)
+    inspection.reviewed_by_id = by.id
+    _move(session, inspection, "reject", by, score=result.score, verdict=verdict.verdict, subsidy=0,
+          reasons=list(verdict.reasons)[:20], note=(reason or "").strip()[:2000],
+          tasks=[t.item_id for t in tasks if t.status == "open"])
+    return tasks
+
+
+def _check_signers(session: Session, inspection: Inspection, signers: dict[str, list[int]],
+                   named: dict[str, list[tuple[str, str]]], team_min: int) -> list[tuple[str, int | None, str, str]]:
+    """The (party, user id or None, name, role) to sign, or InspectionError naming what is wrong."""
     out = []
     for slot in signature_parties(session=session, inspection=inspection):
         chosen = list(dict.fromkeys(int(u) for u in signers.get(slot.id, [])))
+        people = _clean_named(slot.name, named.get(slot.id, []))
         allowed = {u.id for u in slot.candidates}
-        if not chosen:
-            raise InspectionError(f"请指定签字人：{slot.name}")
-        if not slot.each and len(chosen) > 1:
+        count = len(chosen) + len(people)
+        if not count:
+            raise InspectionError(f"请指定签字人：{slot.name}（有账号的选账号，没有账号的填写姓名和单位职务）")
+        if not slot.each and count > 1:
             raise InspectionError(f"“{slot.name}”只需一人签字")
+        if slot.id == "acceptance-team" and count < team_min:
+            raise InspectionError(f"综合验收工作组至少 {team_min} 人（县级设定），现只指定了 {count} 人")
         stray = [u for u in chosen if u not in allowed]
         if stray:
             raise InspectionError(f"所选人员不能代表“{slot.name}”签字（须为本站点所在地区的"
                                   f"{'、'.join(LABELS.get(r, r) if r != 'township' else '乡镇' for r in PARTY_ROLES.get(slot.id, ()))}账号）")
-        out += [(slot.id, u) for u in chosen]
+        out += [(slot.id, u, "", "") for u in chosen]
+        out += [(slot.id, None, name, role) for name, role in people]
     return out
 
 
-def signoffs(*, session: Session, inspection: Inspection) -> list[tuple[SignOff, User]]:
-    """Required signatures with their users, in party order then by assignment."""
-    rows = session.exec(select(SignOff, User).join(User, SignOff.user_id == User.id)
+def _clean_named(party: str, people: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Named signers without an account: a name and a role each, no repeats."""
+    out = []
+    for name, role in people:
+        name, role = (name or "").strip(), (role or "").strip()
+        if not name and not role:
+            continue
+        if not name or not role:
+            raise InspectionError(f"“{party}”的现场签字人须同时填写姓名和单位职务")
+        if len(name) > 64 or len(role) > 100:
+            raise InspectionError(f"“{party}”的签字人姓名不超过 64 字、单位职务不超过 100 字")
+        if (name, role) in out:
+            raise InspectionError(f"“{party}”重复填写了 {name}")
+        out.append((name, role))
+    return out
+
+
+def signoffs(*, session: Session, inspection: Inspection) -> list[tuple[SignOff, User | None]]:
+    """Required signatures with their users (None for a signer without an account), by assignment."""
+    rows = session.exec(select(SignOff, User).join(User, SignOff.user_id == User.id, isouter=True)
                         .where(SignOff.inspection_id == inspection.id).order_by(SignOff.id)).all()
     return [(s, u) for s, u in rows]
+
+
+def signer_name(signoff: SignOff, user: User | None) -> str:
+    """Who signs: the account's name, or the name given for a signer without one."""
+    return user.display_name if user is not None else signoff.signer_name
 
 
 def sign(*, session: Session, inspection: Inspection, by: User, password: str) -> bool:
@@ -185,7 +268,8 @@ def sign(*, session: Session, inspection: Inspection, by: User, password: str) -
     """
     if inspection.status != "approved":
         raise InspectionError(f"检查当前为“{LABELS.get(inspection.status, inspection.status)}”，不在签字阶段")
-    mine = [s for s, u in signoffs(session=session, inspection=inspection) if u.id == by.id]
+    _refuse_unless_passed(refresh_decision(session=session, inspection=inspection), "签字")
+    mine = [s for s, u in signoffs(session=session, inspection=inspection) if u is not None and u.id == by.id]
     if not mine:
         raise InspectionError("您不是本次验收的签字人")
     pending = [s for s in mine if s.signed_at is None]
@@ -199,6 +283,11 @@ def sign(*, session: Session, inspection: Inspection, by: User, password: str) -
         session.add(s)
         audit.record(session=session, user_id=by.id, action="sign", entity="inspection", entity_id=inspection.id,
                      after={"party": s.party, "at": now.isoformat()})
+    return _stand_if_all_signed(session, inspection, by, now)
+
+
+def _stand_if_all_signed(session: Session, inspection: Inspection, by: User, now) -> bool:
+    """When every signature is in, the acceptance stands (accepted); True then."""
     session.flush()
     if all(s.signed_at is not None for s, _u in signoffs(session=session, inspection=inspection)):
         inspection.accepted_at = now
@@ -207,11 +296,74 @@ def sign(*, session: Session, inspection: Inspection, by: User, password: str) -
     return False
 
 
+def sign_by_hand(*, session: Session, inspection: Inspection, signoff_id: int, image: bytes, by: User,
+                 media_root: Path, position: Position | None) -> bool:
+    """A signer without an account signs on the inspector's phone: the drawn PNG, time and position.
+
+    The PNG is checked (a real PNG, not blank, not huge) and stored by its SHA-256 under
+    media/signatures/. Only someone who fills in this acceptance (rights.START) holds the phone.
+    Returns True when this was the last signature (the acceptance stands).
+    """
+    rights.require(by, "start", inspection.purpose)
+    if inspection.status != "approved":
+        raise InspectionError(f"检查当前为“{LABELS.get(inspection.status, inspection.status)}”，不在签字阶段")
+    _refuse_unless_passed(refresh_decision(session=session, inspection=inspection), "签字")
+    row = session.get(SignOff, signoff_id)
+    if row is None or row.inspection_id != inspection.id or row.user_id is not None:
+        raise InspectionError("没有这位现场签字人（有账号的签字人请用本人账号和密码签字）")
+    if row.signed_at is not None:
+        raise InspectionError(f"{row.signer_name} 已签字，无需重复签字")
+    sha, rel = store_signature(image, media_root)
+    now = utcnow()
+    row.signed_at, row.image_sha256, row.image_path, row.collected_by_id = now, sha, rel, by.id
+    if position is not None:
+        row.lat, row.lon, row.accuracy_m = position.lat, position.lon, position.accuracy_m
+    session.add(row)
+    audit.record(session=session, user_id=by.id, action="sign", entity="inspection", entity_id=inspection.id,
+                 after={"party": row.party, "name": row.signer_name, "role": row.signer_role, "method": "handwritten",
+                        "sha256": sha, "at": now.isoformat(), "lat": row.lat, "lon": row.lon})
+    return _stand_if_all_signed(session, inspection, by, now)
+
+
+def store_signature(image: bytes, media_root: Path) -> tuple[str, str]:
+    """Check a drawn signature PNG and store it by content hash; (sha256, media-relative path)."""
+    from PIL import Image, UnidentifiedImageError
+    if not image:
+        raise InspectionError("没有收到签名，请在签名框内手写签名")
+    if len(image) > SIGNATURE_MAX_BYTES:
+        raise InspectionError("签名图片过大")
+    if not image.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise InspectionError("签名应为 PNG 图片")
+    try:
+        with Image.open(io.BytesIO(image)) as img:
+            img.load()
+            width, height = img.size
+            flat = Image.new("RGBA", img.size, "white")
+            flat.alpha_composite(img.convert("RGBA"))
+            inked = sum(flat.convert("L").histogram()[:200])  # dark pixels drawn on the white pad
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise InspectionError("签名图片无法读取，请重新签名") from None
+    if not (100 <= width <= 4000 and 50 <= height <= 2000):
+        raise InspectionError("签名图片尺寸不对，请重新签名")
+    if inked < 30:
+        raise InspectionError("签名框是空的，请手写签名后再确认")
+    sha = hashlib.sha256(image).hexdigest()
+    rel = f"signatures/{sha[:2]}/{sha}.png"
+    target = media_root / rel
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(image)
+        tmp.replace(target)
+    return sha, rel
+
+
 def accept(*, session: Session, inspection: Inspection, by: User) -> None:
     """Accept an approved inspection (completion acceptance is accepted by its signatures)."""
     if inspection.purpose == "completion_acceptance":
         _next_status(inspection, "accept")
-        missing = [f"{u.display_name}（{s.party}）" for s, u in signoffs(session=session, inspection=inspection)
+        _refuse_unless_passed(refresh_decision(session=session, inspection=inspection), "验收")
+        missing = [f"{signer_name(s, u)}（{s.party}）" for s, u in signoffs(session=session, inspection=inspection)
                    if s.signed_at is None]
         raise InspectionError("竣工验收须各方签字后自动生效" + (f"，尚未签字：{'、'.join(missing)}" if missing else ""))
     rights.require(by, "accept", inspection.purpose)
@@ -265,8 +417,8 @@ def start_follow_up(*, session: Session, original: Inspection, by: User) -> Insp
     """
     rights.require(by, "rectify")
     rights.require(by, "start", original.purpose)
-    if original.status not in ("approved", "accepted"):
-        raise InspectionError("检查审核通过后才能整改复查")
+    if original.status not in ("approved", "accepted", "rejected"):
+        raise InspectionError("检查审核通过或判定验收不通过后才能整改复查")
     tasks = [t for t in tasks_of(session=session, inspection=original) if t.status == "open"]
     if not tasks:
         raise InspectionError("没有待复查的整改项")

@@ -65,7 +65,7 @@ def _purposes() -> list[str]:
 @bp.get("/sites/<int:site_id>/inspections/new")
 @login_required
 def new(site_id: int):
-    """Choose purpose, checklist and tier; resume an unfinished inspection instead."""
+    """Choose purpose, checklist and tier (a completion acceptance takes the site's approved category)."""
     session = get_db()
     site = scope.site(session=session, user=_user(), site_id=site_id) or abort(404, description="没有这个站点")
     return render_template("inspections/new.html", site=site, specs=_specs_for(site), purposes=_purposes(),
@@ -120,8 +120,8 @@ def _page_context(inspection, site, spec):
     session = get_db()
     answers = inspections.answers_of(session=session, inspection=inspection)
     photos_by_item = evidence.photos_of(session=session, inspection=inspection)
-    result = scoring.evaluate(spec, inspections.values_of(session=session, inspection=inspection, answers=answers),
-                              tier=inspection.tier, site_type=site.site_type)
+    verdict = inspections.decision(session=session, inspection=inspection, answers=answers)
+    result = verdict.outcome
     prog = inspections.progress(spec, result, {k: len(v) for k, v in photos_by_item.items()}, site_type=site.site_type,
                                 scope=inspection.scope_items, answered=answers)
     nonce = uuid.uuid4().hex[:16]  # one per page render: a re-sent form repeats its client id
@@ -135,7 +135,7 @@ def _page_context(inspection, site, spec):
         for r in workflow.reasons_of(session=session, inspection=inspection):
             reasons.setdefault(r.item_id, []).append(r.reason)
     return dict(inspection=inspection, site=site, spec=spec, answers=answers, photos_by_item=photos_by_item,
-                outcome=result, progress=prog, editable=inspections.may_edit(inspection, _user()),
+                outcome=result, decision=verdict, progress=prog, editable=inspections.may_edit(inspection, _user()),
                 new_client_id=lambda item_id: f"{nonce}-{item_id}", before=before, reasons=reasons,
                 shown=(lambda it: it.id in inspection.scope_items) if inspection.scope_items else (lambda it: True))
 
@@ -204,7 +204,7 @@ def save(inspection_id: int, item_id: str):
             note=form.get("note"), by=_user(), base_version=base_version,
             client_id=(form.get("client_id") or None), device_id=(form.get("device_id") or None))
         page = _page_context(inspection, site, spec)  # one read of answers and photos for score and reply
-        inspections.store_score(session=session, inspection=inspection, result=page["outcome"])
+        inspections.store_score(session=session, inspection=inspection, result=page["decision"])
         session.commit()
     except scoring.AnswerError as exc:
         session.rollback()
@@ -266,14 +266,10 @@ def upload(inspection_id: int, item_id: str):
 
 
 def _summary(inspection, site, spec, error=None, status=200):
-    """The finish page: score, vetoes, tier and subsidy, failed items, missing evidence, flags."""
+    """The finish page: the decision (verdict, reasons, subsidy), failed items, missing evidence, flags."""
     ctx = _page_context(inspection, site, spec)
-    values = {k: a.value for k, a in ctx["answers"].items()}
-    advice = (scoring.recommend_tier(spec, values, site_type=site.site_type, applied=inspection.tier)
-              if spec.tiers else None)
     from .review import flow_context  # the review blueprint builds on this one
-    ctx.update(advice=advice, fixes=scoring.rectifications(spec, ctx["outcome"], site_type=site.site_type),
-               error=error, **flow_context(inspection))
+    ctx.update(fixes=list(ctx["decision"].unmet), error=error, **flow_context(inspection))
     return render_template("inspections/summary.html", **ctx), status
 
 

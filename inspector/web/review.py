@@ -1,19 +1,22 @@
 """Review workflow: return with reasons, approve, accept, sign-off, rectification follow-up."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
 
 from .. import get_calendar, get_db, today
+from ..core import geo
 from ..core.workdays import CalendarUnknown
-from ..models import AuditLog, Inspection, User
+from ..models import AuditLog, Inspection, SignOff, User
 from ..services import inspections, rights, workflow
 from .inspections import inspection_or_404
 
 bp = Blueprint("review", __name__)
 
-TRAIL_ACTIONS = ("start", "submit", "return", "approve", "sign", "accept", "follow_up", "close_tasks")
+TRAIL_ACTIONS = ("start", "submit", "return", "approve", "reject", "sign", "accept", "follow_up", "close_tasks")
 
 
 def _user() -> User:
@@ -34,19 +37,21 @@ def flow_context(inspection: Inspection) -> dict:
                 signoffs=workflow.signoffs(session=session, inspection=inspection),
                 tasks=workflow.tasks_of(session=session, inspection=inspection), follow_ups=follow_ups,
                 today=today(),
+                signer_name=workflow.signer_name,
                 may_review=rights.can(user, "review", inspection.purpose)
                 and inspection.status in workflow.TRANSITIONS["approve"],
                 may_accept=inspection.purpose != "completion_acceptance" and inspection.status == "approved"
                 and rights.can(user, "accept", inspection.purpose),
-                may_follow_up=inspection.status in ("approved", "accepted") and rights.can(user, "rectify")
+                may_follow_up=inspection.status in ("approved", "accepted", "rejected") and rights.can(user, "rectify")
                 and rights.can(user, "start", inspection.purpose))
 
 
 def _review_page(inspection, site, spec, *, error=None, status=200, form=None):
     session = get_db()
     rights.require(_user(), "review", inspection.purpose)
-    result = inspections.outcome(session=session, inspection=inspection)
-    return render_template("review/review.html", inspection=inspection, site=site, spec=spec, outcome=result,
+    verdict = inspections.decision(session=session, inspection=inspection)
+    return render_template("review/review.html", inspection=inspection, site=site, spec=spec, outcome=verdict.outcome,
+                           decision=verdict, team_min=_team_min(),
                            answers=inspections.answers_of(session=session, inspection=inspection),
                            parties=(workflow.signature_parties(session=session, inspection=inspection)
                                     if inspection.purpose == "completion_acceptance" else []),
@@ -78,16 +83,35 @@ def return_(inspection_id: int):
     return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
 
 
+def _team_min() -> int:
+    """The county's minimum size of the acceptance team (config ACCEPTANCE_TEAM_MIN)."""
+    return int(current_app.config.get("ACCEPTANCE_TEAM_MIN", workflow.TEAM_MIN_DEFAULT))
+
+
+def _named_signers(form) -> dict[str, list[tuple[str, str]]]:
+    """People without an account, per party: fields named-<party>-name / named-<party>-role, in pairs."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for key in form:
+        if key.startswith("named-") and key.endswith("-name"):
+            party = key[len("named-"):-len("-name")]
+            names, roles = form.getlist(key), form.getlist(f"named-{party}-role")
+            roles += [""] * (len(names) - len(roles))
+            out[party] = list(zip(names, roles))
+    return out
+
+
 @bp.post("/inspections/<int:inspection_id>/approve")
 @login_required
 def approve(inspection_id: int):
-    """Approve; for a completion acceptance with the users who must sign (fields signer-<party>)."""
+    """Approve; for a completion acceptance with who must sign (signer-<party>: accounts;
+    named-<party>-name/-role: people without one, who sign by hand on the inspector's phone)."""
     session = get_db()
     inspection, site, spec = inspection_or_404(inspection_id)
     signers = {key[len("signer-"):]: [v for v in request.form.getlist(key) if v.isdigit()]
                for key in request.form if key.startswith("signer-")}
     try:
         tasks = workflow.approve(session=session, inspection=inspection, by=_user(), signers=signers,
+                                 named=_named_signers(request.form), team_min=_team_min(),
                                  today=today(), calendar=get_calendar())
         session.commit()
     except (inspections.InspectionError, CalendarUnknown) as exc:
@@ -95,6 +119,23 @@ def approve(inspection_id: int):
         return _review_page(inspection, site, spec, error=str(exc), status=422)
     flash("审核通过" + (f"，{len(tasks)} 项转为整改任务" if tasks else "")
           + ("，待各方签字" if inspection.purpose == "completion_acceptance" else ""))
+    return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
+
+
+@bp.post("/inspections/<int:inspection_id>/reject")
+@login_required
+def reject(inspection_id: int):
+    """A completion acceptance that did not pass: 不予拨付, failed items become rectification tasks."""
+    session = get_db()
+    inspection, site, spec = inspection_or_404(inspection_id)
+    try:
+        tasks = workflow.reject(session=session, inspection=inspection, by=_user(), today=today(),
+                                calendar=get_calendar(), reason=request.form.get("general", ""))
+        session.commit()
+    except (inspections.InspectionError, CalendarUnknown) as exc:
+        session.rollback()
+        return _review_page(inspection, site, spec, error=str(exc), status=422)
+    flash(f"已判定验收不通过，不予拨付；{len(tasks)} 项转为整改任务，整改后复查")
     return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
 
 
@@ -121,7 +162,9 @@ def _sign_page(inspection, site, *, error=None, status=200):
                            signoffs=workflow.signoffs(session=session, inspection=inspection),
                            parties={p.id: p.name for p in workflow.signature_parties(session=session,
                                                                                      inspection=inspection)},
-                           me=_user()), status
+                           decision=inspections.decision(session=session, inspection=inspection),
+                           signer_name=workflow.signer_name,
+                           may_collect=rights.can(_user(), "start", inspection.purpose), me=_user()), status
 
 
 @bp.get("/inspections/<int:inspection_id>/sign")
@@ -147,6 +190,60 @@ def sign(inspection_id: int):
         return _sign_page(inspection, site, error=str(exc), status=422)
     flash("签字完成，各方均已签字，竣工验收生效" if last else "已签字")
     return redirect(url_for("review.sign_form", inspection_id=inspection.id), code=303)
+
+
+def _hand_signoff(inspection: Inspection, signoff_id: int) -> SignOff:
+    """A signature slot of this acceptance for a person without an account, or 404."""
+    row = get_db().get(SignOff, signoff_id)
+    if row is None or row.inspection_id != inspection.id or row.user_id is not None:
+        abort(404, description="没有这位现场签字人")
+    return row
+
+
+@bp.get("/inspections/<int:inspection_id>/sign/<int:signoff_id>/hand")
+@login_required
+def hand_form(inspection_id: int, signoff_id: int):
+    """The inspector's phone: the signer draws their signature on screen."""
+    inspection, site, _spec = inspection_or_404(inspection_id)
+    rights.require(_user(), "start", inspection.purpose)
+    row = _hand_signoff(inspection, signoff_id)
+    parties = {p.id: p.name for p in workflow.signature_parties(session=get_db(), inspection=inspection)}
+    return render_template("review/hand_sign.html", inspection=inspection, site=site, row=row,
+                           party=parties.get(row.party, row.party), error=None)
+
+
+@bp.post("/inspections/<int:inspection_id>/sign/<int:signoff_id>/hand")
+@login_required
+def hand_sign(inspection_id: int, signoff_id: int):
+    """Store a handwritten signature (PNG upload `signature`) with the phone's position."""
+    session = get_db()
+    inspection, site, _spec = inspection_or_404(inspection_id)
+    rights.require(_user(), "start", inspection.purpose)
+    row = _hand_signoff(inspection, signoff_id)
+    upload = request.files.get("signature")
+    data = upload.read(workflow.SIGNATURE_MAX_BYTES + 1) if upload else b""
+    try:
+        position = geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
+    except ValueError as exc:
+        position, error = None, str(exc)
+    else:
+        error = None
+    try:
+        if error:
+            raise inspections.InspectionError(error)
+        last = workflow.sign_by_hand(session=session, inspection=inspection, signoff_id=row.id, image=data,
+                                     by=_user(), media_root=Path(current_app.config["MEDIA_DIR"]), position=position)
+        session.commit()
+    except inspections.InspectionError as exc:
+        session.rollback()
+        parties = {p.id: p.name for p in workflow.signature_parties(session=session, inspection=inspection)}
+        return render_template("review/hand_sign.html", inspection=inspection, site=site, row=row,
+                               party=parties.get(row.party, row.party), error=str(exc)), 422
+    flash(f"{row.signer_name} 已手写签名" + ("，各方均已签字，竣工验收生效" if last else ""))
+    target = url_for("review.sign_form", inspection_id=inspection.id)
+    if request.headers.get("X-Signature-Pad") == "1":  # the pad's script navigates itself (the flash waits there)
+        return jsonify(next=target)
+    return redirect(target, code=303)
 
 
 @bp.post("/inspections/<int:inspection_id>/follow-up")

@@ -80,3 +80,24 @@ def location(site_id: int):
                 else "纬度、经度、范围应为数字"
     return render_template("sites/location.html", site=site, systems=geo.SYSTEM_LABELS, error=error,
                            form=form), 422 if error else 200
+
+
+@bp.route("/<int:site_id>/category", methods=["GET", "POST"])
+@login_required
+def category(site_id: int):
+    """The county records the category it approved for the site, with the document's number and date."""
+    session = get_db()
+    site = scope.site(session=session, user=current_user.row, site_id=site_id) or abort(404, description="没有这个站点")
+    error, form = None, request.form
+    if request.method == "POST":
+        rights.require(current_user.row, "set_category")
+        try:
+            sites.set_category(session=session, site=site, category=form.get("category", ""),
+                               number=form.get("number", ""), doc_date=form.get("date", ""), by=current_user.id)
+            session.commit()
+            return redirect(url_for("sites.detail", site_id=site.id), code=303)
+        except ValueError as exc:
+            session.rollback()
+            error = str(exc)
+    return render_template("sites/category.html", site=site, error=error, form=form,
+                           categories=sites.TIERS), 422 if error else 200

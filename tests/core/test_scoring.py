@@ -1,4 +1,4 @@
-"""Scoring: per-item results, weighted score, vetoes, gates, tier advice, rectification list."""
+"""Scoring: per-item results, weighted score, vetoes, gates, the approved category, rectification list."""
 from textwrap import dedent
 
 import pytest
@@ -110,18 +110,21 @@ def test_nothing_scored_is_not_a_pass():
     assert ev({}).verdict == "incomplete"
 
 
-def test_tier_advice_recommends_the_highest_tier_met_and_caps_the_subsidy():
-    advice = scoring.recommend_tier(SPEC, GOOD | {"area": 650}, site_type="village", applied="standard")
-    assert advice.recommended == "demo" and advice.subsidy == 600000
-    advice = scoring.recommend_tier(SPEC, GOOD | {"area": 650}, site_type="village", applied="demo")
-    assert advice.subsidy == 1000000
-    advice = scoring.recommend_tier(SPEC, GOOD | {"area": 450}, site_type="village", applied="demo")
-    assert (advice.recommended, advice.subsidy) == ("standard", 600000)
-    advice = scoring.recommend_tier(SPEC, GOOD | {"area": 350}, site_type="village", applied="standard")
-    assert (advice.recommended, advice.subsidy) == ("upgrade", 200000)
-    assert advice.by_tier["standard"].vetoes == ("area",)
-    advice = scoring.recommend_tier(SPEC, GOOD | {"plaque": [30, 20]}, site_type="village", applied="standard")
-    assert (advice.recommended, advice.subsidy) == (None, 0)
+def test_the_approved_category_alone_decides_the_subsidy_never_a_fallback():
+    """Replaces the old "highest tier met" advice (issue 13): a category is approved, not earned."""
+    from inspector.core.decision import Approval, decide
+
+    def acc(answers, category):
+        return decide(SPEC, answers, purpose="completion_acceptance", tier=category, site_type="village",
+                      approval=Approval(category, "沛组发〔2026〕8号", "2026-03-02"))
+    assert acc(GOOD | {"area": 650}, "standard").subsidy == 600000  # builds to demo size: paid as standard
+    assert "示范村" in " ".join(acc(GOOD | {"area": 650}, "standard").info)  # shown as information only
+    assert acc(GOOD | {"area": 650}, "demo").subsidy == 1000000
+    failed_demo = acc(GOOD | {"area": 450}, "demo")
+    assert (failed_demo.passed, failed_demo.subsidy) == (False, 0)  # not paid as a standard village
+    failed_standard = acc(GOOD | {"area": 350}, "standard")
+    assert (failed_standard.verdict, failed_standard.subsidy) == ("vetoed", 0)  # no upgrade money
+    assert acc(GOOD | {"plaque": [30, 20]}, "standard").subsidy == 0
 
 
 def test_rectification_list_puts_critical_items_first_with_the_requirement():
