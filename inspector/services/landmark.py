@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import micro as micro_rules, workdays
+from ..core import workdays
 from ..core.checklist import ChecklistSpec
 from ..core.geo import Position
 from ..core.scoring import VERDICT_LABELS
@@ -681,11 +681,22 @@ def due(*, session: Session, region: Region, today: date) -> list[DueRow]:
         else:
             m = micro.get(s.program_id)
             subject = f"{sites.get(m.site_id, '')} · {m.name}" if m else f"第 {s.program_id} 号项目"
-            step = micro_rules.ROUTES[m.route].step(s.step) if m and m.route in micro_rules.ROUTES else None
+            step = _micro_step(m, s.step)
             out.append(DueRow(s, c, "微实事", subject, step.label if step else s.step,
                               ROLE_LABELS.get(s.owner_role, s.owner_role)))
     out.sort(key=lambda r: (not r.countdown.overdue, r.countdown.days_left, r.step.id))
     return out
+
+
+def _micro_step(project, step_id: str):
+    """A micro project's route step by id (None when unknown)."""
+    from . import micro
+    if project is None:
+        return None
+    try:
+        return micro.route_of(project).step(step_id)
+    except micro.MicroError:
+        return None
 
 
 # ---------------------------------------------------------------- demo data
