@@ -198,7 +198,8 @@ def complete(project_id: int):
     project, site = _project(project_id)
     micro.require(current_user.row, "complete")
     township, village = micro.region_names(session=session, site=site)
-    page = dict(project=project, site=site, village=village, today=today())
+    page = dict(project=project, site=site, village=village, today=today(),
+                defined=micro.completion_definition(project))
     if request.method == "GET":
         error = rules.transition_error("complete", project.status)
         return render_template("micro/complete.html", form={}, problems=[], error=error, **page), 409 if error else 200
