@@ -427,7 +427,7 @@ def test_the_whole_life_of_a_project(app, client, db, world, as_user):
     r = client.post(f"/micro/{pid}/start")
     assert r.status_code == 409 and "事项确定后要进行事项公示" in text(r)
     r = client.post(f"/micro/{pid}/plan-notice", data={"place": "村委会旁小游园", "working_days": "4"})
-    assert r.status_code == 422 and "事项公示不少于5个工作日（县级设定），填写的是 4 个工作日" in text(r)
+    assert r.status_code == 422 and "事项公示不少于5个工作日，填写的是 4 个工作日（期限为县级设定，原文未规定）" in text(r)
     assert client.post(f"/micro/{pid}/plan-notice", data={"place": "村委会旁小游园"}).status_code == 303
     plan = db.exec(select(Notice).where(Notice.kind == "micro_item")).one()
     # Wed 1 April counts as day 1: 1, 2, 3, (4–6 Qingming), 7, 8 April

@@ -493,8 +493,8 @@ def check_notice_days(notice: programs.Notice, working_days: int) -> list[Proble
     """A notice is posted at least its program's period (when the period is a minimum or fixed)."""
     least = notice.period.days
     if working_days < least:
-        who = "（县级设定）" if notice.period.setting else ""
-        return [Problem("working_days", f"{notice.label}不少于{least}个工作日{who}，填写的是 {working_days} 个工作日",
+        who = "（期限为县级设定，原文未规定）" if notice.period.setting else ""
+        return [Problem("working_days", f"{notice.label}不少于{least}个工作日，填写的是 {working_days} 个工作日{who}",
                         notice.period.source or notice.source)]
     return []
 

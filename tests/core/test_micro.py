@@ -251,7 +251,7 @@ def test_seed_001_item_notice_period_is_a_county_setting():
     notice = TOWN.notice("item")
     assert notice.when == "事项确定后" and notice.period.setting and notice.period.source is None
     problems = m.check_notice_days(notice, 4)
-    assert rules_of(problems) == ["事项公示不少于5个工作日（县级设定），填写的是 4 个工作日"]
+    assert rules_of(problems) == ["事项公示不少于5个工作日，填写的是 4 个工作日（期限为县级设定，原文未规定）"]
     assert problems[0].source == "001_ce2f6b89bf5be0ba.txt › 二、实施内容 7"
     assert m.read_working_days("", notice) == (5, [])
     assert m.read_working_days("abc", notice)[1][0].rule == "公示天数应为 1–60 之间的整数（工作日），填写的是“abc”"
