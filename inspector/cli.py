@@ -1,6 +1,8 @@
 """`flask` commands: database, checklists, sites, users, demo data."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import sys
 
 import click
@@ -102,7 +104,8 @@ def register(app: Flask) -> None:
             session.commit()
             from . import today
             demo.load_programs(session=session, specs=current_app.extensions["checklists"],
-                               calendar=workdays.load(weekends_only_after=True), today=today())  # any year
+                               calendar=workdays.load(weekends_only_after=True), today=today(),  # any year
+                               media_root=Path(current_app.config["MEDIA_DIR"]))
             session.commit()
         if counts["sites"]:
             click.echo(f"已载入演示数据：{counts['sites']} 个站点，{counts['users']} 个用户，{counts['inspections']} 次检查；"
