@@ -738,3 +738,17 @@ def test_a_third_towns_scheme_is_a_new_file_and_runs_with_no_new_code(tmp_path, 
         assert r.status_code == 422 and "单个事项金额不超过8万元" in text(r)
     finally:
         program_service.install(saved)
+
+
+def test_a_project_from_before_program_files_keeps_its_route(client, db, world, as_user):
+    """Rows migrated by 0008 carry their program and band id, not a stored route: the band is read from the file."""
+    as_user(world["village"])
+    pid = apply(client, world, budget="24,000", spending="器材 材料 24,000")
+    p = project(db, pid)
+    p.details = {}  # as a project stored before program files
+    db.add(p)
+    db.commit()
+    page = text(client.get(f"/micro/{pid}"))
+    assert "1万—3万元：由村（社区）确定后报镇党委备案" in page
+    assert 'data-step="village_decide"' in page and 'data-step="township_file"' in page
+    assert decide(client, pid, "village_decide").status_code == 303
