@@ -40,6 +40,13 @@ def register(app: Flask) -> None:
         """Validate checklist files and print every problem at once."""
         sys.exit(validate_main(list(paths) or [current_app.config["CHECKLIST_DIR"]]))
 
+    @checklists_group.command("programs")
+    @click.argument("paths", nargs=-1)
+    def checklists_programs(paths):
+        """Validate program definition files (checklists/programs/*.yaml) and print every problem at once."""
+        from .core.programs import main as programs_main
+        sys.exit(programs_main(list(paths) or [str(Path(current_app.config["CHECKLIST_DIR"]) / "programs")]))
+
     @checklists_group.command("list")
     def checklists_list():
         """List the loaded checklists with their item counts and content hashes."""

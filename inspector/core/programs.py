@@ -452,3 +452,26 @@ def load_dir(folder: str | Path) -> dict[str, ProgramSpec]:
 def top_share_rank_limit(share_percent: Decimal, total: int) -> int:
     """The lowest rank still within the top share of `total` (0 when none is)."""
     return math.floor(share_percent * total / 100)
+
+
+def main(argv: list[str]) -> int:
+    """Validate program files or folders; print every problem (file:line: entry: what); exit 1 if any."""
+    problems: list[Problem] = []
+    count = 0
+    for target in argv or [str(Path("checklists") / "programs")]:
+        try:
+            count += len(load_dir(target)) if Path(target).is_dir() else bool(load_file(target))
+        except ChecklistError as exc:
+            problems += exc.problems
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"共 {len(problems)} 个问题")
+        return 1
+    print(f"{count} 个程序定义全部有效")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    raise SystemExit(main(sys.argv[1:]))

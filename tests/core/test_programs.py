@@ -142,3 +142,11 @@ def test_the_red_landmark_procedure_has_its_periods():
     assert red.step("meeting").label == "评审结果报部务会审定"
     assert [s.id for s in red.steps].index("meeting") < [s.id for s in red.steps].index("notice")
     assert red.step("township_recommend").period.setting
+
+
+def test_the_command_line_validator_prints_every_problem(tmp_path, capsys):
+    (tmp_path / "bad.yaml").write_text(NEW_TOWN.replace("force: hard", "force: sometimes"), encoding="utf-8")
+    assert programs.main([str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "bad.yaml:" in out and "共 1 个问题" in out
+    assert programs.main([str(FOLDER)]) == 0 and "4 个程序定义全部有效" in capsys.readouterr().out
