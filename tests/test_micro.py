@@ -275,9 +275,18 @@ def test_a_seed_000_project_of_1000_cny_goes_through_the_streets_review(client, 
     assert project(db, pid).status == "applied"  # the village alone never approves
     assert decide(client, pid, "street_office_review").status_code == 403
     as_user(world["town"])
-    for step in ("street_office_review", "street_leader_review"):
-        assert decide(client, pid, step, note="同意").status_code == 303
-        assert project(db, pid).status == "applied"
+    assert decide(client, pid, "street_office_review", note="同意").status_code == 303
+    # the leader in charge sets the funds by the standard (按标准核定项目经费): required, within the budget
+    r = decide(client, pid, "street_leader_review", note="同意")
+    assert r.status_code == 422 and "请按标准核定项目经费" in text(r)
+    r = client.post(f"/micro/{pid}/steps/street_leader_review",
+                    data={"outcome": "approve", "note": "同意", "amount": "1,000.01"})
+    assert r.status_code == 422 and "不超过申报预算 1,000.00 元" in text(r)
+    assert client.post(f"/micro/{pid}/steps/street_leader_review",
+                       data={"outcome": "approve", "note": "同意", "amount": "800"}).status_code == 303
+    assert project(db, pid).status == "applied" and project(db, pid).details["approved_fen"] == 80000
+    assert "核定经费</dt><dd data-approved>800.00 元" in text(client.get(f"/micro/{pid}"))
+    assert db.exec(select(AuditLog).where(AuditLog.action == "set_funds", AuditLog.entity_id == pid)).one()
     assert decide(client, pid, "street_committee_approve", note="党工委会议批准").status_code == 303
     assert project(db, pid).status == "approved"
     owners = [(s.step, s.owner_role) for s in db.exec(select(ProgramStep).where(ProgramStep.program_id == pid)
@@ -348,8 +357,10 @@ def through_the_street(client, world, as_user, pid) -> None:
     as_user(world["village"])
     assert decide(client, pid, "village_agree", note="村党支部同意").status_code == 303
     as_user(world["town"])
-    for step in ("street_office_review", "street_leader_review", "street_committee_approve"):
-        assert decide(client, pid, step, note="同意").status_code == 303, step
+    assert decide(client, pid, "street_office_review", note="同意").status_code == 303
+    assert client.post(f"/micro/{pid}/steps/street_leader_review",
+                       data={"outcome": "approve", "note": "同意", "amount": "8,600"}).status_code == 303
+    assert decide(client, pid, "street_committee_approve", note="同意").status_code == 303
     as_user(world["village"])
 
 

@@ -121,6 +121,7 @@ class Step:
     label: str
     working_days: int | None = None
     period_words: str = ""
+    sets_amount: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def route_of_band(band: programs.Band) -> Route:
     """A band of a program's approval chain as a route."""
     return Route(band.id, band.label, tuple(
         Step(s.id, s.role, s.label, s.period.days if s.period and s.period.unit == "working_days" else None,
-             s.period.words() if s.period else "") for s in band.steps), band.source)
+             s.period.words() if s.period else "", s.sets_amount) for s in band.steps), band.source)
 
 
 def route_for(budget_fen: int, program: programs.ProgramSpec) -> Route:

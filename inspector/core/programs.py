@@ -71,6 +71,7 @@ class Step(_Strict):
     label: Text
     source: str
     period: Period | None = None
+    sets_amount: bool = False        # the step sets the approved funds (000 二 2: 按标准核定项目经费)
     note: str | None = None
     _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
 

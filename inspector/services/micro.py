@@ -264,7 +264,7 @@ def apply(*, session: Session, site: Site, form: Mapping[str, str], by: User, to
 
 
 def decide(*, session: Session, project: MicroProject, step_id: str, approve: bool, note: str, by: User,
-           today: date, calendar: Calendar) -> MicroProject:
+           today: date, calendar: Calendar, amount: str = "") -> MicroProject:
     """The owner of the open step approves (the next step opens, or the project is approved) or rejects it."""
     _transition(project, "decide")
     route = route_of(project)
@@ -283,8 +283,21 @@ def decide(*, session: Session, project: MicroProject, step_id: str, approve: bo
         warned = warnings_of(project)
         raise Invalid([rules.Problem("note", "统筹调剂须写明理由：" + "；".join(w["rule"] for w in warned),
                                      warned[0]["override_source"] if warned else route.source)])
+    approved_fen = None
+    if step.sets_amount and approve:
+        try:
+            approved_fen = rules.parse_money(amount)
+        except rules.MoneyError as exc:
+            raise Invalid([rules.Problem("amount", f"请按标准核定项目经费：{exc}", route.source)]) from None
+        if not 0 < approved_fen <= project.budget_fen:
+            raise Invalid([rules.Problem("amount", (f"核定经费应大于 0、不超过申报预算 {rules.format_money(project.budget_fen)}，"
+                                                    f"填写的是 {rules.format_money(approved_fen)}"), route.source)])
     programs.close_step(session=session, program=PROGRAM, program_id=project.id, step=step_id, by=by,
                         outcome="approved" if approve else "rejected", note=note)
+    if approved_fen is not None:
+        _details(project, approved_fen=approved_fen, approved_by=by.id, approved_on=today.isoformat())
+        audit.record(session=session, user_id=by.id, action="set_funds", entity=PROGRAM, entity_id=project.id,
+                     before={"budget_fen": project.budget_fen}, after={"approved_fen": approved_fen})
     if override and approve:
         record = {"limits": [w["limit_id"] for w in warnings_of(project)], "reason": note[:2000], "by": by.id,
                   "by_name": by.display_name, "on": today.isoformat()}
@@ -733,7 +746,7 @@ def demo(*, session: Session, calendar: Calendar, today: date, site_code: str = 
                by=village_user, today=today, calendar=calendar)
     for step in route_of(made[0]).steps[1:]:
         decide(session=session, project=made[0], step_id=step.id, approve=True, note="同意", by=town_user,
-               today=today, calendar=calendar)
+               today=today, calendar=calendar, amount=rules.format_money(made[0].budget_fen).removesuffix(" 元"))
     for i, (name, kind) in enumerate((("张卫东", "party_member"), ("李红梅", "representative"),
                                       ("王建国", "party_member")), start=1):
         member = add_member(session=session, site=site, year=today.year, name=name, phone=f"1390516000{i}",

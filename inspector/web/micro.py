@@ -170,7 +170,7 @@ def decide(project_id: int, step_id: str):
         abort(400, description="请选择同意或不同意")
     return _act(project_id, lambda s, p, _site: micro.decide(
         session=s, project=p, step_id=step_id, approve=outcome == "approve", note=request.form.get("note", ""),
-        by=current_user.row, today=today(), calendar=get_calendar()))
+        by=current_user.row, today=today(), calendar=get_calendar(), amount=request.form.get("amount", "")))
 
 
 @bp.post("/<int:project_id>/plan-notice")
