@@ -13,7 +13,6 @@ Force of a limit, as the source words it:
 """
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -448,11 +447,6 @@ def load_dir(folder: str | Path) -> dict[str, ProgramSpec]:
     if problems:
         raise ChecklistError(problems)
     return specs
-
-
-def top_share_rank_limit(share_percent: Decimal, total: int) -> int:
-    """The lowest rank still within the top share of `total` (0 when none is)."""
-    return math.floor(share_percent * total / 100)
 
 
 def main(argv: list[str]) -> int:

@@ -1,15 +1,13 @@
-"""Red-landmark applications: village → township → county → city, with due dates."""
+"""Red-landmark applications: village (with evidence) → township → county ranking → city → meeting → notice."""
 from __future__ import annotations
 
 from datetime import date
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
-
 from pathlib import Path
 
-from flask import send_from_directory
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
+                   url_for)
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
 
 from .. import get_calendar, get_db, today
 from ..core import geo, photos
