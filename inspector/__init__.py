@@ -75,6 +75,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["checklists"] = load_dir(app.config["CHECKLIST_DIR"])
     from .web import security
     security.register(app)  # before the blueprints: their <int:…> routes use its bounded id converter
+    from .core import programs as program_defs
+    from .services import programs as program_service
+    app.extensions["programs"] = program_defs.load_dir(Path(app.config["CHECKLIST_DIR"]) / "programs")
+    program_service.install(app.extensions["programs"])
     Htmx(app)
     from .web.compress import register as register_compress
     register_compress(app)

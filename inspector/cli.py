@@ -1,6 +1,8 @@
 """`flask` commands: database, checklists, sites, users, demo data."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import sys
 
 import click
@@ -36,6 +38,13 @@ def register(app: Flask) -> None:
     def checklists_validate(paths):
         """Validate checklist files and print every problem at once."""
         sys.exit(validate_main(list(paths) or [current_app.config["CHECKLIST_DIR"]]))
+
+    @checklists_group.command("programs")
+    @click.argument("paths", nargs=-1)
+    def checklists_programs(paths):
+        """Validate program definition files (checklists/programs/*.yaml) and print every problem at once."""
+        from .core.programs import main as programs_main
+        sys.exit(programs_main(list(paths) or [str(Path(current_app.config["CHECKLIST_DIR"]) / "programs")]))
 
     @checklists_group.command("list")
     def checklists_list():
@@ -172,7 +181,8 @@ def register(app: Flask) -> None:
             from . import today
             from .services import workcalendar
             demo.load_programs(session=session, specs=current_app.extensions["checklists"],
-                               calendar=workcalendar.calendar(session=session), today=today())
+                               calendar=workcalendar.calendar(session=session), today=today(),
+                               media_root=Path(current_app.config["MEDIA_DIR"]))
             session.commit()
         if counts["sites"]:
             click.echo(f"已载入演示数据：{counts['sites']} 个站点，{counts['users']} 个用户，{counts['inspections']} 次检查；"

@@ -66,6 +66,8 @@ class Site(SiteBase, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     region_id: int = Field(foreign_key="region.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # The micro-project scheme this village follows (a checklists/programs/*.yaml id), set by the county.
+    micro_program: Optional[str] = Field(default=None, max_length=80)
 
 
 class User(SQLModel, table=True):
@@ -397,7 +399,8 @@ class MicroProject(SQLModel, table=True):
     members: Any = Field(sa_column=Column(JSON, nullable=False))  # [{name, phone, kind}]
     households: Any = Field(sa_column=Column(JSON, nullable=False))  # [{name, phone, signed}]
     spending: Any = Field(sa_column=Column(JSON, nullable=False))  # [{item, category, amount_fen}]
-    route: str = Field(max_length=32)  # who decides, from the amount ("1 + N")
+    route: str = Field(max_length=32)  # the approval band of its program, from the amount
+    program: str = Field(default="", max_length=80)  # the program (checklists/programs/*.yaml id) it follows
     emergency: bool = False
     status: str = Field(default="applied", max_length=24, index=True)
     notice_id: Optional[int] = Field(default=None, foreign_key="notice.id")

@@ -5,7 +5,9 @@ Sunday 09-20 a make-up working day; National Day 10-01…10-07 off, Saturday 10-
 """
 from __future__ import annotations
 
+import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -13,9 +15,23 @@ from sqlmodel import select
 from inspector.models import AuditLog, Inspection, Notice, Objection, ProgramStep, RedLandmarkApplication
 from inspector.services import inspections, landmark, programs
 
-from . import factories
+from . import factories, samples
 
-GOOD = {"leadership_ok": "1", "no_major_incident": "1", "operating_since": "2025-08-01"}
+GOOD = {"leadership_ok": "1", "no_major_incident": "1", "operating_since": "2025-08-01",
+        "town_rank": "1", "town_total": "5"}
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def files(*keys: str) -> dict:
+    """Evidence files for 4.2 a–c and 5.13 (a photo for a and rank, a PDF for b and c)."""
+    out = {}
+    for key in keys:
+        data, name = (PDF, f"{key}.pdf") if key in ("b", "c") else (samples.jpeg(color=(120, 60, 60)), f"{key}.jpg")
+        out[f"evidence_{key}"] = (io.BytesIO(data), name)
+    return out
+
+
+ALL_FILES = ("a", "b", "c", "rank")
 
 
 def answer_all(db, ins, spec, who, *, passing=True):
@@ -75,9 +91,26 @@ def act(client, login_as):
     return _act
 
 
-def apply(app, act, w, **changes):
-    data = {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD, **changes}
+def apply(app, act, w, evidence=ALL_FILES, **changes):
+    data = {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD, **files(*evidence), **changes}
     return act(w["village"], "/landmark/", {k: v for k, v in data.items() if v is not None})
+
+
+def recommend(act, w, *ids, ranks=None, recommended=None):
+    """The county ranks the waiting applications (in the given order) and recommends them (7.2)."""
+    data = {"year": "2026", "opinion": "材料属实，择优推荐。"}
+    for n, i in enumerate(ids, start=1):
+        data[f"rank_{i}"] = str((ranks or {}).get(i, n))
+        if recommended is None or i in recommended:
+            data[f"recommend_{i}"] = "1"
+    return act(w["county_reviewer"], "/landmark/county", data)
+
+
+def meeting(act, w, a, **over):
+    """The city's department meeting approves (部务会审定) and the notice starts."""
+    data = {"outcome": "approve", "meeting_date": "2026-09-25", "minutes": "市委组织部部务会纪要〔2026〕18号",
+            "notice_start": "2026-09-28", "contact": "0516-12345678", **over}
+    return act(w["city_reviewer"], f"/landmark/{a.id}/meeting", data)
 
 
 def one(db, model):
@@ -90,13 +123,15 @@ def advance(app, db, act, w, specs, upto: str):
     assert apply(app, act, w).status_code == 303
     a = one(db, RedLandmarkApplication)
     steps = [
-        ("township", date(2026, 9, 8), w["township"], "township", {"report": "班子健全，服务规范，推荐申报。"}),
-        ("county", date(2026, 9, 14), w["county_reviewer"], "county", {"opinion": "材料属实，同意推荐。"}),
-        ("received", date(2026, 9, 15), w["city_reviewer"], "received", {"received_on": "2026-09-15"}),
+        ("township", date(2026, 9, 8), w["township"], f"/landmark/{a.id}/township",
+         {"report": "班子健全，服务规范，推荐申报。"}),
+        ("county", date(2026, 9, 14), w["county_reviewer"], "/landmark/county",
+         {"year": "2026", f"rank_{a.id}": "1", f"recommend_{a.id}": "1", "opinion": "材料属实，同意推荐。"}),
+        ("received", date(2026, 9, 15), w["city_reviewer"], f"/landmark/{a.id}/received", {"received_on": "2026-09-15"}),
     ]
     for name, today, who, path, data in steps:
         app.config["TODAY"] = today
-        r = act(who, f"/landmark/{a.id}/{path}", data)
+        r = act(who, path, data)
         assert r.status_code == 303, r.get_data(as_text=True)
         if name == upto:
             return a
@@ -108,8 +143,13 @@ def advance(app, db, act, w, specs, upto: str):
     db.commit()
     if upto in ("evaluated", "failed"):
         return a
+    app.config["TODAY"] = date(2026, 9, 25)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/result", {})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    if upto == "meeting":
+        return a
     app.config["TODAY"] = date(2026, 9, 28)
-    r = act(w["city_reviewer"], f"/landmark/{a.id}/result", {"notice_start": "2026-09-28", "contact": "0516-12345678"})
+    r = meeting(act, w, a)
     assert r.status_code == 303, r.get_data(as_text=True)
     return a
 
@@ -136,7 +176,7 @@ def test_happy_path_to_award_with_dates_from_the_2026_calendar(app, client, db, 
     assert (step.step, step.due_date) == ("county_recommend", date(2026, 9, 21))
 
     app.config["TODAY"] = date(2026, 9, 14)
-    assert act(w["county_reviewer"], f"/landmark/{a.id}/county", {"opinion": "材料属实，同意推荐。"}).status_code == 303
+    assert recommend(act, w, a.id).status_code == 303
     step = programs.current(session=db, program="red_landmark", program_id=a.id)
     assert (step.step, step.due_date) == ("city_receive", None)
 
@@ -159,8 +199,11 @@ def test_happy_path_to_award_with_dates_from_the_2026_calendar(app, client, db, 
     assert inspections.submit(session=db, inspection=ev, by=w["city_reviewer"]).verdict == "pass"
     db.commit()
 
+    app.config["TODAY"] = date(2026, 9, 25)
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/result", {}).status_code == 303
+    assert db.exec(select(Notice)).all() == []  # 7.4: the department meeting decides before any notice
     app.config["TODAY"] = date(2026, 9, 28)
-    r = act(w["city_reviewer"], f"/landmark/{a.id}/result", {"notice_start": "2026-09-28", "contact": "监督电话：0516-12345678"})
+    r = meeting(act, w, a, contact="监督电话：0516-12345678")
     assert r.status_code == 303, r.get_data(as_text=True)
     notice = one(db, Notice)
     # 7 working days from Mon 09-28: 09-28, 09-29, 09-30, (10-01…10-07 off), 10-08, 10-09, Sat 10-10 (make-up), 10-12
@@ -201,11 +244,12 @@ def test_happy_path_to_award_with_dates_from_the_2026_calendar(app, client, db, 
     page = act(w["village"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
     assert "已命名" in page and "徐组通〔2026〕25号" in page and "经核实" in page
     steps = programs.history(session=db, program="red_landmark", program_id=a.id)
-    assert [s.step for s in steps] == ["township_recommend", "county_recommend", "city_receive", "city_review", "notice"]
+    assert [s.step for s in steps] == ["township_recommend", "county_recommend", "city_receive", "city_review",
+                                       "meeting", "notice"]
     assert all(s.done_by_id for s in steps)
     actions = {r.action for r in db.exec(select(AuditLog).where(AuditLog.entity == "red_landmark"))}
     assert {"apply", "township_recommend", "county_recommend", "receive", "start_evaluation", "result",
-            "award"} <= actions
+            "meeting", "award"} <= actions
 
 
 def test_revoke_an_awarded_title_with_reason_and_date(app, db, act, world, specs):
@@ -352,7 +396,7 @@ def test_the_step_deadline_is_a_setting(app, db, act, world):
     ("township", "/landmark/", None, "村（社区）"),
     ("village", "township", {"report": "推荐"}, "乡镇（街道）"),
     ("county_reviewer", "township", {"report": "推荐"}, "乡镇（街道）"),
-    ("township", "county", {"opinion": "同意"}, "县委组织部"),
+    ("township", "/landmark/county", {"opinion": "同意"}, "县委组织部"),
     ("county_reviewer", "received", {"received_on": "2026-09-01"}, "市级评审"),
     ("township", "evaluation", {}, "市级评审、检查员"),
     ("inspector", "result", {}, "市级评审"),
@@ -364,7 +408,9 @@ def test_wrong_role_is_refused_with_403_naming_who_may(app, db, act, world, who,
     assert apply(app, act, w).status_code == 303
     a = one(db, RedLandmarkApplication)
     if path == "/landmark/":
-        r = act(w[who], path, {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD})
+        r = act(w[who], path, {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD, **files(*ALL_FILES)})
+    elif path.startswith("/"):
+        r = act(w[who], path, data)
     else:
         r = act(w[who], f"/landmark/{a.id}/{path}", data)
     text = r.get_data(as_text=True)
@@ -381,7 +427,7 @@ def test_only_a_village_gets_the_form(app, act, world):
 
 @pytest.mark.parametrize("who, path, data, current", [
     ("city_reviewer", "received", {"received_on": "2026-09-01"}, "当前环节：乡镇（街道）党（工）委推荐"),
-    ("county_reviewer", "county", {"opinion": "同意"}, "当前环节：乡镇（街道）党（工）委推荐"),
+    ("county_reviewer", "/landmark/county", {"opinion": "同意"}, "2026 年没有待县级推荐的申报"),
     ("city_reviewer", "award", {"number": "x"}, "当前环节：乡镇（街道）党（工）委推荐"),
     ("city_reviewer", "evaluation", {}, "当前环节：乡镇（街道）党（工）委推荐"),
     ("city_reviewer", "objections", {"received_on": "2026-09-01", "text": "x"}, "当前环节"),
@@ -390,7 +436,7 @@ def test_wrong_order_is_refused_with_the_current_step(app, db, act, world, who, 
     w = world
     assert apply(app, act, w).status_code == 303
     a = one(db, RedLandmarkApplication)
-    r = act(w[who], f"/landmark/{a.id}/{path}", data)
+    r = act(w[who], path if path.startswith("/") else f"/landmark/{a.id}/{path}", data)
     assert r.status_code == 409 and current in r.get_data(as_text=True)
     assert one(db, RedLandmarkApplication).status == "applied"
 
@@ -466,7 +512,8 @@ def test_another_township_gets_404_and_does_not_see_it_listed(app, db, act, worl
     assert act(w["other_town"], f"/landmark/{a.id}/township", {"report": "推荐"}).status_code == 404
     assert "张庄村" not in act(w["other_town"], "/landmark/", method="get").get_data(as_text=True)
     assert act(w["other_village"], f"/landmark/{a.id}", method="get").status_code == 404
-    r = act(w["other_village"], "/landmark/", {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD})
+    r = act(w["other_village"], "/landmark/", {"site_id": w["site"].id, "self_assessment_id": w["sa"].id, **GOOD,
+                                               **files(*ALL_FILES)})
     assert r.status_code == 404  # another village's site
     assert one(db, RedLandmarkApplication).status == "applied"
     listed = act(w["township"], "/landmark/?year=2026&status=applied", method="get").get_data(as_text=True)
@@ -500,17 +547,198 @@ def test_forms_carry_the_csrf_token(app, client, db, login_as, world):
     login_as(world["village"])
     page = client.get("/landmark/new").get_data(as_text=True)
     assert 'name="csrf_token"' in page
-    r = client.post("/landmark/", data={"site_id": world["site"].id, "self_assessment_id": world["sa"].id, **GOOD})
+    r = client.post("/landmark/", data={"site_id": world["site"].id, "self_assessment_id": world["sa"].id, **GOOD,
+                                        **files(*ALL_FILES)})
     assert r.status_code == 400 and db.exec(select(RedLandmarkApplication)).all() == []
 
 
-def test_demo_adds_applications_to_the_demo_county(app, db, specs):
+def test_demo_adds_applications_to_the_demo_county(app, db, specs, tmp_path):
     from inspector.core import workdays
     from inspector.services import demo
     demo.load(session=db, specs=specs)
-    made = landmark.demo(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30))
+    made = landmark.demo(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30), media_root=tmp_path)
     db.commit()
     rows = db.exec(select(RedLandmarkApplication).order_by(RedLandmarkApplication.id)).all()
     assert made == 2 and [r.status for r in rows] == ["under_review", "applied"]
     assert rows[0].review_due == date(2026, 10, 10)  # received 09-10 + 30 days
-    assert landmark.demo(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30)) == 0
+    assert rows[0].details["evidence"]["a"][0]["kind"] == "photo" and rows[0].details["county_rank"]["recommended"]
+    assert landmark.demo(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30),
+                         media_root=tmp_path) == 0
+
+
+# ---------------------------------------------------------------- 4.2 evidence, 5.13 ranking, 7.2, 7.4
+
+@pytest.mark.parametrize("missing", ["a", "b", "c"])
+def test_4_2_without_evidence_is_refused_though_ticked(app, db, act, world, missing):
+    r = apply(app, act, world, evidence=[k for k in ALL_FILES if k != missing])
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422 and f"4.2 {missing}) 须附证明材料" in text and "勾选声明不能代替证明" in text
+    assert db.exec(select(RedLandmarkApplication)).all() == [] and db.exec(select(ProgramStep)).all() == []
+    root = Path(app.config["MEDIA_DIR"])
+    assert not root.exists() or not [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_evidence_photos_and_pdfs_are_stored_and_shown(app, db, act, world):
+    w = world
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    ev = a.details["evidence"]
+    assert [f["kind"] for f in ev["a"]] == ["photo"] and [f["kind"] for f in ev["b"]] == ["document"]
+    root = Path(app.config["MEDIA_DIR"])
+    assert (root / ev["b"][0]["path"]).read_bytes() == PDF and (root / ev["a"][0]["display"]).is_file()
+    page = act(w["township"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
+    assert 'data-evidence="a"' in page and "b.pdf" in page and "第 1 名 / 共 5 个" in page
+    with act(w["township"], f"/landmark/{a.id}/evidence/b/0", method="get") as r:
+        assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data == PDF
+    with act(w["township"], f"/landmark/{a.id}/evidence/a/0", method="get") as photo:
+        assert photo.mimetype == "image/jpeg"
+    assert act(w["township"], f"/landmark/{a.id}/evidence/a/1", method="get").status_code == 404
+    assert act(w["other_town"], f"/landmark/{a.id}/evidence/b/0", method="get").status_code == 404
+
+
+def test_a_file_that_is_neither_photo_nor_pdf_is_refused_and_nothing_is_kept(app, db, act, world):
+    r = apply(app, act, world, evidence_c=(io.BytesIO(b"plain text, not a document"), "c.txt"))
+    assert r.status_code == 422 and "c.txt 不是照片或 PDF 文件" in r.get_data(as_text=True)
+    assert db.exec(select(RedLandmarkApplication)).all() == []
+    root = Path(app.config["MEDIA_DIR"])
+    assert not [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_5_13_entered_needs_rank_and_evidence_when_the_town_results_are_missing(app, db, act, world):
+    r = apply(app, act, world, evidence=("a", "b", "c"))
+    assert r.status_code == 422 and "5.13 填写的名次须附证明材料" in r.get_data(as_text=True)
+    r = apply(app, act, world, town_rank="")
+    assert r.status_code == 422 and "请填写本村（社区）在镇（街道）的名次" in r.get_data(as_text=True)
+    r = apply(app, act, world, town_rank="6", town_total="5")
+    assert r.status_code == 422
+
+
+def _town_of_four(db, world, specs, scores):
+    """Every site of 龙固镇 with a scored red-landmark self-assessment (the app has the town's results)."""
+    c = world["regions"]
+    ours = world["sa"]
+    ours.score = scores[0]
+    db.add(ours)
+    for n, score in enumerate(scores[1:], start=2):
+        village = factories.site(db, factories.regions.add_region(
+            session=db, name=f"龙固{n}村", level="village", code=f"T10100{n}", parent=c["town_a"]), name=f"龙固{n}村党群服务中心")
+        sa = inspections.start(session=db, site=village, spec=specs["red-landmark"], purpose="self_assessment",
+                               tier=None, by=world["village"])
+        sa.status, sa.score = "submitted", score
+    db.commit()
+
+
+def test_5_13_is_computed_from_the_towns_results_and_binds_the_title(app, db, act, world, specs):
+    w = world
+    _town_of_four(db, w, specs, [80.0, 95.0, 90.0, 70.0])  # ours ranks 3 of 4: 75 %, not the top 30 %
+    page = act(w["village"], "/landmark/new", method="get").get_data(as_text=True)
+    assert "第 3 名 / 共 4 个" in page and "未进入前 30%" in page
+    assert apply(app, act, w, evidence=("a", "b", "c"), town_rank="", town_total="").status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert a.details["town_rank"] == {"rank": 3, "total": 4, "computed": True, "holds": False,
+                                      "basis": "全镇（街道）各村（社区）最近一次“红色地标”自评得分",
+                                      "scores": [95.0, 90.0, 80.0, 70.0]}
+    app.config["TODAY"] = date(2026, 9, 8)
+    assert act(w["township"], f"/landmark/{a.id}/township", {"report": "推荐"}).status_code == 303
+    app.config["TODAY"] = date(2026, 9, 14)
+    assert recommend(act, w, a.id).status_code == 303
+    app.config["TODAY"] = date(2026, 9, 15)
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/received", {"received_on": "2026-09-15"}).status_code == 303
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/evaluation", {}).status_code == 303
+    ev = db.get(Inspection, one(db, RedLandmarkApplication).evaluation_id)
+    answer_all(db, ev, specs["red-landmark"], w["city_reviewer"])
+    assert inspections.submit(session=db, inspection=ev, by=w["city_reviewer"]).verdict == "pass"
+    db.commit()
+    assert act(w["city_reviewer"], f"/landmark/{a.id}/result", {}).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert a.status == "failed" and "不符合 5.13" in a.details["result_reasons"][0]
+    assert "全镇（街道）4 个村（社区）中列第 3 名" in a.details["result_reasons"][0]
+
+
+def test_5_13_top_of_the_town_is_computed_and_needs_no_entry(app, db, act, world, specs):
+    _town_of_four(db, world, specs, [96.0, 95.0, 90.0, 70.0])  # rank 1 of 4: 25 %
+    assert apply(app, act, world, evidence=("a", "b", "c"), town_rank="", town_total="").status_code == 303
+    assert one(db, RedLandmarkApplication).details["town_rank"]["holds"] is True
+
+
+def _second_application(app, db, act, w, specs):
+    """吴庄社区 applies too, and its township recommends it."""
+    sa = inspections.start(session=db, site=w["other"], spec=specs["red-landmark"], purpose="self_assessment",
+                           tier=None, by=w["other_village"])
+    sa.status = "submitted"
+    proof = inspections.start(session=db, site=w["other"], spec=specs["build-standard"],
+                              purpose="completion_acceptance", tier="standard", by=w["inspector"])
+    proof.status, proof.verdict = "approved", "pass"
+    db.commit()
+    data = {"site_id": w["other"].id, "self_assessment_id": sa.id, **GOOD, **files(*ALL_FILES)}
+    assert act(w["other_village"], "/landmark/", data).status_code == 303
+    b = db.exec(select(RedLandmarkApplication).where(RedLandmarkApplication.site_id == w["other"].id)).one()
+    assert act(w["other_town"], f"/landmark/{b.id}/township", {"report": "推荐"}).status_code == 303
+    return b
+
+
+def test_7_2_the_county_ranks_and_only_recommended_applications_go_forward(app, db, act, world, specs):
+    w = world
+    assert apply(app, act, w).status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert act(w["township"], f"/landmark/{a.id}/township", {"report": "推荐"}).status_code == 303
+    b = _second_application(app, db, act, w, specs)
+    page = act(w["county_reviewer"], "/landmark/county", method="get").get_data(as_text=True)
+    assert f'data-application="{a.id}"' in page and f'data-application="{b.id}"' in page and "择优推荐" in page
+    # every waiting application is ranked, each rank once
+    r = act(w["county_reviewer"], "/landmark/county", {"year": "2026", f"rank_{a.id}": "1", f"rank_{b.id}": "1",
+                                                       f"recommend_{a.id}": "1", "opinion": "择优"})
+    assert r.status_code == 422 and "名次应为 1 至 2" in r.get_data(as_text=True)
+    # the recommended ones are the best-ranked
+    r = recommend(act, w, a.id, b.id, recommended={b.id})
+    assert r.status_code == 422 and "推荐的申报应是排名靠前的" in r.get_data(as_text=True)
+    db.expire_all()
+    assert {x.status for x in db.exec(select(RedLandmarkApplication))} == {"township_recommended"}
+    r = recommend(act, w, b.id, a.id, recommended={b.id})  # 吴庄 first and recommended, 张庄 second, not
+    assert r.status_code == 303
+    db.expire_all()
+    a, b = db.get(RedLandmarkApplication, a.id), db.get(RedLandmarkApplication, b.id)
+    assert (b.status, b.details["county_rank"]["rank"], b.details["county_rank"]["recommended"]) == (
+        "county_recommended", 1, True)
+    assert (a.status, a.details["county_rank"]["rank"]) == ("not_recommended", 2)
+    assert programs.current(session=db, program="red_landmark", program_id=a.id) is None
+    assert programs.current(session=db, program="red_landmark", program_id=b.id).step == "city_receive"
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/received", {"received_on": "2026-09-01"})
+    assert r.status_code == 409 and "县级未推荐" in r.get_data(as_text=True)
+    assert "全县第 2 名 / 共 2 份 · 未推荐" in act(w["village"], f"/landmark/{a.id}", method="get").get_data(as_text=True)
+
+
+def test_7_4_the_department_meeting_decides_before_the_notice(app, db, act, world, specs):
+    w = world
+    a = advance(app, db, act, w, specs, "meeting")
+    a = one(db, RedLandmarkApplication)
+    assert a.status == "meeting" and db.exec(select(Notice)).all() == []
+    assert programs.current(session=db, program="red_landmark", program_id=a.id).step == "meeting"
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "徐组通〔2026〕25号"})
+    assert r.status_code == 409 and "报部务会审定" in r.get_data(as_text=True)
+    app.config["TODAY"] = date(2026, 9, 28)
+    r = meeting(act, w, a, meeting_date="")
+    assert r.status_code == 422 and "请填写部务会审定日期" in r.get_data(as_text=True)
+    r = meeting(act, w, a, minutes="")
+    assert r.status_code == 422 and "请填写部务会纪要号" in r.get_data(as_text=True)
+    r = meeting(act, w, a, notice_start="2026-09-24")
+    assert r.status_code == 422 and "早于部务会审定日期 2026-09-25" in r.get_data(as_text=True)
+    assert db.exec(select(Notice)).all() == []
+    assert meeting(act, w, a).status_code == 303
+    notice = one(db, Notice)
+    sections = {s["label"]: s["value"] for s in notice.content["sections"]}
+    assert sections["部务会审定"] == "2026-09-25（市委组织部部务会纪要〔2026〕18号）"
+    assert (notice.start_date, notice.end_date) == (date(2026, 9, 28), date(2026, 10, 12))
+    a = one(db, RedLandmarkApplication)
+    assert a.details["meeting"] == {"date": "2026-09-25", "minutes": "市委组织部部务会纪要〔2026〕18号", "approved": True}
+    assert a.status == "noticed"
+
+
+def test_7_4_a_meeting_that_does_not_approve_refuses_the_title(app, db, act, world, specs):
+    w = world
+    a = advance(app, db, act, w, specs, "meeting")
+    r = meeting(act, w, a, outcome="reject", reason="")
+    assert r.status_code == 422 and "请填写部务会未通过的理由" in r.get_data(as_text=True)
+    assert meeting(act, w, a, outcome="reject", reason="抽查发现服务事项未公示").status_code == 303
+    a = one(db, RedLandmarkApplication)
+    assert (a.status, a.decision_reason) == ("refused", "抽查发现服务事项未公示") and db.exec(select(Notice)).all() == []

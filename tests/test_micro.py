@@ -46,6 +46,7 @@ def world(app, db):
     c = factories.county(db)
     site = factories.site(db, c["village_a"], name="张庄村党群服务中心")
     other = factories.site(db, c["village_b"], name="吴庄社区党群服务中心", site_type="community")
+    site.micro_program = other.micro_program = "zhengfang-town"  # seed 001's "1 + N" scheme
     people = {key: users.create(session=db, username=name, display_name=f"{name} 姓名", role=role, region=c[region],
                                 password_hash=password_hash())
               for key, name, role, region in (
@@ -212,31 +213,104 @@ def test_four_households_are_refused_with_the_rule(app, client, db, world, as_us
     _nothing_stored(db, app)
 
 
-def test_a_budget_over_the_yearly_limit_is_refused(app, client, db, world, as_user):
+def test_a_budget_over_the_as_a_rule_limit_warns_and_the_township_overrides_with_a_reason(app, client, db, world,
+                                                                                          as_user):
+    """001 二 5: “单个事项金额原则上在30万元以内 … 金额可在各村（社区）之间统筹调剂” — a warning, not a refusal."""
     as_user(world["village"])
-    r = client.post(f"/micro/sites/{world['site'].id}/projects",
-                    data=application(size="large", budget="300,000.01", spending="广场地砖 材料 300,000.01"))
-    assert r.status_code == 422
-    assert "相对较大事项单个金额原则上在30万元以内，本项目预算 300,000.01 元" in text(r)
-    assert "001_ce2f6b89bf5be0ba.txt › 二、实施内容 5" in text(r)
-    _nothing_stored(db, app)
+    pid = apply(client, world, size="large", budget="300,000.01", spending="广场地砖 材料 300,000.01")
+    p = project(db, pid)
+    assert p.status == "applied" and p.program == "zhengfang-town" and p.route == "township_decide"
+    assert [w["limit_id"] for w in p.details["warnings"]] == ["large-item-max"]
+    page = text(client.get(f"/micro/{pid}"))
+    assert "相对较大事项单个金额原则上在30万元以内：本项目预算 300,000.01 元，超出 0.01 元" in page
+    assert "001_ce2f6b89bf5be0ba.txt › 二、实施内容 5" in page and "统筹调剂" in page
+    steps = [s.step for s in db.exec(select(ProgramStep).where(ProgramStep.program_id == pid))]
+    assert steps == ["township_override"]  # nothing else moves before the township decides
+    assert decide(client, pid, "township_override").status_code == 403  # not the village's to override
+    as_user(world["town"])
+    r = decide(client, pid, "township_override", note="")
+    assert r.status_code == 422 and "统筹调剂须写明理由" in text(r)
+    assert decide(client, pid, "township_override", note="本镇杨屯村今年未使用大额事项，调剂 0.01 元").status_code == 303
+    p = project(db, pid)
+    assert p.details["overrides"][0]["reason"] == "本镇杨屯村今年未使用大额事项，调剂 0.01 元"
+    assert p.details["overrides"][0]["limits"] == ["large-item-max"]
+    log = db.exec(select(AuditLog).where(AuditLog.action == "override", AuditLog.entity_id == pid)).one()
+    assert log.after["reason"].startswith("本镇杨屯村") and log.user_id == world["town"].id
+    current = db.exec(select(ProgramStep).where(ProgramStep.program_id == pid, ProgramStep.done_at.is_(None))).one()
+    assert current.step == "village_report"  # the band's own chain follows
+    assert "已统筹调剂" in text(client.get(f"/micro/{pid}"))
 
 
-def test_small_items_over_200000_in_the_year_and_a_second_large_item_are_refused(client, db, world, as_user):
+def test_small_items_over_200000_warn_and_a_second_large_item_is_refused(client, db, world, as_user):
     as_user(world["village"])
     apply(client, world, name="道路硬化", budget="195,000", spending="水泥 材料 195,000")
     apply(client, world, name="文化广场", size="large", budget="250,000", spending="地砖 材料 250,000")
-    r = client.post(f"/micro/sites/{world['site'].id}/projects",
-                    data=application(budget="5,000.01", spending="灯 材料 5,000.01"))
-    assert r.status_code == 422
-    assert "微小民生事项本年度总金额原则上在20万元以内：已申报 195,000.00 元，加上本项目 5,000.01 元 共 200,000.01 元" in text(r)
+    pid = apply(client, world, budget="5,000.01", spending="灯 材料 5,000.01")
+    warning = project(db, pid).details["warnings"][0]
+    assert warning["limit_id"] == "small-items-total-max" and warning["override_role"] == "township"
+    assert ("微小民生事项本年度总金额原则上在20万元以内：本年度已申报 195,000.00 元，加上本项目 5,000.01 元 共 "
+            "200,000.01 元，超出 0.01 元") == warning["rule"]
+    # the count of the “1” is not written “原则上”: a hard refusal
     r = client.post(f"/micro/sites/{world['site'].id}/projects",
                     data=application(size="large", budget="20,000", spending="器材 材料 20,000"))
     assert r.status_code == 422 and "每个村（社区）每年可实施1个相对较大民生事项，本年度已有“文化广场”" in text(r)
-    assert count(db, MicroProject) == 2
+    assert count(db, MicroProject) == 3
     # another year has its own quota
     apply(client, world, size="large", budget="20,000", spending="器材 材料 20,000", start_date="2027-03-01",
           finish_date="2027-04-01")
+
+
+def test_a_seed_000_project_of_1000_cny_goes_through_the_streets_review(client, db, world, as_user):
+    """000 二 2: 村（社区）党组织同意 → 街道党建办及分管领导审核 → 街道党工委会议批准 — never “村直接确定”."""
+    bind(db, world, STREET)
+    as_user(world["village"])
+    pid = apply(client, world, budget="1,000", spending="花苗 材料 1,000")
+    p = project(db, pid)
+    assert (p.program, p.route) == ("hehua-street-2023", "street")
+    page = text(client.get(f"/micro/{pid}"))
+    assert "直接确定" not in page and "荷花街道“党员微服务、群众大满意”活动" in page
+    for step in ("village_agree", "street_office_review", "street_leader_review", "street_committee_approve"):
+        assert f'data-step="{step}"' in page
+    assert decide(client, pid, "village_agree", note="村党支部同意").status_code == 303
+    assert project(db, pid).status == "applied"  # the village alone never approves
+    assert decide(client, pid, "street_office_review").status_code == 403
+    as_user(world["town"])
+    assert decide(client, pid, "street_office_review", note="同意").status_code == 303
+    # the leader in charge sets the funds by the standard (按标准核定项目经费): required, within the budget
+    r = decide(client, pid, "street_leader_review", note="同意")
+    assert r.status_code == 422 and "请按标准核定项目经费" in text(r)
+    r = client.post(f"/micro/{pid}/steps/street_leader_review",
+                    data={"outcome": "approve", "note": "同意", "amount": "1,000.01"})
+    assert r.status_code == 422 and "不超过申报预算 1,000.00 元" in text(r)
+    assert client.post(f"/micro/{pid}/steps/street_leader_review",
+                       data={"outcome": "approve", "note": "同意", "amount": "800"}).status_code == 303
+    assert project(db, pid).status == "applied" and project(db, pid).details["approved_fen"] == 80000
+    assert "核定经费</dt><dd data-approved>800.00 元" in text(client.get(f"/micro/{pid}"))
+    assert db.exec(select(AuditLog).where(AuditLog.action == "set_funds", AuditLog.entity_id == pid)).one()
+    assert decide(client, pid, "street_committee_approve", note="党工委会议批准").status_code == 303
+    assert project(db, pid).status == "approved"
+    owners = [(s.step, s.owner_role) for s in db.exec(select(ProgramStep).where(ProgramStep.program_id == pid)
+                                                       .order_by(ProgramStep.id))]
+    assert owners == [("village_agree", "village"), ("street_office_review", "township"),
+                      ("street_leader_review", "township"), ("street_committee_approve", "township")]
+
+
+def test_a_site_without_a_program_cannot_apply_and_the_county_binds_it(client, db, world, as_user):
+    bind(db, world, None)
+    as_user(world["village"])
+    r = client.post(f"/micro/sites/{world['site'].id}/projects", data=application())
+    assert r.status_code == 409 and "尚未指定适用的微实事方案" in text(r) and count(db, MicroProject) == 0
+    r = client.post(f"/micro/sites/{world['site'].id}/program", data={"program": STREET})
+    assert r.status_code == 403
+    as_user(world["county"])
+    page = text(client.get("/micro/programs"))
+    assert "荷花街道“党员微服务、群众大满意”活动" in page and "徐州市村（社区）党群服务中心“红色地标”评定" in page
+    assert client.post(f"/micro/sites/{world['site'].id}/program", data={"program": "nope"}).status_code == 422
+    assert client.post(f"/micro/sites/{world['site'].id}/program", data={"program": STREET}).status_code == 303
+    db.expire_all()
+    assert db.get(type(world["site"]), world["site"].id).micro_program == STREET
+    log = db.exec(select(AuditLog).where(AuditLog.action == "bind_program")).one()
+    assert log.after == {"program": STREET}
 
 
 def test_spending_on_wages_is_refused(app, client, db, world, as_user):
@@ -266,10 +340,40 @@ def test_all_problems_of_one_application_are_listed_at_once(client, db, world, a
         assert rule in page
 
 
-def _to_started(client, db, world, as_user, **over) -> int:
+STREET = "hehua-street-2023"   # seed 000: one chain, through the street's review
+TOWN = "zhengfang-town"        # seed 001: "1 + N", bands by amount
+
+
+def bind(db, world, program: str) -> None:
+    """Bind the main site to a program (the county's choice)."""
+    site = db.get(type(world["site"]), world["site"].id)
+    site.micro_program = program
+    db.add(site)
+    db.commit()
+
+
+def through_the_street(client, world, as_user, pid) -> None:
+    """Seed 000's chain: the village Party organization agrees, 党建办 and the leader review, the committee approves."""
+    as_user(world["village"])
+    assert decide(client, pid, "village_agree", note="村党支部同意").status_code == 303
+    as_user(world["town"])
+    assert decide(client, pid, "street_office_review", note="同意").status_code == 303
+    assert client.post(f"/micro/{pid}/steps/street_leader_review",
+                       data={"outcome": "approve", "note": "同意", "amount": "8,600"}).status_code == 303
+    assert decide(client, pid, "street_committee_approve", note="同意").status_code == 303
+    as_user(world["village"])
+
+
+def _to_started(client, db, world, as_user, program: str = TOWN, **over) -> int:
+    """A project approved and started: under 001 after its item notice, under 000 after the street's approval."""
+    bind(db, world, program)
     as_user(world["village"])
     pid = apply(client, world, **over)
-    decide(client, pid, "village_decide")
+    if program == TOWN:
+        decide(client, pid, "village_decide")
+        assert client.post(f"/micro/{pid}/plan-notice", data={"place": "村东头主路"}).status_code == 303
+    else:
+        through_the_street(client, world, as_user, pid)
     assert client.post(f"/micro/{pid}/start").status_code == 303
     return pid
 
@@ -284,13 +388,13 @@ COMPLETION = {"spent": "8,450.50", "details": "更换路灯 12 盏，党员群�
 
 
 def test_a_notice_shorter_than_5_working_days_is_refused(app, client, db, world, as_user):
-    pid = _to_started(client, db, world, as_user)
+    pid = _to_started(client, db, world, as_user, STREET)
     app.config["TODAY"] = date(2026, 4, 30)
     before_audit = count(db, AuditLog)
     r = client.post(f"/micro/{pid}/complete", data={**COMPLETION, "working_days": "4", **_photos()})
     page = text(r)
     assert r.status_code == 422
-    assert "完工公示（项目完成情况、实施前后对比照片）不少于5个工作日，填写的是 4 个工作日" in page
+    assert "项目完成情况公示不少于5个工作日，填写的是 4 个工作日" in page
     assert "000_7a80efa72703d9ff.txt › 二、活动步骤 4" in page
     p = project(db, pid)
     assert p.status == "started" and p.notice_id is None and not (p.details or {}).get("photos")
@@ -298,7 +402,7 @@ def test_a_notice_shorter_than_5_working_days_is_refused(app, client, db, world,
 
 
 def test_completion_needs_photos_before_and_after_and_stores_nothing_otherwise(app, client, db, world, as_user):
-    pid = _to_started(client, db, world, as_user)
+    pid = _to_started(client, db, world, as_user, STREET)
     r = client.post(f"/micro/{pid}/complete", data={**COMPLETION,
                                                     "before": (io.BytesIO(samples.jpeg()), "before.jpg")})
     assert r.status_code == 422 and "请上传项目完成之后照片（至少 1 张）" in text(r)
@@ -329,18 +433,19 @@ def test_the_whole_life_of_a_project(app, client, db, world, as_user):
     assert decide(client, pid, "township_file", note="已备案").status_code == 303
     assert project(db, pid).status == "approved"
 
-    # the optional plan notice (003: ≥ 5 working days) holds the start until it has ended
+    # 001 二 7: “事项确定后要在村（社区）显著位置进行公示” — required before work; its period is a county setting
     as_user(world["village"])
+    r = client.post(f"/micro/{pid}/start")
+    assert r.status_code == 409 and "事项确定后要进行事项公示" in text(r)
     r = client.post(f"/micro/{pid}/plan-notice", data={"place": "村委会旁小游园", "working_days": "4"})
-    assert r.status_code == 422 and "项目计划公示不少于5个工作日，填写的是 4 个工作日" in text(r)
+    assert r.status_code == 422 and "事项公示不少于5个工作日，填写的是 4 个工作日（期限为县级设定，原文未规定）" in text(r)
     assert client.post(f"/micro/{pid}/plan-notice", data={"place": "村委会旁小游园"}).status_code == 303
-    plan = db.exec(select(Notice).where(Notice.kind == "micro_plan")).one()
+    plan = db.exec(select(Notice).where(Notice.kind == "micro_item")).one()
     # Wed 1 April counts as day 1: 1, 2, 3, (4–6 Qingming), 7, 8 April
     assert (plan.start_date, plan.end_date, plan.working_days) == (date(2026, 4, 1), date(2026, 4, 8), 5)
     assert [s["label"] for s in plan.content["sections"]][:4] == ["项目名称", "事项内容", "规模数量", "实施地点"]
-    r = client.post(f"/micro/{pid}/start")
-    assert r.status_code == 409 and "项目计划公示期至 2026-04-08，公示期满后才能开工" in text(r)
-    app.config["TODAY"] = date(2026, 4, 9)
+    # the source sets no waiting period: work may start once the notice is posted
+    app.config["TODAY"] = date(2026, 4, 2)
     assert client.post(f"/micro/{pid}/start").status_code == 303
 
     # completion on Thu 30 April 2026: 30 April, (1–5 May Labour Day), 6, 7, 8 May, Sat 9 May (make-up day)
@@ -385,7 +490,7 @@ def test_the_whole_life_of_a_project(app, client, db, world, as_user):
     as_user(world["town"])
     app.config["TODAY"] = date(2026, 5, 9)
     r = client.post(f"/micro/{pid}/acceptance")
-    assert r.status_code == 409 and "完工公示期至 2026-05-09（5 个工作日），公示结束后才能验收" in text(r)
+    assert r.status_code == 409 and "资金使用情况和实施效果公示期至 2026-05-09（5 个工作日），公示结束后才能验收" in text(r)
     app.config["TODAY"] = date(2026, 5, 11)
     r = client.post(f"/micro/{pid}/acceptance")
     assert r.status_code == 303
@@ -395,7 +500,8 @@ def test_the_whole_life_of_a_project(app, client, db, world, as_user):
     assert project(db, pid).acceptance_id == ins_id and project(db, pid).status == "accepting"
     assert client.post(f"/micro/{pid}/acceptance").status_code == 409  # already under way
 
-    # satisfaction only after the acceptance passed (先验收、后评价)
+    # satisfaction only after the acceptance passed (先验收、后评价); archive only after it
+    assert client.post(f"/micro/{pid}/archive").status_code == 409
     r = client.post(f"/micro/{pid}/satisfaction", data={"respondents": "50", "satisfied": "44"})
     assert r.status_code == 409 and "验收检查尚未提交" in text(r)
     _pass_acceptance(db, ins_id, world["town"])
@@ -451,6 +557,7 @@ def test_a_failed_acceptance_can_be_started_again(app, client, db, world, as_use
 # ---------------------------------------------------------------- the fund (000 二 1)
 
 def test_the_fund_allocation_committed_and_remaining(client, db, world, as_user):
+    bind(db, world, STREET)  # seed 000 gives each member 200 CNY; seed 001 has no such fund
     as_user(world["village"])
     pid = apply(client, world)
     site = world["site"].id
@@ -482,6 +589,7 @@ def test_the_fund_allocation_committed_and_remaining(client, db, world, as_user)
 
 
 def test_a_member_cannot_commit_to_another_sites_or_years_project(client, db, world, as_user):
+    bind(db, world, STREET)
     as_user(world["village"])
     pid = apply(client, world)
     site = world["site"].id
@@ -611,7 +719,47 @@ def test_demo_projects(app, db, specs):
     db.commit()
     assert made == {"projects": 2, "members": 3}
     rows = db.exec(select(MicroProject).order_by(MicroProject.id)).all()
-    assert [(p.route, p.status) for p in rows] == [("village", "approved"), ("village_file", "applied")]
+    # the demo village follows seed 000 (荷花街道 style): every project goes through the street's review
+    assert [(p.program, p.route, p.status) for p in rows] == [("hehua-street-2023", "street", "approved"),
+                                                              ("hehua-street-2023", "street", "applied")]
     assert micro.demo(session=db, calendar=calendar, today=date(2026, 4, 1)) == {"projects": 0, "members": 0}
     assert db.exec(select(User).where(User.username == "town101")).one()
     assert regions.by_code(session=db, code="320322101002").name == "张庄村"
+
+
+def test_a_third_towns_scheme_is_a_new_file_and_runs_with_no_new_code(tmp_path, client, db, world, as_user):
+    """A new program file in a folder: loaded, validated, bound and routed by the same code."""
+    from inspector.core import programs as core_programs
+    from inspector.services import programs as program_service
+    from tests.core.test_programs import FOLDER, NEW_TOWN
+    for f in FOLDER.glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "xincheng-town.yaml").write_text(NEW_TOWN, encoding="utf-8")
+    saved = dict(program_service.definitions())
+    program_service.install(core_programs.load_dir(tmp_path))
+    try:
+        as_user(world["county"])
+        assert client.post(f"/micro/sites/{world['site'].id}/program", data={"program": "xincheng-town"}).status_code == 303
+        as_user(world["village"])
+        pid = apply(client, world, budget="60,000", spending="器材 材料 60,000")
+        assert (project(db, pid).program, project(db, pid).route) == ("xincheng-town", "big")
+        assert "5万元以上：镇党委审核" in text(client.get(f"/micro/{pid}"))
+        r = client.post(f"/micro/sites/{world['site'].id}/projects",
+                        data=application(budget="80,000.01", spending="器材 材料 80,000.01"))
+        assert r.status_code == 422 and "单个事项金额不超过8万元" in text(r)
+    finally:
+        program_service.install(saved)
+
+
+def test_a_project_from_before_program_files_keeps_its_route(client, db, world, as_user):
+    """Rows migrated by 0008 carry their program and band id, not a stored route: the band is read from the file."""
+    as_user(world["village"])
+    pid = apply(client, world, budget="24,000", spending="器材 材料 24,000")
+    p = project(db, pid)
+    p.details = {}  # as a project stored before program files
+    db.add(p)
+    db.commit()
+    page = text(client.get(f"/micro/{pid}"))
+    assert "1万—3万元：由村（社区）确定后报镇党委备案" in page
+    assert 'data-step="village_decide"' in page and 'data-step="township_file"' in page
+    assert decide(client, pid, "village_decide").status_code == 303

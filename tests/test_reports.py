@@ -1,6 +1,7 @@
 """Reports: real WeasyPrint PDFs with embedded Chinese fonts, QR to a verification page, immutable versions."""
 import hashlib
 import re
+from datetime import date
 import subprocess
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from sqlmodel import select
 
 from inspector.core import pdf
 from inspector.core.geo import Position
-from inspector.models import Inspection, Report, User
+from inspector.models import Inspection, MicroProject, Notice, Report, User
 from inspector.services import evidence, inspections
 
 from . import factories, samples
@@ -204,10 +205,34 @@ def programs(app, db, specs, login_as):
     for item_id, value in (("mp-accept-participants", "12"), ("mp-accept-spent", "8600"),
                            ("mp-accept-details", "修缮社区道路 120 米，安装路灯 6 盏"), ("mp-plaque-size", ["35", "24"])):
         inspections.record_answer(session=db, inspection=micro, item_id=item_id, raw=value, note=None, by=who)
+    shots = []
     for n in range(2):
-        evidence.attach_photo(session=db, inspection=micro, item_id="mp-notice-photos",
-                              data=samples.jpeg(color=(90 + 80 * n, 120, 160)), device=Position(34.64, 116.98, 6.0),
-                              by=who, media_root=Path(app.config["MEDIA_DIR"]), accuracy_limit_m=100)
+        shots.append(evidence.attach_photo(session=db, inspection=micro, item_id="mp-notice-photos",
+                                           data=samples.jpeg(color=(90 + 80 * n, 120, 160)),
+                                           device=Position(34.64, 116.98, 6.0), by=who,
+                                           media_root=Path(app.config["MEDIA_DIR"]), accuracy_limit_m=100))
+    # the project the acceptance belongs to: its record is where the documents take every field from
+    site.micro_program = "hehua-street-2023"
+    project = MicroProject(
+        site_id=site.id, year=2026, size="small", name="吴庄社区道路修缮", lead_name="张三", lead_phone="13800000000",
+        description="修缮社区道路", scale="120 米", expected_effect="出行方便", budget_fen=860000,
+        fund_source="街道微实事专项资金", start_date=date(2026, 11, 1), finish_date=date(2026, 12, 15), members=[
+            {"name": "张三", "phone": "13800000000", "kind": "party_member"}], households=[], spending=[],
+        route="street", program="hehua-street-2023", status="accepting", acceptance_id=micro.id, created_by_id=who.id,
+        details={"completion": {"spent_fen": 845050, "details": "修缮社区道路 120 米，安装路灯 6 盏",
+                                "village_lead": "王书记", "village_phone": "13905160009"},
+                 "photos": [{"kind": kind, "caption": caption, "display": p[0].display, "thumb": p[0].thumb}
+                            for (kind, caption), p in zip((("before", "实施前"), ("after", "完成后")), shots)]})
+    db.add(project)
+    db.flush()
+    notice = Notice(public_id="mpnotice1", kind="micro_completion", site_id=site.id, subject_id=project.id,
+                    title="吴庄社区道路修缮 项目完成情况公示", content={"contact": "监督电话：0516-89001234",
+                                                             "issuer": "中共吴庄社区委员会"},
+                    start_date=date(2026, 12, 21), end_date=date(2026, 12, 25), working_days=5, created_by_id=who.id)
+    db.add(notice)
+    db.flush()
+    project.notice_id = notice.id
+    db.add(project)
     db.commit()
     login_as(who)
     return red, micro
@@ -234,11 +259,16 @@ def test_red_landmark_report_shows_gates_rates_and_procedure_dates(client, progr
 
 def test_micro_notice_is_one_page_with_photos_and_a_five_working_day_period(client, programs, tmp_path):
     _red, micro = programs
+    # typed values are ignored: every field comes from the project record, the dates from the posted notice
     text, info = preview_pdf(client, tmp_path, f"/inspections/{micro.id}/reports/micro_notice?format=pdf"
-                                               "&project_name=吴庄社区道路修缮&notice_start=2026-12-21")
+                                               "&project_name=别的名字&notice_start=2026-12-01")
     assert "Pages:           1" in info
-    assert "吴庄社区道路修缮" in text and "修缮社区道路120米，安装路灯6盏" in text and "8,600元" in text
-    assert re.search(r"2026(-|年)12(-|月)25", text) and "5个工作日" in text  # 12-21 … 12-25
+    assert "吴庄社区道路修缮" in text and "别的名字" not in text and "修缮社区道路120米，安装路灯6盏" in text
+    assert "张三" in text and "13800000000" in text and "王书记" in text and "街道微实事专项资金" in text
+    assert "845,050" not in text and "8,450.50元" in text
+    assert "2026-12-21至2026-12-25" in text and "5个工作日" in text and "2026-12-01" not in text
+    assert "项目实施之前" in text and "项目完成之后" in text and "000_7a80efa72703d9ff.txt›二、活动步骤4" in text
+    assert "监督电话：0516-89001234" in text and "2026年12月21日" in text
 
 
 def test_micro_notice_in_a_year_without_its_schedule_is_provisional_or_refused_when_strict(app, client, programs):
@@ -249,17 +279,27 @@ def test_micro_notice_in_a_year_without_its_schedule_is_provisional_or_refused_w
     app.config["WORKDAYS_STRICT"] = True
     r = client.get(f"/inspections/{micro.id}/reports/micro_notice?format=pdf&notice_start=2027-03-01")
     assert r.status_code == 422 and "2027 年的节假日安排尚未录入" in r.get_data(as_text=True)
+def test_micro_documents_of_an_acceptance_without_a_project_are_refused_with_the_reason(client, db, programs):
+    _red, micro = programs
+    project = db.exec(select(MicroProject)).one()
+    project.acceptance_id = None
+    db.add(project)
+    db.commit()
+    r = client.get(f"/inspections/{micro.id}/reports/micro_notice?format=pdf")
+    assert r.status_code == 422 and "不属于任何微实事项目" in r.get_data(as_text=True)
 
 
 def test_micro_acceptance_form_and_plaque_proof(client, programs, tmp_path):
     _red, micro = programs
     text, _info = preview_pdf(client, tmp_path, f"/inspections/{micro.id}/reports/micro_acceptance?format=pdf"
-                                                "&project_name=吴庄社区道路修缮&lead=张三&phone=13800000000")
+                                                "&project_name=别的名字&lead=李四&phone=13900000000")
     assert "项目验收表" in text and "张三" in text and "13800000000" in text and "12" in text
+    assert "李四" not in text and "吴庄社区道路修缮" in text
     text, info = preview_pdf(client, tmp_path, f"/inspections/{micro.id}/reports/plaque?format=pdf"
-                                               "&project_name=吴庄社区道路修缮&issuer=中共荷花街道工作委员会&year=2026")
+                                               "&issuer=中共别的街道工作委员会&year=2030")
     assert "Pages:           1" in info and "(A3)" in info and "1190.55 x 841.89" in info  # A3 landscape
-    assert "党员为群众办实事项目" in text and "中共荷花街道工作委员会" in text and "35×24" in text
+    assert "党员为群众办实事项目" in text and "浏阳市荷花街道党工委" in text and "35×24" in text
+    assert "别的街道" not in text and "2026年" in text and "2030" not in text and "吴庄社区道路修缮" in text
 
 
 def test_reports_page_lists_what_this_inspection_can_produce_and_what_was_issued(client, db, accepted):

@@ -24,7 +24,7 @@ import pytest
 from inspector import get_calendar
 from inspector.core import micro as micro_rules
 from inspector.models import PURPOSES, ROLES, Answer, Inspection, MicroProject, Photo, Report
-from inspector.services import checklists, landmark, micro, regions, rights, users
+from inspector.services import checklists, landmark, micro, programs, regions, rights, users
 
 from . import factories, samples
 
@@ -115,7 +115,7 @@ def red_landmark(step_action: str, code: int) -> Expect:
 
 def red_landmark_owner(step: str, code: int) -> Expect:
     """A step with no form of its own in landmark.ACTIONS (revocation): the step's owner role."""
-    return role_in(lambda: {landmark.STEPS[step][1]}, code)
+    return role_in(lambda: {landmark.procedure().step(step).role}, code)
 
 
 # The village applies for the title (002 篇五 7.2; `landmark.apply` and the view's `_village_only`). The
@@ -129,8 +129,16 @@ def micro_role(name: str, code: int) -> Expect:
 
 
 def micro_step(route: str, step: str, code: int) -> Expect:
-    """A route step of a micro project: only the step's owner role (core/micro.py ROUTES) decides it."""
-    return role_in(lambda: {micro_rules.ROUTES[route].step(step).owner_role}, code)
+    """A route step of a micro project: only the step's owner role (its program's band) decides it."""
+    return role_in(lambda: {_band(route).step(step).owner_role}, code)
+
+
+MICRO_PROGRAM = "zhengfang-town"  # the matrix's sites follow seed 001's "1 + N" bands
+
+
+def _band(route: str):
+    """A band of the matrix sites' program as a route."""
+    return micro_rules.route_of_band(programs.get(MICRO_PROGRAM).band(route))
 
 
 @dataclass
@@ -179,8 +187,8 @@ def _per_purpose() -> list[Case]:
 
 
 # Red-landmark applications built on each side, one per status (services.landmark.STATUS_LABELS).
-LANDMARK_STATUSES = ("applied", "township_recommended", "county_recommended", "under_review", "noticed", "failed",
-                     "awarded")
+LANDMARK_STATUSES = ("applied", "township_recommended", "county_recommended", "under_review", "meeting", "noticed",
+                     "failed", "awarded")
 # Micro projects waiting at a route step, one per owner role: (route, step, budget, size).
 MICRO_DECIDE = (("village", "village_decide", "8,600", "small"),
                 ("township_review", "township_review", "50,000", "small"),
@@ -280,8 +288,13 @@ MATRIX: list[Case] = [
     *[Case("landmark.detail", "GET", f"/landmark/{{lm_{status}}}", signed_in(), label=status)
       for status in LANDMARK_STATUSES],
     Case("landmark.township", "POST", "/landmark/{lm_applied}/township", red_landmark("township_recommend", 422)),
-    Case("landmark.county", "POST", "/landmark/{lm_township_recommended}/county",
-         red_landmark("county_recommend", 422)),
+    Case("landmark.county_ranking", "GET", "/landmark/county", role_in(lambda: {"county_reviewer"}, 200),
+         sides=("-",)),
+    Case("landmark.county_rank", "POST", "/landmark/county", role_in(lambda: {"county_reviewer"}, 422),
+         sides=("-",)),  # the waiting application has no rank
+    Case("landmark.evidence_file", "GET", "/landmark/{lm_applied}/evidence/a/0", signed_in()),
+    Case("landmark.meeting", "POST", "/landmark/{lm_meeting}/meeting", red_landmark("meeting", 422),
+         data={"outcome": "approve"}),  # no meeting date
     Case("landmark.received", "POST", "/landmark/{lm_county_recommended}/received", red_landmark("receive", 422)),
     Case("landmark.evaluation", "POST", "/landmark/{lm_under_review}/evaluation",
          red_landmark("start_evaluation", 409)),  # already started: not twice
@@ -295,6 +308,8 @@ MATRIX: list[Case] = [
     Case("landmark.revoke", "POST", "/landmark/{lm_awarded}/revoke", red_landmark_owner("revoke", 422)),
     # ---- micro projects: a project at each status (and one at each owner's route step) on each side
     Case("micro.index", "GET", "/micro/", signed_in(), sides=("-",)),
+    Case("micro.program_list", "GET", "/micro/programs", signed_in(), sides=("-",)),
+    Case("micro.bind", "POST", "/micro/sites/{site}/program", role_in(lambda: programs.BIND_ROLES, 422)),  # no program
     Case("micro.new", "GET", "/micro/sites/{site}/new", micro_role("apply", 200)),
     Case("micro.create", "POST", "/micro/sites/{site}/projects", micro_role("apply", 422)),
     *[Case("micro.detail", "GET", f"/micro/{{mp_{key}}}", signed_in(), label=key) for key in MICRO_KEYS],
@@ -311,7 +326,8 @@ MATRIX: list[Case] = [
     Case("micro.archive", "POST", "/micro/{mp_archived}/archive", micro_role("archive", 409)),  # archived already
     Case("micro.photo", "GET", "/micro/{mp_noticed}/photos/0/thumb", signed_in()),
     Case("micro.fund", "GET", "/micro/sites/{site}/fund", signed_in()),
-    Case("micro.add_member", "POST", "/micro/sites/{site}/fund/members", micro_role("fund", 422)),
+    Case("micro.add_member", "POST", "/micro/sites/{site}/fund/members",
+         micro_role("fund", 409)),  # seed 001's scheme gives members no fund
     Case("micro.commit", "POST", "/micro/sites/{site}/fund/commitments", micro_role("fund", 422)),
     # ---- public notices (the QR's target): no login, any region; an unknown id is not found
     Case("notices.public", "GET", "/notice/{notice_public}", public()),
@@ -333,14 +349,16 @@ def _first_check_item(spec, tier) -> str:
     return next(i.id for i in spec.items() if i.kind == "check" and i.applies(tier, "village"))
 
 
-def _red_landmarks(db, specs, *, village, staff, author, calendar, city_name: str) -> dict:
+def _red_landmarks(db, specs, *, village, staff, author, calendar, city_name: str, media: Path) -> dict:
     """One red-landmark application per status on its own site (one application per site and year), taken
     there through `services.landmark`; the noticed one has an objection still open."""
     red = checklists.ensure_version(session=db, spec=specs["red-landmark"])
     build = checklists.ensure_version(session=db, spec=specs["build-standard"])
     tier = specs["build-standard"].tiers[0].id
     out = {}
-    for n, status in enumerate(LANDMARK_STATUSES, start=1):
+    county = db.get(type(village), db.get(type(village), village.parent_id).parent_id)
+    # the one left waiting for the county comes last: the county ranks every waiting application at once
+    for n, status in enumerate(sorted(LANDMARK_STATUSES, key=lambda s: s == "township_recommended"), start=1):
         site = factories.site(db, village, name=f"{city_name}红色地标申报点{n}")
         sa = Inspection(site_id=site.id, checklist_version_id=red.id, purpose="self_assessment", status="submitted",
                         created_by_id=staff["village"].id)
@@ -348,9 +366,11 @@ def _red_landmarks(db, specs, *, village, staff, author, calendar, city_name: st
                            status="approved", verdict="pass", score=91.0, created_by_id=author.id)
         db.add_all([sa, proof])
         db.flush()
+        evidence = {key: [landmark.Upload(f"{key}.jpg", samples.jpeg(64, 48))] for key in landmark.EVIDENCE_KEYS}
         a = landmark.apply(session=db, site=site, by=staff["village"], today=date(2026, 3, 2), calendar=calendar,
                            self_assessment_id=sa.id, leadership_ok=True, operating_since=date(2024, 5, 1),
-                           no_major_incident=True)
+                           no_major_incident=True, evidence_files=evidence, media_root=media, town_rank="1",
+                           town_total="5")
         out[f"lm_{status}"] = a.id
         if status == "applied":
             continue
@@ -358,8 +378,8 @@ def _red_landmarks(db, specs, *, village, staff, author, calendar, city_name: st
                                     by=staff["township"], today=date(2026, 3, 4), calendar=calendar)
         if status == "township_recommended":
             continue
-        landmark.county_recommend(session=db, application=a, opinion="材料属实，同意推荐。", by=staff["county_reviewer"],
-                                  today=date(2026, 3, 5))
+        landmark.county_rank(session=db, region=county, year=2026, ranking=[landmark.Ranked(a.id, 1, True)],
+                             opinion="材料属实，择优推荐。", by=staff["county_reviewer"], today=date(2026, 3, 5))
         if status == "county_recommended":
             continue
         city = staff["city_reviewer"]
@@ -372,8 +392,13 @@ def _red_landmarks(db, specs, *, village, staff, author, calendar, city_name: st
         db.flush()
         # noticed: Mon 18 May + 7 working days → Tue 26 May, running on TODAY; awarded: 9–17 March, then named
         start = date(2026, 5, 18) if status == "noticed" else date(2026, 3, 9)
-        landmark.record_result(session=db, application=a, by=city, today=start, calendar=calendar,
-                               notice_start=start, contact="0516-12345678")
+        landmark.record_result(session=db, application=a, by=city, today=start, calendar=calendar)
+        if status == "meeting":
+            continue
+        if status != "failed":
+            landmark.record_meeting(session=db, application=a, meeting_date=start, minutes_number="部务会纪要〔2026〕3号",
+                                    approve=True, reason="", notice_start=start, contact="0516-12345678", by=city,
+                                    today=start, calendar=calendar)
         if status == "noticed":
             objection = landmark.record_objection(session=db, application=a, received_on=date(2026, 5, 19),
                                                   text="公示对象名称有误。", by=city)
@@ -400,6 +425,8 @@ def _micro_projects(app, db, specs, *, site, staff, author, calendar) -> dict:
     each later status. The noticed one's completion notice (with its before/after photos) is running."""
     media, limit = Path(app.config["MEDIA_DIR"]), app.config["PHOTO_MAX_BYTES"]
     village = staff["village"]
+    site.micro_program = MICRO_PROGRAM
+    db.add(site)
 
     def apply(budget="8,600", size="small"):
         form = {**MICRO_FORM, "budget": budget, "size": size, "spending": f"材料一批 材料 {budget}"}
@@ -407,7 +434,7 @@ def _micro_projects(app, db, specs, *, site, staff, author, calendar) -> dict:
 
     def decide(project, step):
         micro.decide(session=db, project=project, step_id=step, approve=True, note="同意", by=staff[
-            micro_rules.ROUTES[project.route].step(step).owner_role], today=date(2026, 4, 2), calendar=calendar)
+            micro.route_of(project).step(step).owner_role], today=date(2026, 4, 2), calendar=calendar)
 
     def complete(project, on):
         photo = samples.jpeg(320, 240)
@@ -418,7 +445,7 @@ def _micro_projects(app, db, specs, *, site, staff, author, calendar) -> dict:
     out = {}
     for route, step, budget, size in MICRO_DECIDE:
         project = apply(budget, size)
-        for earlier in micro_rules.ROUTES[route].steps:
+        for earlier in _band(route).steps:
             if earlier.id == step:
                 break
             decide(project, earlier.id)
@@ -430,6 +457,8 @@ def _micro_projects(app, db, specs, *, site, staff, author, calendar) -> dict:
         out[f"mp_{status}"] = project.id
         if status == "approved":
             continue
+        micro.post_plan_notice(session=db, project=project, form={"place": "村东头"}, by=village,
+                               today=date(2026, 4, 2), calendar=calendar)  # 001 二 7: 事项确定后公示
         micro.start(session=db, project=project, by=village, today=date(2026, 4, 3))
         if status == "started":
             continue
@@ -514,7 +543,7 @@ def build_world(app, db, specs) -> dict:
                                     region=levels[HOME[role]], password_hash=hashed)
                  for role in ("village", "township", "county_reviewer", "city_reviewer")}
         w.update(_red_landmarks(db, specs, village=village, staff=staff, author=author, calendar=calendar,
-                                city_name=city_name))
+                                city_name=city_name, media=media))
         w.update(_micro_projects(app, db, specs, site=site, staff=staff, author=author, calendar=calendar))
         sides[side] = w
     me = {}

@@ -110,6 +110,14 @@ def hostile(app, db, specs):
                               by=who)
     inspections.record_answer(session=db, inspection=micro, item_id="mp-accept-details", raw=payload("TEXT"), note=None,
                               by=who)
+    from datetime import date
+    from inspector.models import MicroProject
+    site.micro_program = "hehua-street-2023"  # the acceptance belongs to a project: its documents come from it
+    db.add(MicroProject(site_id=site.id, year=2026, size="small", name=payload("PROJ"), lead_name="张三",
+                        lead_phone="13800000000", description="x", budget_fen=100000, fund_source="x",
+                        start_date=date(2026, 4, 1), finish_date=date(2026, 4, 30), members=[], households=[],
+                        spending=[], route="street", program="hehua-street-2023", status="accepting",
+                        acceptance_id=micro.id, created_by_id=who.id, details={}))
     db.commit()
     return {"site": site, "who": who, "admin": admin, "acceptance": acceptance, "micro": micro}
 
@@ -136,7 +144,7 @@ def test_free_text_is_escaped_on_every_page_that_shows_it(client, db, hostile, l
         f"/inspections/{acc}/reports": ("SITE",),
         f"/inspections/{acc}/reports/acceptance": ("SITE", "ADDR", "NOTE", "NAME"),
         f"/inspections/{micro}": ("SITE", "TEXT"),
-        f"/inspections/{micro}/reports/micro_acceptance": ("SITE", "TEXT"),
+        f"/inspections/{micro}/reports/micro_acceptance": ("SITE", "TEXT", "PROJ"),
         "/account/password": ("NAME",),
     }
     for url, tags in pages.items():

@@ -16,6 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from . import programs
 
 SEED_000 = "000_7a80efa72703d9ff.txt"
 SEED_001 = "001_ce2f6b89bf5be0ba.txt"
@@ -36,22 +39,9 @@ def yuan(amount: int) -> int:
     return amount * 100
 
 
-FUND_PER_MEMBER_FEN = yuan(200)          # 000 二 1: 确定每名党员、村（居）民代表……200元额度
 MIN_HOUSEHOLDS = 5                        # 000 附件1: 服务项目关联群众户签名（不少于5户群众）
-COMPLETION_NOTICE_DAYS = 5                # 000 二 4: 不少于5个工作日的公示
-PLAN_NOTICE_DAYS = 5                      # 003 三 (二): 公示时间不少于5个工作日
-LARGE_ITEMS_PER_YEAR = 1                  # 001 二 5: 每年可实施1个相对较大民生事项
-LARGE_ITEM_MAX_FEN = yuan(300_000)        # 001 二 5: 单个事项金额原则上在30万元以内
-SMALL_ITEMS_TOTAL_MAX_FEN = yuan(200_000)  # 001 二 5: 总金额原则上在20万元以内
-STEP_WORKING_DAYS = 5  # county setting: 001 二 7 says “即报即审” but gives no period for a decision
-
-# 001 二 7 approval bands. The text overlaps at its edges ("1万元以下" / "1万—3万元" / "3万—10万元" /
-# "10万元以上"); we read each edge as belonging to the HIGHER band, as the checklist's mp-approve-tier
-# note does ("金额恰为边界值时按较高一级审批"): an amount of exactly 10,000 needs the 1万—3万 route,
-# exactly 30,000 the township review, exactly 100,000 the township decision. Stricter is never wrong.
-VILLAGE_DIRECT_BELOW_FEN = yuan(10_000)
-VILLAGE_FILE_BELOW_FEN = yuan(30_000)
-TOWNSHIP_REVIEW_BELOW_FEN = yuan(100_000)
+# Fund per member, approval bands, yearly limits, notices and their periods are each program's
+# data (checklists/programs/*.yaml, core/programs.py), not constants here.
 
 SIZES = {"small": "微小事项（“N”）", "large": "相对较大事项（“1”）"}
 MEMBER_KINDS = {"party_member": "党员", "representative": "村（居）民代表"}
@@ -68,7 +58,7 @@ ACTION_LABELS = {
 # Which status each action starts from.
 TRANSITIONS = {
     "decide": ("applied",), "plan_notice": ("approved",), "start": ("approved",), "complete": ("started",),
-    "acceptance": ("noticed", "accepting"), "satisfaction": ("accepting",), "archive": ("evaluated",),
+    "acceptance": ("noticed", "accepting"), "satisfaction": ("accepting",), "archive": ("evaluated", "accepting"),
 }
 
 
@@ -120,20 +110,23 @@ def format_money(fen: int | None) -> str:
     return f"{sign}{whole:,}.{cents:02d} 元"
 
 
-# ---------------------------------------------------------------- routing ("1 + N", 001 二 7)
+# ---------------------------------------------------------------- routing (the program's approval chain)
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a route: its id, the role that owns it, what it is called."""
+    """One step of a route: its id, the role that owns it, what it is called, its period in working days."""
 
     id: str
     owner_role: str
     label: str
+    working_days: int | None = None
+    period_words: str = ""
+    sets_amount: bool = False
 
 
 @dataclass(frozen=True)
 class Route:
-    """Who decides a project of this amount, as ordered steps."""
+    """Who decides a project of this amount, as ordered steps (a band of the program's approval chain)."""
 
     id: str
     label: str
@@ -150,35 +143,42 @@ class Route:
         i = ids.index(step_id)
         return self.steps[i + 1] if i + 1 < len(self.steps) else None
 
+    def snapshot(self) -> dict[str, Any]:
+        """The route as stored with a project (a later change of the program file does not move it)."""
+        return {"id": self.id, "label": self.label, "source": self.source, "steps": [asdict(s) for s in self.steps]}
 
-ROUTES: dict[str, Route] = {r.id: r for r in (
-    Route("village", "1万元以下：由村（社区）直接确定", (
-        Step("village_decide", "village", "村（社区）直接确定"),)),
-    Route("village_file", "1万—3万元：由村（社区）确定后报镇党委备案", (
-        Step("village_decide", "village", "村（社区）确定"),
-        Step("township_file", "township", "报镇党委备案"))),
-    Route("township_review", "3万—10万元：由村（社区）报镇党委审核", (
-        Step("village_report", "village", "村（社区）研究上报"),
-        Step("township_review", "township", "镇党委审核"))),
-    Route("township_decide", "10万元以上：由镇党委确定后报区级备案", (
-        Step("village_report", "village", "村（社区）研究上报"),
-        Step("township_decide", "township", "镇党委确定"),
-        Step("district_file", "county_reviewer", "报区（县）级备案"))),
-)}
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> "Route":
+        """A stored route."""
+        return cls(data["id"], data["label"], tuple(Step(**s) for s in data["steps"]), data.get("source", ""))
 
 
-def route_for(budget_fen: int) -> Route:
-    """The approval route of a project by its budget (001 二 7; an edge amount takes the higher band)."""
-    if budget_fen < VILLAGE_DIRECT_BELOW_FEN:
-        return ROUTES["village"]
-    if budget_fen < VILLAGE_FILE_BELOW_FEN:
-        return ROUTES["village_file"]
-    if budget_fen < TOWNSHIP_REVIEW_BELOW_FEN:
-        return ROUTES["township_review"]
-    return ROUTES["township_decide"]
+OVERRIDE_STEP = "township_override"
 
 
-# ---------------------------------------------------------------- yearly limits ("1 + N", 001 二 5)
+def route_of_band(band: programs.Band) -> Route:
+    """A band of a program's approval chain as a route."""
+    return Route(band.id, band.label, tuple(
+        Step(s.id, s.role, s.label, s.period.days if s.period and s.period.unit == "working_days" else None,
+             s.period.words() if s.period else "", s.sets_amount) for s in band.steps), band.source)
+
+
+def route_for(budget_fen: int, program: programs.ProgramSpec) -> Route:
+    """The approval route of a project by its budget, from the program's bands."""
+    return route_of_band(program.band_for(budget_fen))
+
+
+def with_override(route: Route, breaches: list["LimitBreach"]) -> Route:
+    """The route with the override step first when a limit written “原则上” is exceeded."""
+    if not breaches:
+        return route
+    b = breaches[0]
+    step = Step(OVERRIDE_STEP, b.override_role, f"{b.override_label}：超出“原则上”限额，须说明统筹调剂理由",
+                None, "")
+    return Route(route.id, route.label, (step, *route.steps), route.source)
+
+
+# ---------------------------------------------------------------- yearly limits (the program's, with their force)
 
 @dataclass(frozen=True)
 class YearItem:
@@ -189,26 +189,37 @@ class YearItem:
     budget_fen: int
 
 
-def check_quota(*, size: str, budget_fen: int, others: Iterable[YearItem]) -> list[Problem]:
-    """The village's yearly “1 + N”: one larger item ≤ 300,000 CNY; small items together ≤ 200,000 CNY."""
-    others = list(others)
-    out = []
-    if size == "large":
-        if budget_fen > LARGE_ITEM_MAX_FEN:
-            out.append(Problem("budget", f"相对较大事项单个金额原则上在30万元以内，本项目预算 {format_money(budget_fen)}",
-                               SRC_QUOTA))
-        large = [o for o in others if o.size == "large"]
-        if len(large) >= LARGE_ITEMS_PER_YEAR:
-            out.append(Problem("size", f"每个村（社区）每年可实施1个相对较大民生事项，本年度已有“{large[0].name}”",
-                               SRC_QUOTA))
-    elif size == "small":
-        used = sum(o.budget_fen for o in others if o.size == "small")
-        if used + budget_fen > SMALL_ITEMS_TOTAL_MAX_FEN:
-            out.append(Problem("budget", (f"微小民生事项本年度总金额原则上在20万元以内：已申报 {format_money(used)}，"
-                                          f"加上本项目 {format_money(budget_fen)} 共 {format_money(used + budget_fen)}，"
-                                          f"超出 {format_money(used + budget_fen - SMALL_ITEMS_TOTAL_MAX_FEN)}"),
-                               SRC_QUOTA))
-    return out
+@dataclass(frozen=True)
+class LimitBreach:
+    """A limit written “原则上” that an application exceeds: a warning a named role may override."""
+
+    limit_id: str
+    rule: str
+    source: str
+    override_role: str
+    override_label: str
+    override_wording: str
+    override_source: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain data (stored with the project)."""
+        return asdict(self)
+
+
+def check_quota(*, program: programs.ProgramSpec, size: str, budget_fen: int,
+                others: Iterable[YearItem]) -> tuple[list[Problem], list[LimitBreach]]:
+    """The program's limits: hard ones refuse (problems), “原则上” ones warn (breaches to override)."""
+    refusals, warnings = [], []
+    found = programs.check_limits(program, size=size, budget_fen=budget_fen,
+                                  others=[(o.name, o.size, o.budget_fen) for o in others])
+    for limit, words in found:
+        field_ = "size" if limit.measure == "year_count" else "budget"
+        if limit.force == "hard":
+            refusals.append(Problem(field_, words, limit.source))
+        else:
+            o = limit.override
+            warnings.append(LimitBreach(limit.id, words, limit.source, o.role, o.label, o.wording, o.source))
+    return refusals, warnings
 
 
 # ---------------------------------------------------------------- the application form (000 附件1)
@@ -477,30 +488,28 @@ def read_application(form: Mapping[str, str]) -> Reading:
     return Reading(application, p, size, budget, start)
 
 
-# ---------------------------------------------------------------- notices (000 二 4, 003 三 (二))
+# ---------------------------------------------------------------- notices (the program's periods)
 
-def check_notice_days(kind: str, working_days: int) -> list[Problem]:
-    """A completion or plan notice is posted for at least 5 working days."""
-    if kind == "completion":
-        least, source, what = COMPLETION_NOTICE_DAYS, SRC_COMPLETION_NOTICE, "完工公示（项目完成情况、实施前后对比照片）"
-    else:
-        least, source, what = PLAN_NOTICE_DAYS, SRC_PLAN_NOTICE, "项目计划公示"
+def check_notice_days(notice: programs.Notice, working_days: int) -> list[Problem]:
+    """A notice is posted at least its program's period (when the period is a minimum or fixed)."""
+    least = notice.period.days
     if working_days < least:
-        return [Problem("working_days", f"{what}不少于{least}个工作日，填写的是 {working_days} 个工作日", source)]
+        who = "（期限为县级设定，原文未规定）" if notice.period.setting else ""
+        return [Problem("working_days", f"{notice.label}不少于{least}个工作日，填写的是 {working_days} 个工作日{who}",
+                        notice.period.source or notice.source)]
     return []
 
 
-def read_working_days(raw: str, kind: str) -> tuple[int | None, list[Problem]]:
-    """The posting period in working days from a form (default: the minimum)."""
+def read_working_days(raw: str, notice: programs.Notice) -> tuple[int | None, list[Problem]]:
+    """The posting period in working days from a form (default: the program's period)."""
     raw = (raw or "").strip()
-    least = COMPLETION_NOTICE_DAYS if kind == "completion" else PLAN_NOTICE_DAYS
-    source = SRC_COMPLETION_NOTICE if kind == "completion" else SRC_PLAN_NOTICE
+    source = notice.period.source or notice.source
     if not raw:
-        return least, []
+        return notice.period.days, []
     if not raw.isdigit() or not 0 < int(raw) <= 60:
         return None, [Problem("working_days", f"公示天数应为 1–60 之间的整数（工作日），填写的是“{raw}”", source)]
     days = int(raw)
-    return days, check_notice_days(kind, days)
+    return days, check_notice_days(notice, days)
 
 
 @dataclass(frozen=True)
@@ -518,8 +527,9 @@ class Completion:
     issuer: str = ""
 
 
-def read_completion(form: Mapping[str, str], *, before: int, after: int, today: date) -> tuple[Completion | None, list[Problem]]:
-    """The completion form with its before/after photo counts; every problem at once."""
+def read_completion(form: Mapping[str, str], *, before: int, after: int, today: date,
+                    notice: programs.Notice) -> tuple[Completion | None, list[Problem]]:
+    """The completion form with its before/after photo counts (as the program's notice asks); every problem."""
     p: list[Problem] = []
     spent = None
     try:
@@ -543,10 +553,10 @@ def read_completion(form: Mapping[str, str], *, before: int, after: int, today: 
     sup_phone = (form.get("supervisor_phone") or "").strip()
     if sup_phone and not valid_phone(sup_phone):
         p.append(Problem("supervisor_phone", f"监督电话“{sup_phone}”格式不对", SRC_NOTICE_FORM))
-    if before < 1:
-        p.append(Problem("before", "请上传项目实施之前照片（至少 1 张）", SRC_NOTICE_FORM))
-    if after < 1:
-        p.append(Problem("after", "请上传项目完成之后照片（至少 1 张）", SRC_NOTICE_FORM))
+    if "before" in notice.photos and before < 1:
+        p.append(Problem("before", "请上传项目实施之前照片（至少 1 张）", notice.source))
+    if "after" in notice.photos and after < 1:
+        p.append(Problem("after", "请上传项目完成之后照片（至少 1 张）", notice.source))
     start = today
     raw_start = (form.get("notice_start") or "").strip()
     if raw_start:
@@ -558,7 +568,7 @@ def read_completion(form: Mapping[str, str], *, before: int, after: int, today: 
             start = None
     if start is not None and start < today:
         p.append(Problem("notice_start", f"公示开始日期 {start} 早于今天 {today}，公示不能补记", SRC_COMPLETION_NOTICE))
-    days, dp = read_working_days(form.get("working_days") or "", "completion")
+    days, dp = read_working_days(form.get("working_days") or "", notice)
     p += dp
     if p:
         return None, p
@@ -612,13 +622,15 @@ def remaining(allocation_fen: int, committed_fen: int) -> int:
     return allocation_fen - committed_fen
 
 
-def check_commitment(amount_fen: int, remaining_fen: int, *, member: str = "") -> list[Problem]:
-    """A member commits a positive amount no larger than what remains of their 200 CNY."""
+def check_commitment(amount_fen: int, remaining_fen: int, *, member: str = "", allocation_fen: int = 20000,
+                     source: str = SRC_FUND) -> list[Problem]:
+    """A member commits a positive amount no larger than what remains of their allocation (000: 200 CNY)."""
     if amount_fen <= 0:
-        return [Problem("amount", "出资金额应大于 0", SRC_FUND)]
+        return [Problem("amount", "出资金额应大于 0", source)]
+    whole = f"{allocation_fen // 100:,}" if allocation_fen % 100 == 0 else f"{allocation_fen / 100:,.2f}"
     if amount_fen > remaining_fen:
-        return [Problem("amount", (f"每名党员、村（居）民代表的微服务资金支配额度为 200 元，{member}本年度剩余 "
-                                   f"{format_money(remaining_fen)}，不能支配 {format_money(amount_fen)}"), SRC_FUND)]
+        return [Problem("amount", (f"每名党员、村（居）民代表的微服务资金支配额度为 {whole} 元，{member}本年度剩余 "
+                                   f"{format_money(remaining_fen)}，不能支配 {format_money(amount_fen)}"), source)]
     return []
 
 

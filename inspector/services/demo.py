@@ -174,10 +174,10 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
 
 
 def load_programs(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workdays.Calendar,
-                  today) -> None:
+                  today, media_root=None) -> None:
     """The demo county's comparisons, micro projects and red-landmark applications (each idempotent)."""
     from . import comparison, dashboard, landmark, micro
     comparison.demo(session=session, specs=specs)
     dashboard.demo(session=session, today=today)
     micro.demo(session=session, calendar=calendar, today=today)
-    landmark.demo(session=session, specs=specs, calendar=calendar, today=today)
+    landmark.demo(session=session, specs=specs, calendar=calendar, today=today, media_root=media_root)

@@ -7,15 +7,18 @@ step recorded (report, opinion, dates, result, award).
 """
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import micro as micro_rules, workdays
+from ..core import photos as photo_core, workdays
 from ..core.checklist import ChecklistSpec
 from ..core.geo import Position
 from ..core.scoring import VERDICT_LABELS
@@ -31,32 +34,24 @@ BUILD_PURPOSES = ("inspection", "completion_acceptance")
 SELF_ASSESSMENT_DONE = ("submitted", "resubmitted", "approved", "accepted")
 EVALUATION_DONE = ("submitted", "resubmitted", "approved", "accepted")
 REVIEWED = ("approved", "accepted")
-REVIEW_DAYS = 30          # 002 篇五 7.3: 接到县级组织部门申请后,市委组织部于 30 天内安排评审 (calendar days)
-NOTICE_WORKING_DAYS = 7   # 002 篇五 7.4: 公示期为 7 个(人)工作日
 NOTICE_KIND = "red_landmark_result"
 # Township and county steps: the sources give no deadline (7.2). The number of working days is a
-# county setting (LANDMARK_STEP_WORKING_DAYS, default 10), not a number from the standard.
+# county setting (LANDMARK_STEP_WORKING_DAYS; the program file's default), not a number from the standard.
 DEFAULT_STEP_WORKING_DAYS = 10
+PROGRAM_KIND = "red_landmark"   # the procedure's steps, owners and periods: checklists/programs/xuzhou-red-landmark.yaml
 
-STEPS = {  # step id -> (label, owner role, source)
-    "township_recommend": ("乡镇（街道）党（工）委推荐，提交申请报告", "township", "7.2"),
-    "county_recommend": ("县级组织部门核实申请材料并推荐", "county_reviewer", "7.2"),
-    "city_receive": ("市委组织部登记收到县级推荐材料", "city_reviewer", "7.3"),
-    "city_review": ("市委组织部评审（收到后 30 天内）", "city_reviewer", "7.3"),
-    "notice": ("评审结果公示（7 个工作日），期满后命名", "city_reviewer", "7.4"),
-    "decision": ("评审未通过，作出不予命名决定", "city_reviewer", "7.4"),
-    "revoke": ("取消命名", "city_reviewer", "4.3"),
-}
 STATUS_LABELS = {
     "applied": "待乡镇推荐", "township_recommended": "待县级推荐", "county_recommended": "待市级收件",
-    "under_review": "市级评审中", "noticed": "公示中", "failed": "评审未通过", "awarded": "已命名“红色地标”",
-    "refused": "未予命名", "revoked": "已取消命名",
+    "not_recommended": "县级未推荐", "under_review": "市级评审中", "meeting": "待部务会审定", "noticed": "公示中",
+    "failed": "评审未通过", "awarded": "已命名“红色地标”", "refused": "未予命名", "revoked": "已取消命名",
 }
 CONDITIONS = {  # 002 篇五 4.2
     "a": "村(社区)党组织班子人员齐全、领导有力,工作机制完备",
     "b": "村(社区)党群服务中心达到建设标准,且挂牌运行1 年以上",
     "c": "未发生重大事故或产生其他不良社会影响",
 }
+EVIDENCE_KEYS = ("a", "b", "c", "rank")   # 4.2 a–c each need a file; "rank": 5.13 entered by the village
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 MAX_TEXT = 4000
 
 
@@ -72,9 +67,30 @@ class StepOrder(LandmarkError):
     status = 409
 
 
+def procedure():
+    """The red-landmark procedure's definition (steps, owners, periods) from its program file."""
+    return programs.one(PROGRAM_KIND)
+
+
+def _period_days(step: str) -> int:
+    """The period of a step in the program file (days)."""
+    return procedure().step(step).period.days
+
+
+def review_days() -> int:
+    """7.3: 接到县级组织部门申请后，市委组织部于 30 天内安排评审 (calendar days)."""
+    return _period_days("city_review")
+
+
+def notice_working_days() -> int:
+    """7.4: 公示期为 7 个(人)工作日."""
+    return _period_days("notice")
+
+
 def step_label(step: str) -> str:
     """A step's name in Chinese."""
-    return STEPS[step][0] if step in STEPS else step
+    found = procedure().step(step)
+    return found.label if found else step
 
 
 def status_label(status: str) -> str:
@@ -135,7 +151,7 @@ def _open(session: Session, application: RedLandmarkApplication, site: Site, ste
           by: User) -> ProgramStep:
     """Open the application's next step, owned by the step's role."""
     return programs.open_step(session=session, program=PROGRAM, program_id=application.id, step=step,
-                              owner_role=STEPS[step][1], region_id=site.region_id, due_date=due, by=by)
+                              owner_role=procedure().step(step).role, region_id=site.region_id, due_date=due, by=by)
 
 
 def _expect(session: Session, application: RedLandmarkApplication, *steps: str, what: str) -> ProgramStep:
@@ -230,17 +246,126 @@ def notice_of(*, session: Session, application: RedLandmarkApplication) -> Notic
     return session.get(Notice, application.notice_id) if application.notice_id else None
 
 
+# ---------------------------------------------------------------- evidence files (4.2 a–c, 5.13)
+
+@dataclass(frozen=True)
+class Upload:
+    """A file from a form: its name (for messages) and bytes."""
+
+    filename: str
+    data: bytes
+
+
+def _store_evidence(files: Mapping[str, list[Upload]], *, site: Site, by: User, media_root: Path | None,
+                    created: list[str] | None) -> dict[str, list[dict[str, Any]]]:
+    """Store each file (photos through the photo pipeline, PDFs by their SHA-256); LandmarkError on a bad one."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    made: list[str] = []
+    try:
+        for key in EVIDENCE_KEYS:
+            for up in files.get(key) or []:
+                out.setdefault(key, []).append(_store_one(up, key=key, site=site, by=by, media_root=media_root,
+                                                          made=made))
+    except BaseException:
+        photo_core.remove(media_root, made)
+        raise
+    if created is not None:
+        created.extend(made)
+    return out
+
+
+def _store_one(up: Upload, *, key: str, site: Site, by: User, media_root: Path, made: list[str]) -> dict[str, Any]:
+    """One evidence file: a PDF document, or a photo (watermarked, resized)."""
+    label = "5.13 排名证明" if key == "rank" else f"4.2 {key})"
+    if up.data[:5] == b"%PDF-":
+        if len(up.data) > DOCUMENT_MAX_BYTES:
+            raise LandmarkError(f"{label}：{up.filename} 超过 {DOCUMENT_MAX_BYTES // 1024 // 1024} MB")
+        sha = hashlib.sha256(up.data).hexdigest()
+        rel = f"documents/{sha[:2]}/{sha}.pdf"
+        target = media_root / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(up.data)
+            made.append(rel)
+        return {"kind": "document", "filename": up.filename[:200], "path": rel, "sha256": sha}
+    mark = photo_core.Watermark(site=site.name, server_time=utcnow(), lat=None, lon=None, accuracy_m=None,
+                                inspector=by.display_name)
+    try:
+        photo = photo_core.ingest(up.data, media_root=media_root, watermark=mark)
+    except photo_core.PhotoError as exc:
+        raise LandmarkError(f"{label}：{up.filename or '文件'} 不是照片或 PDF 文件（{exc.reason}）") from None
+    made.extend(photo.created)
+    return {"kind": "photo", "filename": up.filename[:200], "display": photo.display, "thumb": photo.thumb,
+            "original": photo.original, "sha256": photo.sha256}
+
+
+def evidence_path(application: RedLandmarkApplication, key: str, n: int) -> tuple[str, str] | None:
+    """(stored path, mimetype) of the n-th evidence file of a condition, or None."""
+    items = ((application.details or {}).get("evidence") or {}).get(key) or []
+    if not 0 <= n < len(items):
+        return None
+    item = items[n]
+    return (item["path"], "application/pdf") if item["kind"] == "document" else (item["display"], "image/jpeg")
+
+
+# ---------------------------------------------------------------- 5.13: the town's ranking
+
+def town_rank_of(*, session: Session, site: Site) -> dict[str, Any] | None:
+    """The site's rank in its town from every site's latest red-landmark self-assessment score (5.13).
+
+    None when some site of the town has no scored self-assessment: the app does not have the town's
+    results, and the village enters its rank with evidence instead. Equal scores share a rank.
+    """
+    village = session.get(Region, site.region_id)
+    if village is None or village.parent_id is None:
+        return None
+    town_sites = session.exec(select(Site).join(Region, Site.region_id == Region.id)
+                              .where(Region.parent_id == village.parent_id)).all()
+    scores: dict[int, float] = {}
+    for s in town_sites:
+        latest = next((i for i in self_assessments(session=session, site=s) if i.score is not None), None)
+        if latest is None:
+            return None
+        scores[s.id] = latest.score
+    mine = scores[site.id]
+    rank = 1 + sum(1 for v in scores.values() if v > mine)
+    top = procedure().parameter("town-rank-top")
+    return {"rank": rank, "total": len(scores), "computed": True, "holds": top.top_share_holds(rank, len(scores)),
+            "basis": "全镇（街道）各村（社区）最近一次“红色地标”自评得分",
+            "scores": sorted(scores.values(), reverse=True)}
+
+
+def _entered_rank(rank: str, total: str, has_file: bool) -> tuple[dict[str, Any] | None, list[str]]:
+    """The rank a village enters (with a file) when the app lacks the town's results."""
+    top = procedure().parameter("town-rank-top")
+    rank, total = (rank or "").strip(), (total or "").strip()
+    if not (rank.isdigit() and total.isdigit() and 1 <= int(rank) <= int(total) <= 10_000):
+        return None, [f"5.13 {top.wording}：本应用没有全镇（街道）各村（社区）的评定结果，请填写本村（社区）在镇（街道）的"
+                      f"名次和参评村（社区）总数（002 篇五 5.13）"]
+    if not has_file:
+        return None, ["5.13 填写的名次须附证明材料（镇（街道）年度考核排名文件的照片或 PDF，002 篇五 5.13）"]
+    r, n = int(rank), int(total)
+    return {"rank": r, "total": n, "computed": False, "holds": top.top_share_holds(r, n),
+            "basis": "申报村（社区）填报，附镇（街道）排名文件"}, []
+
+
 # ---------------------------------------------------------------- 1. the village applies
 
 def apply(*, session: Session, site: Site, by: User, today: date, calendar: workdays.Calendar,
           self_assessment_id: int | None, leadership_ok: bool, operating_since: date | None,
-          no_major_incident: bool, step_days: int = DEFAULT_STEP_WORKING_DAYS) -> RedLandmarkApplication:
+          no_major_incident: bool, step_days: int = DEFAULT_STEP_WORKING_DAYS,
+          evidence_files: Mapping[str, list[Upload]] | None = None, media_root: Path | None = None,
+          town_rank: str = "", town_total: str = "", created: list[str] | None = None) -> RedLandmarkApplication:
     """A village applies for this year's review; every 4.2 condition is checked, nothing stored if one fails.
 
-    `site` must already be in the user's region (scope); the township step opens, due in
-    `step_days` working days (a county setting, not a source number).
+    Each of 4.2 a–c needs an attached file (a photo or a PDF document), not only the tick. 5.13 (top
+    30 % of the town) is computed from the town's self-assessment scores when every site of the town
+    has one; otherwise the village enters its rank with a file. `site` must already be in the user's
+    region (scope); the township step opens, due in `step_days` working days (a county setting).
+    Files written are appended to `created` (the caller removes them if its commit fails).
     """
     _forbid(by, {"village"}, "申报“红色地标”")
+    evidence_files = evidence_files or {}
     year = today.year
     existing = of_site_year(session=session, site=site, year=year)
     if existing is not None:
@@ -272,14 +397,24 @@ def apply(*, session: Session, site: Site, by: User, today: date, calendar: work
                         f"到 {today} 不满 1 年，{eligible_from(operating_since)} 起方可申报（002 篇五 4.2 b）")
     if not no_major_incident:
         problems.append(f"不符合申报条件 4.2 c)：{CONDITIONS['c']}（002 篇五 4.2 c）")
+    for key in ("a", "b", "c"):
+        if not evidence_files.get(key):
+            problems.append(f"4.2 {key}) 须附证明材料（照片或 PDF 文件），勾选声明不能代替证明（002 篇五 4.2 {key}）")
+    rank = town_rank_of(session=session, site=site)
+    if rank is None:
+        entered, rank_problems = _entered_rank(town_rank, town_total, bool(evidence_files.get("rank")))
+        problems += rank_problems
+        rank = entered
     if problems:
         raise LandmarkError("；".join(problems))
     due = _calendar_due(calendar, today, step_days)
+    stored = _store_evidence(evidence_files, site=site, by=by, media_root=media_root, created=created)
     application = RedLandmarkApplication(
         site_id=site.id, year=year, status="applied", self_assessment_id=sa.id, leadership_ok=True,
         build_standard_met=True, operating_since=operating_since, no_major_incident=True, applied_by_id=by.id,
         details={"build_evidence_id": evidence.id, "build_evidence_verdict": evidence.verdict,
-                 "applied_on": today.isoformat(), "step_working_days": step_days})
+                 "applied_on": today.isoformat(), "step_working_days": step_days, "evidence": stored,
+                 "town_rank": rank})
     session.add(application)
     session.flush()
     _audit(session, application, by, "apply", after={"site": site.id, "year": year, "self_assessment": sa.id,
@@ -308,20 +443,72 @@ def township_recommend(*, session: Session, application: RedLandmarkApplication,
     return application
 
 
-def county_recommend(*, session: Session, application: RedLandmarkApplication, opinion: str, by: User,
-                     today: date) -> RedLandmarkApplication:
-    """The county verifies the materials and recommends (7.2); the city's receipt step opens."""
-    _forbid(by, {"county_reviewer"}, "核实材料并推荐")
-    _expect(session, application, "county_recommend", what="由县级推荐")
-    opinion = _text(opinion, "县级推荐意见")
-    application.county_opinion = opinion
-    application.details = {**(application.details or {}), "county_recommended_on": today.isoformat()}
-    _close(session, application, "county_recommend", by, note="已核实推荐")
-    _touch(application, session, "county_recommended")
-    _audit(session, application, by, "county_recommend", after={"opinion": opinion[:200]})
-    # No deadline in the sources for the city's receipt: the 30 days run from it (7.3).
-    _open(session, application, session.get(Site, application.site_id), "city_receive", None, by)
-    return application
+def county_queue(*, session: Session, region: Region, year: int) -> list[tuple[RedLandmarkApplication, Site]]:
+    """The region's applications of a year waiting for the county's verification and recommendation (7.2)."""
+    rows = search(session=session, region=region, year=year, status="township_recommended")
+    return sorted(rows, key=lambda r: r[0].id)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The county's place for one application in its ranking, and whether it is recommended."""
+
+    application_id: int
+    rank: int
+    recommend: bool
+
+
+def county_rank(*, session: Session, region: Region, year: int, ranking: list[Ranked], opinion: str, by: User,
+                today: date) -> list[RedLandmarkApplication]:
+    """The county ranks every waiting application and recommends the best ones (7.2 择优推荐).
+
+    Every application waiting in the county that year is ranked 1..n, each rank once; the recommended
+    ones are the best-ranked (no unrecommended one ranks above a recommended one). Recommended
+    applications go on to the city's receipt; the others end “县级未推荐”. Nothing is stored on a refusal.
+    """
+    _forbid(by, {"county_reviewer"}, "核实材料并择优推荐")
+    queue = {a.id: a for a, _s in county_queue(session=session, region=region, year=year)}
+    if not queue:
+        raise StepOrder(f"{year} 年没有待县级推荐的申报")
+    opinion = _text(opinion, "县级推荐意见（县级推荐材料）")
+    given = {r.application_id: r for r in ranking}
+    if set(given) != set(queue):
+        missing = len(set(queue) - set(given))
+        raise LandmarkError(f"请为全县 {len(queue)} 份待推荐申报逐一排序（缺 {missing} 份）：县级组织部门在全县范围内择优推荐"
+                            f"（002 篇五 7.2）")
+    ranks = sorted(r.rank for r in ranking)
+    if ranks != list(range(1, len(queue) + 1)):
+        raise LandmarkError(f"名次应为 1 至 {len(queue)}，每个名次一份")
+    ordered = sorted(ranking, key=lambda r: r.rank)
+    chosen = [r for r in ordered if r.recommend]
+    if chosen and ordered[:len(chosen)] != chosen:
+        raise LandmarkError("择优推荐：推荐的申报应是排名靠前的（未推荐的申报不能排在推荐的之前，002 篇五 7.2）")
+    batch = [r.application_id for r in ordered]
+    out = []
+    for r in ordered:
+        application = queue[r.application_id]
+        _expect(session, application, "county_recommend", what="由县级推荐")
+        details = {**(application.details or {}), "county_rank": {"rank": r.rank, "of": len(queue),
+                                                                  "recommended": r.recommend, "batch": batch},
+                   "county_recommended_on": today.isoformat()}
+        application.details = details
+        site = session.get(Site, application.site_id)
+        if r.recommend:
+            application.county_opinion = opinion
+            _close(session, application, "county_recommend", by, outcome="recommended",
+                   note=f"全县第 {r.rank} 名（共 {len(queue)} 份），择优推荐")
+            _touch(application, session, "county_recommended")
+            # No deadline in the sources for the city's receipt: the 30 days run from it (7.3).
+            _open(session, application, site, "city_receive", None, by)
+        else:
+            application.decision_reason = f"全县第 {r.rank} 名（共 {len(queue)} 份），县级未择优推荐（002 篇五 7.2）"
+            _close(session, application, "county_recommend", by, outcome="not_recommended",
+                   note=f"全县第 {r.rank} 名（共 {len(queue)} 份），未推荐")
+            _touch(application, session, "not_recommended")
+        _audit(session, application, by, "county_recommend" if r.recommend else "county_not_recommended",
+               after={"rank": r.rank, "of": len(queue), "recommended": r.recommend, "opinion": opinion[:200]})
+        out.append(application)
+    return out
 
 
 # ---------------------------------------------------------------- 3. the city receives and reviews
@@ -339,7 +526,7 @@ def receive(*, session: Session, application: RedLandmarkApplication, received_o
     if sent and received_on < date.fromisoformat(sent):
         raise LandmarkError(f"收件日期 {received_on} 早于县级推荐日期 {sent}")
     # 002 篇五 7.3 “于 30 天内安排评审”: calendar days (天), not working days.
-    due = received_on + timedelta(days=REVIEW_DAYS)
+    due = received_on + timedelta(days=review_days())
     application.received_on = received_on
     application.review_due = due
     _close(session, application, "city_receive", by, note=f"收件 {received_on}")
@@ -381,7 +568,7 @@ def _issuer(session: Session, site: Site) -> tuple[str, str]:
 
 
 def notice_content(*, session: Session, application: RedLandmarkApplication, site: Site, evaluation: Inspection,
-                   start: date, end: date, contact: str) -> dict[str, Any]:
+                   start: date, end: date, contact: str, meeting: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the result notice publishes (the notice content contract), fixed when posted."""
     place, issuer = _issuer(session, site)
     score = f"{evaluation.score:.1f} 分" if evaluation.score is not None else "—"
@@ -394,10 +581,11 @@ def notice_content(*, session: Session, application: RedLandmarkApplication, sit
             {"label": "评定结果", "value": "合格，拟命名为村(社区)党群服务中心“红色地标”"},
             {"label": "评定得分", "value": score},
             {"label": "评审单位", "value": issuer},
-            {"label": "公示期", "value": f"{start.isoformat()} 至 {end.isoformat()}（{NOTICE_WORKING_DAYS} 个工作日）"},
+            *([{"label": "部务会审定", "value": f"{meeting['date']}（{meeting['minutes']}）"}] if meeting else []),
+            {"label": "公示期", "value": f"{start.isoformat()} 至 {end.isoformat()}（{notice_working_days()} 个工作日）"},
         ],
         "body": (f"根据《徐州市村(社区)党群服务中心“红色地标”建设规范》7.4，现将评审结果予以公示，"
-                 f"公示期为 {NOTICE_WORKING_DAYS} 个工作日（{start.isoformat()} 至 {end.isoformat()}）。"
+                 f"公示期为 {notice_working_days()} 个工作日（{start.isoformat()} 至 {end.isoformat()}）。"
                  f"如有异议，请在公示期内向{issuer}反映。公示期满后，以文件形式公布评审最终结果。"),
         "photos": [],
         "contact": contact,
@@ -405,53 +593,108 @@ def notice_content(*, session: Session, application: RedLandmarkApplication, sit
     }
 
 
+def rank_problem(application: RedLandmarkApplication) -> str | None:
+    """Why 5.13 is not met by the application's town rank, or None when it is (or was not recorded)."""
+    rank = (application.details or {}).get("town_rank")
+    if not rank or rank.get("holds", True):
+        return None
+    top = procedure().parameter("town-rank-top")
+    how = "据全镇各村自评得分计算" if rank.get("computed") else "申报村填报"
+    return (f"不符合 5.13 {top.wording}：全镇（街道）{rank['total']} 个村（社区）中列第 {rank['rank']} 名（{how}，"
+            f"002 篇五 5.13）")
+
+
 def record_result(*, session: Session, application: RedLandmarkApplication, by: User, today: date,
-                  calendar: workdays.Calendar, notice_start: date | None, contact: str = "") -> RedLandmarkApplication:
-    """The city records the evaluation's result from its verdict; a pass is publicly noticed (7.4)."""
-    _forbid(by, {"city_reviewer"}, "记录评审结果并公示")
+                  calendar: workdays.Calendar | None = None, notice_start: date | None = None,
+                  contact: str = "") -> RedLandmarkApplication:
+    """The city records the evaluation's result; a pass goes to the department meeting (部务会审定, 7.4).
+
+    5.13 (the town ranking) binds too: a rank outside the top 30 % fails the result whatever the
+    evaluation's verdict. Nothing is noticed here: the notice follows the meeting's decision.
+    """
+    _forbid(by, {"city_reviewer"}, "记录评审结果")
     _expect(session, application, "city_review", what="记录评审结果")
     evaluation = session.get(Inspection, application.evaluation_id) if application.evaluation_id else None
     if evaluation is None:
         raise StepOrder("还没有开始评定检查，请先开始评定检查并提交")
     if evaluation.status not in EVALUATION_DONE:
         raise StepOrder(f"评定检查{LABELS.get(evaluation.status, evaluation.status)}，提交后才能记录评审结果")
-    passed = evaluation.verdict == "pass"
+    ranking = rank_problem(application)
+    passed = evaluation.verdict == "pass" and ranking is None
     site = session.get(Site, application.site_id)
     details = dict(application.details or {})
     details.update(result="pass" if passed else "fail", verdict=evaluation.verdict, score=evaluation.score,
-                   result_on=today.isoformat())
+                   result_on=today.isoformat(), result_reasons=[ranking] if ranking else [])
+    application.details = details
     if passed:
-        start = notice_start or today
-        if application.received_on and start < application.received_on:
-            raise LandmarkError(f"公示开始日期 {start} 早于收件日期 {application.received_on}")
-        contact = (contact or "").strip()[:200]
-        try:
-            end = calendar.period_end(start, NOTICE_WORKING_DAYS)
-            content = notice_content(session=session, application=application, site=site, evaluation=evaluation,
-                                     start=start, end=end, contact=contact)
-            notice = notices.post(session=session, kind=NOTICE_KIND, site=site, subject_id=application.id,
-                                  title=f"{site.name}“红色地标”评定结果公示", content=content, start=start,
-                                  working_days=NOTICE_WORKING_DAYS, calendar=calendar, by=by)
-        except workdays.CalendarUnknown as exc:
-            raise LandmarkError(str(exc)) from None
-        except notices.NoticeError as exc:
-            raise LandmarkError(str(exc)) from None
-        application.notice_id = notice.id
         _close(session, application, "city_review", by, outcome="pass",
-               note=f"评定合格（{evaluation.score:.1f} 分）" if evaluation.score is not None else "评定合格")
-        _touch(application, session, "noticed")
-        application.details = details
-        _audit(session, application, by, "result", after={"result": "pass", "notice": notice.id,
-                                                          "start": start.isoformat(), "end": notice.end_date.isoformat()})
-        # Due on the last day of the posting period: the city decides after it (7.4).
-        _open(session, application, site, "notice", calendar.deadline(start, NOTICE_WORKING_DAYS, "period"), by)
+               note=f"评定合格（{evaluation.score:.1f} 分），报部务会审定" if evaluation.score is not None
+               else "评定合格，报部务会审定")
+        _touch(application, session, "meeting")
+        _audit(session, application, by, "result", after={"result": "pass"})
+        _open(session, application, site, "meeting", None, by)
     else:
+        verdict = VERDICT_LABELS.get(evaluation.verdict or "", "未评分")
         _close(session, application, "city_review", by, outcome="fail",
-               note=f"评定结论：{VERDICT_LABELS.get(evaluation.verdict or '', '未评分')}")
+               note=f"评定结论：{verdict}" + (f"；{ranking}" if ranking else ""))
         _touch(application, session, "failed")
-        application.details = details
-        _audit(session, application, by, "result", after={"result": "fail", "verdict": evaluation.verdict})
+        _audit(session, application, by, "result", after={"result": "fail", "verdict": evaluation.verdict,
+                                                          "reasons": details["result_reasons"]})
         _open(session, application, site, "decision", None, by)
+    return application
+
+
+def record_meeting(*, session: Session, application: RedLandmarkApplication, meeting_date: date | None,
+                   minutes_number: str, approve: bool, reason: str, notice_start: date | None, contact: str,
+                   by: User, today: date, calendar: workdays.Calendar) -> RedLandmarkApplication:
+    """The department meeting's decision (部务会审定: date, minutes number); approved → the 7-working-day notice.
+
+    7.4 “评审结果报部务会审定后进行公示”: the notice cannot start before the meeting's date.
+    """
+    _forbid(by, {"city_reviewer"}, "登记部务会审定结果")
+    _expect(session, application, "meeting", what="登记部务会审定结果")
+    if meeting_date is None:
+        raise LandmarkError("请填写部务会审定日期（002 篇五 7.4：评审结果报部务会审定后进行公示）")
+    if meeting_date > today:
+        raise LandmarkError(f"部务会日期 {meeting_date} 晚于今天")
+    if application.received_on and meeting_date < application.received_on:
+        raise LandmarkError(f"部务会日期 {meeting_date} 早于收件日期 {application.received_on}")
+    minutes = _text(minutes_number, "部务会纪要号", 80)
+    meeting = {"date": meeting_date.isoformat(), "minutes": minutes, "approved": approve}
+    site = session.get(Site, application.site_id)
+    if not approve:
+        reason = _text(reason, "部务会未通过的理由", 2000)
+        meeting["reason"] = reason
+        application.details = {**(application.details or {}), "meeting": meeting}
+        application.decision_reason = reason
+        _close(session, application, "meeting", by, outcome="refused", note=f"部务会（{minutes}，{meeting_date}）未通过：{reason[:150]}")
+        _touch(application, session, "refused")
+        _audit(session, application, by, "meeting", after=meeting)
+        return application
+    start = notice_start or today
+    if start < meeting_date:
+        raise LandmarkError(f"公示开始日期 {start} 早于部务会审定日期 {meeting_date}：审定后方可公示（002 篇五 7.4）")
+    evaluation = session.get(Inspection, application.evaluation_id)
+    contact = (contact or "").strip()[:200]
+    try:
+        end = calendar.period_end(start, notice_working_days())
+        content = notice_content(session=session, application=application, site=site, evaluation=evaluation,
+                                 start=start, end=end, contact=contact, meeting=meeting)
+        notice = notices.post(session=session, kind=NOTICE_KIND, site=site, subject_id=application.id,
+                              title=f"{site.name}“红色地标”评定结果公示", content=content, start=start,
+                              working_days=notice_working_days(), calendar=calendar, by=by)
+    except workdays.CalendarUnknown as exc:
+        raise LandmarkError(str(exc)) from None
+    except notices.NoticeError as exc:
+        raise LandmarkError(str(exc)) from None
+    application.notice_id = notice.id
+    application.details = {**(application.details or {}), "meeting": meeting}
+    _close(session, application, "meeting", by, outcome="approved", note=f"部务会审定（{minutes}，{meeting_date}）")
+    _touch(application, session, "noticed")
+    _audit(session, application, by, "meeting", after={**meeting, "notice": notice.id, "start": start.isoformat(),
+                                                       "end": notice.end_date.isoformat()})
+    # Due on the last day of the posting period: the city decides after it (7.4); recounted with the notice.
+    _open(session, application, site, "notice", calendar.deadline(start, notice_working_days(), "period"), by)
     return application
 
 
@@ -476,7 +719,7 @@ def record_objection(*, session: Session, application: RedLandmarkApplication, r
     try:
         row = notices.record_objection(session=session, notice=notice, received_on=received_on, text=text, by=by)
     except notices.NoticeError as exc:
-        raise LandmarkError(f"{exc}（002 篇五 7.4：公示期为 {NOTICE_WORKING_DAYS} 个工作日）") from None
+        raise LandmarkError(f"{exc}（002 篇五 7.4：公示期为 {notice_working_days()} 个工作日）") from None
     _touch(application, session)
     return row
 
@@ -505,7 +748,7 @@ def award(*, session: Session, application: RedLandmarkApplication, number: str,
     _forbid(by, {"city_reviewer"}, "授予“红色地标”命名")
     notice = _notice_step(session, application, "命名")
     if not notices.has_ended(notice, today):
-        raise StepOrder(f"公示期至 {notice.end_date} 止（{NOTICE_WORKING_DAYS} 个工作日，002 篇五 7.4），"
+        raise StepOrder(f"公示期至 {notice.end_date} 止（{notice_working_days()} 个工作日，002 篇五 7.4），"
                         f"{notice.end_date + timedelta(days=1)} 起方可命名")
     still_open = notices.open_objections(session=session, notice=notice)
     if still_open:
@@ -574,6 +817,7 @@ ACTIONS = {  # action -> (roles, the steps it belongs to)
     "receive": ({"city_reviewer"}, ("city_receive",)),
     "start_evaluation": (rights.START["red_landmark"], ("city_review",)),
     "record_result": ({"city_reviewer"}, ("city_review",)),
+    "meeting": ({"city_reviewer"}, ("meeting",)),
     "objection": ({"city_reviewer"}, ("notice",)),
     "award": ({"city_reviewer"}, ("notice",)),
     "refuse": ({"city_reviewer"}, ("notice", "decision")),
@@ -683,17 +927,40 @@ def due(*, session: Session, region: Region, today: date) -> list[DueRow]:
         else:
             m = micro.get(s.program_id)
             subject = f"{sites.get(m.site_id, '')} · {m.name}" if m else f"第 {s.program_id} 号项目"
-            step = micro_rules.ROUTES[m.route].step(s.step) if m and m.route in micro_rules.ROUTES else None
+            step = _micro_step(m, s.step)
             out.append(DueRow(s, c, "微实事", subject, step.label if step else s.step,
                               ROLE_LABELS.get(s.owner_role, s.owner_role)))
     out.sort(key=lambda r: (not r.countdown.overdue, r.countdown.days_left, r.step.id))
     return out
 
 
+def _micro_step(project, step_id: str):
+    """A micro project's route step by id (None when unknown)."""
+    from . import micro
+    if project is None:
+        return None
+    try:
+        return micro.route_of(project).step(step_id)
+    except micro.MicroError:
+        return None
+
+
 # ---------------------------------------------------------------- demo data
 
+def _demo_evidence(n: int) -> dict[str, list[Upload]]:
+    """Demo evidence photos for 4.2 a–c and 5.13 (plain coloured pictures, marked 演示 by their file names)."""
+    import io
+    from PIL import Image
+    out = {}
+    for i, key in enumerate(EVIDENCE_KEYS):
+        buffer = io.BytesIO()
+        Image.new("RGB", (640, 480), (150 + 20 * i, 60 + 10 * n, 60)).save(buffer, "JPEG", quality=80)
+        out[key] = [Upload(f"演示材料-{key}.jpg", buffer.getvalue())]
+    return out
+
+
 def demo(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workdays.Calendar, today: date,
-         seed: int = 2026) -> int:
+         seed: int = 2026, media_root: Path | None = None) -> int:
     """Two applications in the demo county: one in the city's 30-day review, one waiting for its township.
 
     Uses the demo users and sites of services/demo.py; does nothing when the demo county is missing
@@ -739,15 +1006,20 @@ def demo(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workday
         try:  # a due date in a year whose holidays are unknown stops this application, not the demo
             application = apply(session=session, site=site, by=village, today=applied_on, calendar=calendar,
                                 self_assessment_id=sa.id, leadership_ok=True,
-                                operating_since=date(applied_on.year - 2, 5, 1), no_major_incident=True)
+                                operating_since=date(applied_on.year - 2, 5, 1), no_major_incident=True,
+                                evidence_files=_demo_evidence(made), town_rank="1", town_total="5",
+                                media_root=media_root or Path(__file__).resolve().parents[2] / "media")
             made += 1
             town = session.exec(select(User).where(User.username == town_name)).first() if town_name else None
             if town is None:
                 continue
             township_recommend(session=session, application=application, by=town, today=applied_on,
                                calendar=calendar, report=f"{site_name}班子健全，服务规范，群众满意度高，特推荐申报“红色地标”。")
-            county_recommend(session=session, application=application, by=county, today=applied_on,
-                             opinion="经核实，申请材料齐全、真实，同意推荐。")
+            county_rank(session=session, region=session.get(Region, county.region_id), year=application.year,
+                        ranking=[Ranked(a.id, n, True) for n, (a, _s) in enumerate(
+                            county_queue(session=session, region=session.get(Region, county.region_id),
+                                         year=application.year), start=1)],
+                        opinion="经核实，申请材料齐全、真实，择优推荐。", by=county, today=applied_on)
             receive(session=session, application=application, by=city, today=today,
                     received_on=today - timedelta(days=days_ago))
         except LandmarkError:

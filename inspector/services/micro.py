@@ -124,9 +124,36 @@ def years(*, session: Session, region: Region) -> list[int]:
     return sorted(session.exec(stmt).all(), reverse=True)
 
 
+LEGACY_PROGRAM = "zhengfang-town"  # projects from before program files followed seed 001's bands
+
+
+def program_of(project: MicroProject) -> programs.core.ProgramSpec:
+    """The program a project follows (its own, stored at application)."""
+    found = programs.get(project.program or LEGACY_PROGRAM)
+    if found is None:
+        raise MicroError(f"找不到项目所依据的微实事方案“{project.program}”（checklists/programs/）")
+    return found
+
+
 def route_of(project: MicroProject) -> rules.Route:
-    """The project's approval route."""
-    return rules.ROUTES[project.route]
+    """The project's approval route, as stored when it applied (older projects: their program's band)."""
+    stored = (project.details or {}).get("route")
+    if stored:
+        return rules.Route.from_snapshot(stored)
+    band = program_of(project).band(project.route)
+    if band is None:
+        raise MicroError(f"项目的审批分档“{project.route}”不在方案“{project.program}”中")
+    return rules.route_of_band(band)
+
+
+def warnings_of(project: MicroProject) -> list[dict[str, str]]:
+    """The “原则上” limits the project exceeds (stored at application), each with its override rule."""
+    return list((project.details or {}).get("warnings") or [])
+
+
+def overrides_of(project: MicroProject) -> list[dict[str, Any]]:
+    """The township's recorded overrides (统筹调剂) with their reasons."""
+    return list((project.details or {}).get("overrides") or [])
 
 
 def steps_of(*, session: Session, project: MicroProject) -> list[tuple[rules.Step, Any]]:
@@ -173,20 +200,31 @@ def accepted(inspection: Inspection | None) -> bool:
 
 # ---------------------------------------------------------------- application and routing
 
-def _due(today: date, calendar: Calendar) -> Due | None:
-    """When a step opened today is due (county setting, working days); None where strict mode
-    refuses a year without its schedule."""
+def _due(today: date, calendar: Calendar, days: int | None = None) -> Due | None:
+    """When a step opened today is due (its program's period, working days): None without one, or
+    where strict mode refuses a year without its schedule."""
+    if days is None:
+        return None
     try:
-        return calendar.deadline(today, rules.STEP_WORKING_DAYS)
+        return calendar.deadline(today, days)
     except CalendarUnknown:
         return None
 
 
 def _open(session: Session, project: MicroProject, step: rules.Step, *, site: Site, by: User, today: date,
           calendar: Calendar) -> None:
-    """Open a route step, owned by its role, due in STEP_WORKING_DAYS working days."""
+    """Open a route step, owned by its role, due after the program's period for it."""
     programs.open_step(session=session, program=PROGRAM, program_id=project.id, step=step.id,
-                       owner_role=step.owner_role, region_id=site.region_id, due_date=_due(today, calendar), by=by)
+                       owner_role=step.owner_role, region_id=site.region_id,
+                       due_date=_due(today, calendar, step.working_days), by=by)
+
+
+def site_program(site: Site) -> programs.core.ProgramSpec:
+    """The micro-project program of a site; MicroError when the county has not set one."""
+    program = programs.of_site(site)
+    if program is None:
+        raise MicroError(f"{site.name}尚未指定适用的微实事方案：请县级在“微实事方案”页为本村（社区）指定后再申报")
+    return program
 
 
 def apply(*, session: Session, site: Site, form: Mapping[str, str], by: User, today: date,
@@ -195,34 +233,39 @@ def apply(*, session: Session, site: Site, form: Mapping[str, str], by: User, to
     require(by, "apply")
     if not scope.covers(session=session, user=by, region_id=site.region_id):
         raise rights.Forbidden("只能为本村（社区）的党群服务中心申报")
+    program = site_program(site)
     reading = rules.read_application(form)
     problems = list(reading.problems)
+    breaches: list[rules.LimitBreach] = []
     if reading.size and reading.budget_fen is not None and reading.start_date is not None:
-        problems += rules.check_quota(size=reading.size, budget_fen=reading.budget_fen,
-                                      others=year_items(session=session, site_id=site.id,
-                                                        year=reading.start_date.year))
+        refusals, breaches = rules.check_quota(program=program, size=reading.size, budget_fen=reading.budget_fen,
+                                               others=year_items(session=session, site_id=site.id,
+                                                                 year=reading.start_date.year))
+        problems += refusals
     if problems:
         raise Invalid(problems)
     a = reading.application
-    route = rules.route_for(a.budget_fen)
+    route = rules.with_override(rules.route_for(a.budget_fen, program), breaches)
     project = MicroProject(
         site_id=site.id, year=a.start_date.year, size=a.size, name=a.name, lead_name=a.lead_name,
         lead_phone=a.lead_phone, description=a.description, scale=a.scale, expected_effect=a.expected_effect,
         budget_fen=a.budget_fen, fund_source=a.fund_source, start_date=a.start_date, finish_date=a.finish_date,
         members=[m.__dict__ for m in a.members], households=[h.__dict__ for h in a.households],
-        spending=[s.__dict__ for s in a.spending], route=route.id, emergency=a.emergency, status="applied",
-        created_by_id=by.id, details={})
+        spending=[s.__dict__ for s in a.spending], route=route.id, program=program.id, emergency=a.emergency,
+        status="applied", created_by_id=by.id,
+        details={"route": route.snapshot(), "warnings": [b.as_dict() for b in breaches]})
     session.add(project)
     session.flush()
     audit.record(session=session, user_id=by.id, action="apply", entity=PROGRAM, entity_id=project.id,
                  after={"site": site.id, "name": a.name, "budget_fen": a.budget_fen, "size": a.size,
-                        "route": route.id, "status": "applied"})
+                        "program": program.id, "route": route.id, "status": "applied",
+                        "warnings": [b.limit_id for b in breaches]})
     _open(session, project, route.steps[0], site=site, by=by, today=today, calendar=calendar)
     return project
 
 
 def decide(*, session: Session, project: MicroProject, step_id: str, approve: bool, note: str, by: User,
-           today: date, calendar: Calendar) -> MicroProject:
+           today: date, calendar: Calendar, amount: str = "") -> MicroProject:
     """The owner of the open step approves (the next step opens, or the project is approved) or rejects it."""
     _transition(project, "decide")
     route = route_of(project)
@@ -235,9 +278,33 @@ def decide(*, session: Session, project: MicroProject, step_id: str, approve: bo
         raise rights.Forbidden(f"“{step.label}”环节由{ROLE_LABELS.get(current.owner_role, current.owner_role)}办理")
     note = (note or "").strip()
     if not approve and not note:
-        raise Invalid([rules.Problem("note", f"不同意“{step.label}”时请写明理由", rules.SRC_ROUTING)])
+        raise Invalid([rules.Problem("note", f"不同意“{step.label}”时请写明理由", route.source)])
+    override = step_id == rules.OVERRIDE_STEP
+    if override and approve and not note:
+        warned = warnings_of(project)
+        raise Invalid([rules.Problem("note", "统筹调剂须写明理由：" + "；".join(w["rule"] for w in warned),
+                                     warned[0]["override_source"] if warned else route.source)])
+    approved_fen = None
+    if step.sets_amount and approve:
+        try:
+            approved_fen = rules.parse_money(amount)
+        except rules.MoneyError as exc:
+            raise Invalid([rules.Problem("amount", f"请按标准核定项目经费：{exc}", route.source)]) from None
+        if not 0 < approved_fen <= project.budget_fen:
+            raise Invalid([rules.Problem("amount", (f"核定经费应大于 0、不超过申报预算 {rules.format_money(project.budget_fen)}，"
+                                                    f"填写的是 {rules.format_money(approved_fen)}"), route.source)])
     programs.close_step(session=session, program=PROGRAM, program_id=project.id, step=step_id, by=by,
                         outcome="approved" if approve else "rejected", note=note)
+    if approved_fen is not None:
+        _details(project, approved_fen=approved_fen, approved_by=by.id, approved_on=today.isoformat())
+        audit.record(session=session, user_id=by.id, action="set_funds", entity=PROGRAM, entity_id=project.id,
+                     before={"budget_fen": project.budget_fen}, after={"approved_fen": approved_fen})
+    if override and approve:
+        record = {"limits": [w["limit_id"] for w in warnings_of(project)], "reason": note[:2000], "by": by.id,
+                  "by_name": by.display_name, "on": today.isoformat()}
+        _details(project, overrides=[*overrides_of(project), record])
+        audit.record(session=session, user_id=by.id, action="override", entity=PROGRAM, entity_id=project.id,
+                     after=record)
     if not approve:
         _set_status(session, project, "rejected", by, "reject", {"step": step_id, "note": note[:2000]})
         return project
@@ -267,18 +334,21 @@ def _contact(unit: str, phone: str) -> str:
 
 def post_plan_notice(*, session: Session, project: MicroProject, form: Mapping[str, str], by: User, today: date,
                      calendar: Calendar) -> Notice:
-    """Publicly notice an approved plan for ≥ 5 working days (003 三 (二); content as 001 二 7 lists)."""
+    """Publicly notice an approved item as its program asks (001 二 7: 事项确定后公示; period from the program)."""
     require(by, "plan_notice")
     _transition(project, "plan_notice")
+    defined = program_of(project).notice_gating("start")
+    if defined is None:
+        raise MicroError(f"“{program_of(project).title}”不设事项确定后的公示")
     if plan_notice(session=session, project=project) is not None:
-        raise MicroError("本项目已发布立项公示")
+        raise MicroError(f"本项目已发布{defined.label}")
     p: list[rules.Problem] = []
     place = (form.get("place") or "").strip()[:200]
     if not place:
-        p.append(rules.Problem("place", "请填写实施地点（事项确定后公示事项内容、实施地点、实施时限、资金预算和事项效应）",
-                               rules.SRC_ROUTING))
-    start = _start_date(form.get("notice_start") or "", today, p, rules.SRC_PLAN_NOTICE)
-    days, dp = rules.read_working_days(form.get("working_days") or "", "plan")
+        p.append(rules.Problem("place", f"请填写实施地点（{defined.when}公示{'、'.join(defined.contents)}）",
+                               defined.source))
+    start = _start_date(form.get("notice_start") or "", today, p, defined.source)
+    days, dp = rules.read_working_days(form.get("working_days") or "", defined)
     p += dp
     if p:
         raise Invalid(p)
@@ -303,7 +373,7 @@ def post_plan_notice(*, session: Session, project: MicroProject, form: Mapping[s
         "contact": _contact((form.get("supervisor") or "").strip()[:100], (form.get("supervisor_phone") or "").strip()[:32]),
         "issuer": _issuer(village, (form.get("issuer") or "").strip()[:100]),
     }
-    notice = _post(session, "micro_plan", site, project, f"{project.name} 项目计划公示", content, start, days,
+    notice = _post(session, defined.kind, site, project, f"{project.name} {defined.label}", content, start, days,
                    calendar, by)
     _details(project, plan_notice_id=notice.id)
     project.updated_at = utcnow()
@@ -330,7 +400,8 @@ def _start_date(raw: str, today: date, p: list[rules.Problem], source: str) -> d
 
 def _post(session, kind, site, project, title, content, start, days, calendar, by) -> Notice:
     """notices.post with its refusals turned into problems (minimum period, unknown calendar year)."""
-    source = rules.SRC_COMPLETION_NOTICE if kind == "micro_completion" else rules.SRC_PLAN_NOTICE
+    defined = next((n for n in program_of(project).notices if n.kind == kind), None)
+    source = defined.source if defined else rules.SRC_PLAN_NOTICE
     try:
         return notices.post(session=session, kind=kind, site=site, subject_id=project.id, title=title[:200],
                             content=content, start=start, working_days=days, calendar=calendar, by=by)
@@ -343,14 +414,18 @@ def _post(session, kind, site, project, title, content, start, days, calendar, b
 # ---------------------------------------------------------------- implementation
 
 def start(*, session: Session, project: MicroProject, by: User, today: date) -> MicroProject:
-    """Record that work began; a posted plan notice must have ended first (003 三 (二))."""
+    """Record that work began, after the notice its program asks for before work (001: 事项确定后公示)."""
     require(by, "start")
     _transition(project, "start")
+    defined = program_of(project).notice_gating("start")
     notice = plan_notice(session=session, project=project)
-    if notice is not None and not notices.has_ended(notice, today):
-        raise MicroError(f"项目计划公示期至 {notice.end_date.isoformat()}，公示期满后才能开工")
+    if defined is not None and notice is None:
+        raise MicroError(f"{defined.when}要进行{defined.label}（{defined.source}），公示后才能开工")
+    wait = defined.wait_for_end if defined is not None else True
+    if notice is not None and wait and not notices.has_ended(notice, today):
+        raise MicroError(f"{notice.title}期至 {notice.end_date.isoformat()}，公示期满后才能开工")
     if notice is not None and notices.open_objections(session=session, notice=notice):
-        raise MicroError("项目计划公示期间收到的异议尚未处理，处理后才能开工")
+        raise MicroError("公示期间收到的异议尚未处理，处理后才能开工")
     _details(project, started_on=today.isoformat())
     _set_status(session, project, "started", by, "start", {"on": today.isoformat()})
     return project
@@ -375,7 +450,9 @@ def complete(*, session: Session, project: MicroProject, form: Mapping[str, str]
     """
     require(by, "complete")
     _transition(project, "complete")
-    completion, problems = rules.read_completion(form, before=len(before), after=len(after), today=today)
+    defined = completion_definition(project)
+    completion, problems = rules.read_completion(form, before=len(before), after=len(after), today=today,
+                                                 notice=defined)
     if problems:
         raise Invalid(problems)
     site = session.get(Site, project.site_id)
@@ -414,7 +491,7 @@ def complete(*, session: Session, project: MicroProject, form: Mapping[str, str]
             "contact": _contact(completion.supervisor, completion.supervisor_phone),
             "issuer": _issuer(village, completion.issuer),
         }
-        notice = _post(session, "micro_completion", site, project, f"{project.name} 完成情况公示", content,
+        notice = _post(session, defined.kind, site, project, f"{project.name} {defined.label}", content,
                        completion.notice_start, completion.working_days, calendar, by)
     except BaseException:
         photo_core.remove(media_root, created)
@@ -427,6 +504,14 @@ def complete(*, session: Session, project: MicroProject, form: Mapping[str, str]
                 {"notice": notice.id, "photos": len(stored), "spent_fen": completion.spent_fen,
                  "notice_end": notice.end_date.isoformat()})
     return notice, tuple(created)
+
+
+def completion_definition(project: MicroProject):
+    """The notice the project's program asks for before acceptance (000 附件2; 001 资金使用情况和实施效果)."""
+    defined = program_of(project).notice_gating("acceptance")
+    if defined is None:
+        raise MicroError(f"“{program_of(project).title}”未定义完工公示")
+    return defined
 
 
 def photo_path(project: MicroProject, n: int, size: str) -> str | None:
@@ -447,9 +532,10 @@ def start_acceptance(*, session: Session, project: MicroProject, spec: Checklist
     notice = completion_notice(session=session, project=project)
     if notice is None:  # pragma: no cover - “noticed” always has its notice
         raise MicroError("项目尚未发布完工公示")
-    if not notices.has_ended(notice, today):
-        raise MicroError(f"完工公示期至 {notice.end_date.isoformat()}（{notice.working_days} 个工作日），"
-                         f"公示结束后才能验收（000 二、活动步骤 4：公示结束后填报验收表）")
+    defined = completion_definition(project)
+    if defined.wait_for_end and not notices.has_ended(notice, today):
+        raise MicroError(f"{defined.label}期至 {notice.end_date.isoformat()}（{notice.working_days} 个工作日），"
+                         f"公示结束后才能验收（{defined.source}）")
     if notices.open_objections(session=session, notice=notice):
         raise MicroError("完工公示期间收到的异议尚未处理，处理后才能验收")
     current = acceptance(session=session, project=project)
@@ -477,12 +563,15 @@ def record_satisfaction(*, session: Session, project: MicroProject, respondents:
     """Residents' satisfaction, after a passed acceptance (001 二 7 “先验收、后评价”); the rate is computed."""
     require(by, "satisfaction")
     _transition(project, "satisfaction")
+    evaluation = program_of(project).evaluation
+    if evaluation is None:
+        raise MicroError(f"“{program_of(project).title}”不设满意度测评：验收合格后即可归档")
     inspection = acceptance(session=session, project=project)
     if not accepted(inspection):
         state = ("尚未提交" if inspection is None or inspection.status in inspections.EDITABLE
                  else "结论为不合格")
         raise MicroError(f"验收检查{state}：按照“先验收、后评价”的原则，验收合格后才能开展满意度测评"
-                         f"（{rules.SRC_EVALUATION}）")
+                         f"（{evaluation.source}）")
     survey, problems = rules.read_satisfaction(respondents, satisfied)
     if problems:
         raise Invalid(problems)
@@ -496,6 +585,11 @@ def archive(*, session: Session, project: MicroProject, by: User) -> MicroProjec
     """Close the full-process archive (001 三 11); nothing changes afterwards."""
     require(by, "archive")
     _transition(project, "archive")
+    if project.status == "accepting":
+        if program_of(project).evaluation is not None:
+            raise MicroError(f"按照“先验收、后评价”的原则，满意度测评后才能归档（{program_of(project).evaluation.source}）")
+        if not accepted(acceptance(session=session, project=project)):
+            raise MicroError("验收合格后才能归档")
     project.archived_at = utcnow()
     _set_status(session, project, "archived", by, "archive", {"archived_at": project.archived_at.isoformat()})
     return project
@@ -513,6 +607,14 @@ class FundLine:
     @property
     def remaining_fen(self) -> int:
         return rules.remaining(self.member.allocation_fen, self.committed_fen)
+
+
+def fund_of(site: Site):
+    """The fund rule of the site's program; MicroError when its scheme gives members no fund."""
+    program = site_program(site)
+    if program.fund is None:
+        raise MicroError(f"“{program.title}”未设党员、村（居）民代表个人微服务资金")
+    return program.fund
 
 
 def fund(*, session: Session, site: Site, year: int) -> list[FundLine]:
@@ -535,8 +637,9 @@ def commitments(*, session: Session, site: Site, year: int) -> list[tuple[FundCo
 
 
 def add_member(*, session: Session, site: Site, year: int, name: str, phone: str, kind: str, by: User) -> FundMember:
-    """Give a Party member or residents' representative their 200 CNY for a year (000 二 1)."""
+    """Give a Party member or residents' representative their allocation for a year (the program's fund, 000 二 1)."""
     require(by, "fund")
+    fund_rule = fund_of(site)
     p: list[rules.Problem] = []
     name, phone = (name or "").strip(), (phone or "").strip()
     if not name or len(name) > 64:
@@ -553,7 +656,7 @@ def add_member(*, session: Session, site: Site, year: int, name: str, phone: str
     if p:
         raise Invalid(p)
     member = FundMember(site_id=site.id, year=year, name=name, phone=phone, kind=kind,
-                        allocation_fen=rules.FUND_PER_MEMBER_FEN)
+                        allocation_fen=int(fund_rule.per_member_yuan * 100))
     session.add(member)
     session.flush()
     audit.record(session=session, user_id=by.id, action="fund_member", entity="fundmember", entity_id=member.id,
@@ -590,7 +693,8 @@ def commit(*, session: Session, site: Site, member_id: int, project_id: int, amo
         else:
             used = session.exec(select(func.coalesce(func.sum(FundCommitment.amount_fen), 0))
                                 .where(FundCommitment.member_id == member.id)).one()
-            p += rules.check_commitment(fen, rules.remaining(member.allocation_fen, int(used)), member=member.name)
+            p += rules.check_commitment(fen, rules.remaining(member.allocation_fen, int(used)), member=member.name,
+                                        allocation_fen=member.allocation_fen)
     if p:
         raise Invalid(p)
     row = FundCommitment(member_id=member.id, project_id=project.id, amount_fen=fen)
@@ -612,6 +716,9 @@ def demo(*, session: Session, calendar: Calendar, today: date, site_code: str = 
     site = session.exec(select(Site).where(Site.region_id == village.id)).first() if village else None
     if site is None or session.exec(select(MicroProject).where(MicroProject.site_id == site.id)).first():
         return {"projects": 0, "members": 0}
+    if site.micro_program is None:  # the demo village follows seed 000's street scheme (荷花街道 style)
+        site.micro_program = "hehua-street-2023"
+        session.add(site)
     people = {u.role: u for u in session.exec(select(User).where(User.role.in_(("village", "township")))) if
               scope.covers(session=session, user=u, region_id=site.region_id)}
     village_user, town_user = people.get("village"), people.get("township")
@@ -634,13 +741,84 @@ def demo(*, session: Session, calendar: Calendar, today: date, site_code: str = 
     made = []
     for form in forms:
         made.append(apply(session=session, site=site, form=form, by=village_user, today=today, calendar=calendar))
-    decide(session=session, project=made[0], step_id="village_decide", approve=True, note="村两委会议通过",
-           by=village_user, today=today, calendar=calendar)
-    decide(session=session, project=made[1], step_id="village_decide", approve=True, note="村两委会议通过",
-           by=village_user, today=today, calendar=calendar)
+    first = route_of(made[0]).steps[0].id
+    for project in made:
+        decide(session=session, project=project, step_id=first, approve=True, note="村党支部同意",
+               by=village_user, today=today, calendar=calendar)
+    for step in route_of(made[0]).steps[1:]:
+        decide(session=session, project=made[0], step_id=step.id, approve=True, note="同意", by=town_user,
+               today=today, calendar=calendar, amount=rules.format_money(made[0].budget_fen).removesuffix(" 元"))
     for i, (name, kind) in enumerate((("张卫东", "party_member"), ("李红梅", "representative"),
                                       ("王建国", "party_member")), start=1):
         member = add_member(session=session, site=site, year=today.year, name=name, phone=f"1390516000{i}",
                             kind=kind, by=village_user)
         commit(session=session, site=site, member_id=member.id, project_id=made[0].id, amount="150", by=village_user)
     return {"projects": len(made), "members": 3}
+
+
+# ---------------------------------------------------------------- documents from the project record (000 附件2–4)
+
+REPORT_KINDS = ("micro_notice", "micro_acceptance", "plaque")
+
+
+def of_acceptance(*, session: Session, inspection: Inspection) -> MicroProject | None:
+    """The project an acceptance inspection belongs to (its current or an earlier acceptance), or None."""
+    project = session.exec(select(MicroProject).where(MicroProject.acceptance_id == inspection.id)).first()
+    if project is not None:
+        return project
+    for candidate in session.exec(select(MicroProject).where(MicroProject.site_id == inspection.site_id)):
+        if inspection.id in ((candidate.details or {}).get("acceptance_history") or []):
+            return candidate
+    return None
+
+
+def report_record(*, session: Session, inspection: Inspection, media_root: Path) -> dict[str, Any]:
+    """Every field the notice, the acceptance form and the plaque print, taken from the project record.
+
+    Nothing is typed again and no date is the issue day: the notice's own dates, the project's own
+    name, lead, phone, fund source and photos. MicroError when the inspection belongs to no project.
+    """
+    project = of_acceptance(session=session, inspection=inspection)
+    if project is None:
+        raise MicroError("这次验收检查不属于任何微实事项目：请从微实事项目页开始验收，表格和公示从项目记录生成")
+    program = program_of(project)
+    notice = completion_notice(session=session, project=project)
+    defined = program.notice_gating("acceptance")
+    completion = (project.details or {}).get("completion") or {}
+    photos = [{"kind": p["kind"], "caption": p["caption"], "print": photo_core.print_copy(media_root, p["display"])}
+              for p in (project.details or {}).get("photos") or []]
+    plaque = program.plaque
+    return {
+        "id": project.id, "name": project.name, "year": project.year, "lead_name": project.lead_name,
+        "lead_phone": project.lead_phone, "fund_source": project.fund_source, "budget_fen": project.budget_fen,
+        "budget": rules.format_money(project.budget_fen), "members": len(project.members or []),
+        "spent_fen": completion.get("spent_fen"),
+        "spent": rules.format_money(completion["spent_fen"]) if completion.get("spent_fen") is not None else "",
+        "details": completion.get("details", ""), "village_lead": completion.get("village_lead", ""),
+        "village_phone": completion.get("village_phone", ""), "photos": photos,
+        "notice": None if notice is None else {
+            "start": notice.start_date.isoformat(), "end": notice.end_date.isoformat(),
+            "working_days": notice.working_days, "public_id": notice.public_id, "title": notice.title,
+            "contact": (notice.content or {}).get("contact", ""), "issuer": (notice.content or {}).get("issuer", ""),
+            "label": defined.label if defined else "", "rule": defined.period.words() if defined else "",
+            "source": (defined.period.source or defined.source) if defined else ""},
+        "program": {"id": program.id, "title": program.title, "locality": program.locality},
+        "plaque": None if plaque is None else {
+            "width_cm": float(plaque.width_cm), "height_cm": float(plaque.height_cm), "material": plaque.material,
+            "wordings": list(plaque.wordings), "issuer": plaque.issuer, "source": plaque.source},
+    }
+
+
+def report_fields(kind: str, record: dict[str, Any]) -> dict[str, str]:
+    """A report's inputs from the record (what the generic report form would otherwise ask for)."""
+    if kind == "micro_notice":
+        if record["notice"] is None:
+            raise MicroError(f"项目“{record['name']}”尚未发布完工公示")
+        return {"project_name": record["name"], "notice_start": record["notice"]["start"]}
+    if kind == "micro_acceptance":
+        return {"project_name": record["name"], "lead": record["lead_name"], "phone": record["lead_phone"]}
+    if kind == "plaque":
+        if record["plaque"] is None:
+            raise MicroError(f"“{record['program']['title']}”不设项目标牌")
+        return {"project_name": record["name"], "issuer": record["plaque"]["issuer"], "year": str(record["year"])}
+    raise MicroError(f"未知的微实事报告 {kind!r}")

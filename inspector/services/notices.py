@@ -18,7 +18,8 @@ from . import audit
 KINDS = {
     "red_landmark_result": ("红色地标评定结果公示", 7),   # 002 篇五 7.x: 公示 7 个工作日
     "micro_plan": ("微实事项目公示", 5),                 # 003: 项目计划公示不少于 5 个工作日
-    "micro_completion": ("微实事项目完工公示", 5),       # 000 二 4: 完工公示不少于 5 个工作日
+    "micro_completion": ("微实事项目完工公示", 1),       # the program file sets the period (000 二 4: 不少于 5 个工作日)
+    "micro_item": ("微小事事项公示", 1),                 # 001 二 7: 事项确定后公示 (no period given: the program's setting)
 }
 
 

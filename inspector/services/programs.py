@@ -1,24 +1,90 @@
-"""Steps of the programs with deadlines (red-landmark applications, micro projects).
+"""Programs: their definitions (checklists/programs/*.yaml) and the steps with deadlines.
 
-A step has an owner role, an optional due date and a completion; the open steps with a due
-date are what the county and city see as "due soon" and "overdue".
+The definitions are each locality's procedure rules as data (core/programs.py validates them at
+start); a village site is bound to one micro-project program, set by the county. A step has an
+owner role, an optional due date and a completion; the open steps with a due date are what the
+county and city see as "due soon" and "overdue".
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ..models import ROLE_LABELS, ProgramStep, Region, User, utcnow
+from ..core import programs as core
 from ..core.workdays import Due
+from ..models import ROLE_LABELS, ProgramStep, Region, Site, User, utcnow
 from . import audit, workcalendar
 
 PROGRAMS = ("red_landmark", "micro_project")
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "checklists" / "programs"
+BIND_ROLES = {"county_reviewer", "admin"}   # who sets a village's micro-project scheme
+_DEFINITIONS: dict[str, core.ProgramSpec] = {}
 
 
 class StepError(ValueError):
     """A step that cannot be opened or closed (wrong order, wrong role, already done)."""
+
+
+class BindError(ValueError):
+    """A program binding that is refused (unknown program, not a micro-project scheme)."""
+
+
+# ---------------------------------------------------------------- definitions
+
+def install(definitions: dict[str, core.ProgramSpec]) -> None:
+    """Use these validated definitions (create_app loads them at start)."""
+    _DEFINITIONS.clear()
+    _DEFINITIONS.update(definitions)
+
+
+def definitions() -> dict[str, core.ProgramSpec]:
+    """Every program definition (loaded from checklists/programs/ on first use when none was installed)."""
+    if not _DEFINITIONS:
+        install(core.load_dir(DEFAULT_DIR))
+    return _DEFINITIONS
+
+
+def get(program_id: str | None) -> core.ProgramSpec | None:
+    """A program by id, or None."""
+    return definitions().get(program_id or "")
+
+
+def of_kind(kind: str) -> list[core.ProgramSpec]:
+    """The programs of a kind (micro_project, red_landmark, build_acceptance), by title."""
+    return sorted((p for p in definitions().values() if p.kind == kind), key=lambda p: p.title)
+
+
+def one(kind: str) -> core.ProgramSpec:
+    """The single program of a procedure kind (red_landmark, build_acceptance)."""
+    found = of_kind(kind)
+    if not found:
+        raise LookupError(f"没有 {kind} 程序定义文件")
+    return found[0]
+
+
+def of_site(site: Site) -> core.ProgramSpec | None:
+    """The micro-project program a site is bound to, or None."""
+    program = get(site.micro_program)
+    return program if program is not None and program.kind == "micro_project" else None
+
+
+def bind(*, session: Session, site: Site, program_id: str, by: User) -> Site:
+    """Bind a village site to a micro-project program (county or admin); audit-logged."""
+    if by.role not in BIND_ROLES:
+        from . import rights
+        raise rights.Forbidden(f"{ROLE_LABELS.get(by.role, by.role)}账号不能指定微实事方案（可由：县级审核、管理员）")
+    program = get(program_id)
+    if program is None or program.kind != "micro_project":
+        raise BindError(f"没有这个微实事方案：{program_id!r}")
+    before = site.micro_program
+    site.micro_program = program.id
+    session.add(site)
+    audit.record(session=session, user_id=by.id, action="bind_program", entity="site", entity_id=site.id,
+                 before={"program": before}, after={"program": program.id})
+    return site
 
 
 def open_step(*, session: Session, program: str, program_id: int, step: str, owner_role: str,

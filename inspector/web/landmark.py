@@ -1,14 +1,16 @@
-"""Red-landmark applications: village → township → county → city, with due dates."""
+"""Red-landmark applications: village (with evidence) → township → county ranking → city → meeting → notice."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
+                   url_for)
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from .. import get_calendar, get_db, today
-from ..core import geo
+from ..core import geo, photos
 from ..models import ROLE_LABELS, RedLandmarkApplication, Site, User
 from ..services import evidence, landmark, rights, scope, sites
 from ..services.rights import Forbidden
@@ -24,7 +26,8 @@ def _user() -> User:
 
 def _step_days() -> int:
     """Working days for the township and county steps: a county setting (the sources give none)."""
-    return int(current_app.config.get("LANDMARK_STEP_WORKING_DAYS", 10))
+    default = landmark.procedure().step("township_recommend").period.days
+    return int(current_app.config.get("LANDMARK_STEP_WORKING_DAYS", default))
 
 
 def _date(name: str, label: str) -> date | None:
@@ -69,7 +72,7 @@ def _detail(application: RedLandmarkApplication, *, error: str | None = None, st
                            actions=landmark.available(application=application, current=d.current, user=_user()),
                            notice_url=notice_url, step_days=_step_days(), today=today(),
                            status_label=landmark.status_label, china_time=landmark.china_time,
-                           STEPS=landmark.STEPS), status
+                           procedure=landmark.procedure(), rank_problem=landmark.rank_problem(application)), status
 
 
 def _act(application_id: int, action):
@@ -115,6 +118,8 @@ def _new_context(site_id: int | None):
                 assessments=landmark.self_assessments(session=session, site=site) if site else [],
                 evidence=landmark.build_evidence(session=session, site=site) if site else None,
                 existing=landmark.of_site_year(session=session, site=site, year=today().year) if site else None,
+                town_rank=landmark.town_rank_of(session=session, site=site) if site else None,
+                rank_rule=landmark.procedure().parameter("town-rank-top"),
                 conditions=landmark.CONDITIONS, step_days=_step_days())
 
 
@@ -142,17 +147,30 @@ def create():
     site = scope.site(session=session, user=_user(), site_id=request.form.get("site_id", type=int) or 0)
     if site is None:
         abort(404, description="没有这个站点")
+    root = Path(current_app.config["MEDIA_DIR"])
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    files = {key: [landmark.Upload(f.filename or "", f.read(limit + 1)) for f in request.files.getlist(f"evidence_{key}")
+                   if f and f.filename]
+             for key in landmark.EVIDENCE_KEYS}
+    created: list[str] = []
     try:
         application = landmark.apply(
             session=session, site=site, by=_user(), today=today(), calendar=get_calendar(),
             self_assessment_id=request.form.get("self_assessment_id", type=int),
             leadership_ok=_checked("leadership_ok"), operating_since=_date("operating_since", "挂牌运行起始日期"),
-            no_major_incident=_checked("no_major_incident"), step_days=_step_days())
+            no_major_incident=_checked("no_major_incident"), step_days=_step_days(), evidence_files=files,
+            media_root=root, town_rank=request.form.get("town_rank", ""),
+            town_total=request.form.get("town_total", ""), created=created)
+        session.commit()
     except landmark.LandmarkError as exc:
         session.rollback()
+        photos.remove(root, created)
         return render_template("landmark/new.html", error=str(exc), form=request.form,
                                **_new_context(site.id)), exc.status
-    session.commit()
+    except Exception:
+        session.rollback()
+        photos.remove(root, created)
+        raise
     flash("已申报，等待乡镇（街道）推荐")
     return redirect(url_for("landmark.detail", application_id=application.id), code=303)
 
@@ -173,12 +191,46 @@ def township(application_id: int):
         calendar=get_calendar(), step_days=_step_days()))
 
 
-@bp.post("/<int:application_id>/county")
+def _county_page(year: int, *, error: str | None = None, status: int = 200, form=None):
+    """The county's ranking page: every application waiting for its recommendation this year."""
+    session = get_db()
+    region = scope.region_of(session=session, user=_user())
+    rows = landmark.county_queue(session=session, region=region, year=year)
+    return render_template("landmark/county.html", rows=rows, year=year, error=error, form=form or {},
+                           status_label=landmark.status_label), status
+
+
+@bp.get("/county")
 @login_required
-def county(application_id: int):
-    """The county verifies the materials and recommends."""
-    return _act(application_id, lambda s, a: landmark.county_recommend(
-        session=s, application=a, opinion=request.form.get("opinion", ""), by=_user(), today=today()))
+def county_ranking():
+    """7.2: the county ranks its applications and recommends a chosen subset (择优推荐)."""
+    landmark._forbid(_user(), {"county_reviewer"}, "核实材料并择优推荐")
+    return _county_page(request.args.get("year", type=int) or today().year)
+
+
+@bp.post("/county")
+@login_required
+def county_rank():
+    """Record the county's ranking and its recommended applications."""
+    session = get_db()
+    landmark._forbid(_user(), {"county_reviewer"}, "核实材料并择优推荐")
+    year = request.form.get("year", type=int) or today().year
+    region = scope.region_of(session=session, user=_user())
+    ranking = []
+    try:
+        for application, _site in landmark.county_queue(session=session, region=region, year=year):
+            raw = (request.form.get(f"rank_{application.id}") or "").strip()
+            if not raw.isdigit():
+                raise landmark.LandmarkError(f"请填写“{_site.name}”的名次（整数）")
+            ranking.append(landmark.Ranked(application.id, int(raw), _checked(f"recommend_{application.id}")))
+        landmark.county_rank(session=session, region=region, year=year, ranking=ranking,
+                             opinion=request.form.get("opinion", ""), by=_user(), today=today())
+    except landmark.LandmarkError as exc:
+        session.rollback()
+        return _county_page(year, error=str(exc), status=exc.status, form=request.form)
+    session.commit()
+    flash("已完成县级择优推荐")
+    return redirect(url_for("landmark.county_ranking", year=year), code=303)
 
 
 @bp.post("/<int:application_id>/received")
@@ -220,8 +272,34 @@ def evaluation(application_id: int):
 def result(application_id: int):
     """The city records the evaluation's result; a pass is publicly noticed for 7 working days."""
     return _act(application_id, lambda s, a: landmark.record_result(
-        session=s, application=a, by=_user(), today=today(), calendar=get_calendar(),
-        notice_start=_date("notice_start", "公示开始日期"), contact=request.form.get("contact", "")))
+        session=s, application=a, by=_user(), today=today(), calendar=get_calendar()))
+
+
+@bp.post("/<int:application_id>/meeting")
+@login_required
+def meeting(application_id: int):
+    """The department meeting's decision (部务会审定: date, minutes number); approved → the 7-day notice."""
+    _application(application_id)  # another region's application is 404, then the role, then the form
+    landmark._forbid(_user(), {"city_reviewer"}, "登记部务会审定结果")
+    outcome = request.form.get("outcome", "")
+    if outcome not in ("approve", "reject"):
+        abort(400, description="请选择部务会审定结果：通过或未通过")
+    return _act(application_id, lambda s, a: landmark.record_meeting(
+        session=s, application=a, meeting_date=_date("meeting_date", "部务会日期"),
+        minutes_number=request.form.get("minutes", ""), approve=outcome == "approve",
+        reason=request.form.get("reason", ""), notice_start=_date("notice_start", "公示开始日期"),
+        contact=request.form.get("contact", ""), by=_user(), today=today(), calendar=get_calendar()))
+
+
+@bp.get("/<int:application_id>/evidence/<key>/<int:n>")
+@login_required
+def evidence_file(application_id: int, key: str, n: int):
+    """An evidence file (4.2 a–c, 5.13) of an application of the user's region."""
+    found = landmark.evidence_path(_application(application_id), key, n) or abort(404, description="没有这份材料")
+    path, mimetype = found
+    response = send_from_directory(current_app.config["MEDIA_DIR"], path, mimetype=mimetype, max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/<int:application_id>/objections")

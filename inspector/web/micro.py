@@ -86,7 +86,7 @@ def new(site_id: int):
     """The application form (000 附件1)."""
     site = _site(site_id)
     micro.require(current_user.row, "apply")
-    return render_template("micro/new.html", site=site, form={}, problems=[])
+    return render_template("micro/new.html", site=site, form={}, problems=[], program=programs.of_site(site))
 
 
 @bp.post("/sites/<int:site_id>/projects")
@@ -100,7 +100,12 @@ def create(site_id: int):
                               calendar=get_calendar())
     except micro.Invalid as exc:
         session.rollback()
-        return render_template("micro/new.html", site=site, form=request.form, problems=exc.problems), 422
+        return render_template("micro/new.html", site=site, form=request.form, problems=exc.problems,
+                               program=programs.of_site(site)), 422
+    except micro.MicroError as exc:
+        session.rollback()
+        return render_template("micro/new.html", site=site, form=request.form, program=None,
+                               problems=[rules.Problem("site", str(exc), "checklists/programs/")]), 409
     session.commit()
     return redirect(url_for("micro.detail", project_id=project.id), code=303)
 
@@ -120,8 +125,11 @@ def _detail(project: MicroProject, site: Site, *, problems=(), error: str | None
                  if p.id == project.id)
     survey = (rules.Satisfaction(project.satisfaction["respondents"], project.satisfaction["satisfied"])
               if project.satisfaction else None)
+    program = micro.program_of(project)
     return render_template(
-        "micro/detail.html", project=project, site=site, township=township, village=village,
+        "micro/detail.html", project=project, site=site, township=township, village=village, program=program,
+        plan_def=program.notice_gating("start"), completion_def=program.notice_gating("acceptance"),
+        warnings=micro.warnings_of(project), overrides=micro.overrides_of(project),
         route=micro.route_of(project), steps=steps, current=current, plan=plan, completion=completion,
         completion_ended=completion is not None and now > completion.end_date, inspection=inspection,
         accepted=micro.accepted(inspection), survey=survey, funded=funded, today=now,
@@ -162,7 +170,7 @@ def decide(project_id: int, step_id: str):
         abort(400, description="请选择同意或不同意")
     return _act(project_id, lambda s, p, _site: micro.decide(
         session=s, project=p, step_id=step_id, approve=outcome == "approve", note=request.form.get("note", ""),
-        by=current_user.row, today=today(), calendar=get_calendar()))
+        by=current_user.row, today=today(), calendar=get_calendar(), amount=request.form.get("amount", "")))
 
 
 @bp.post("/<int:project_id>/plan-notice")
@@ -190,7 +198,8 @@ def complete(project_id: int):
     project, site = _project(project_id)
     micro.require(current_user.row, "complete")
     township, village = micro.region_names(session=session, site=site)
-    page = dict(project=project, site=site, village=village, today=today())
+    page = dict(project=project, site=site, village=village, today=today(),
+                defined=micro.completion_definition(project))
     if request.method == "GET":
         error = rules.transition_error("complete", project.status)
         return render_template("micro/complete.html", form={}, problems=[], error=error, **page), 409 if error else 200
@@ -266,7 +275,9 @@ def _fund_page(site: Site, year: int, *, problems=(), form=None, status=200):
     projects = [p for p, _s in micro.listing(session=session, region=scope.region_of(session=session,
                                                                                      user=current_user.row),
                                              year=year, site_id=site.id) if p.status not in ("rejected", "archived")]
+    program = programs.of_site(site)
     return render_template("micro/fund.html", site=site, year=year, lines=lines, projects=projects,
+                           fund_rule=program.fund if program else None,
                            commitments=micro.commitments(session=session, site=site, year=year),
                            total_allocation=sum(ln.member.allocation_fen for ln in lines),
                            total_committed=sum(ln.committed_fen for ln in lines),
@@ -300,6 +311,10 @@ def _fund_write(site_id: int, action):
     except micro.Invalid as exc:
         session.rollback()
         return _fund_page(site, year, problems=exc.problems, form=request.form, status=422)
+    except micro.MicroError as exc:
+        session.rollback()
+        return _fund_page(site, year, problems=[rules.Problem("site", str(exc), "checklists/programs/")],
+                          form=request.form, status=409)
     session.commit()
     return redirect(url_for("micro.fund", site_id=site.id, year=year), code=303)
 
@@ -322,3 +337,31 @@ def commit(site_id: int):
     return _fund_write(site_id, lambda s, site, year: micro.commit(
         session=s, site=site, member_id=f.get("member_id", type=int) or 0,
         project_id=f.get("project_id", type=int) or 0, amount=f.get("amount", ""), by=current_user.row))
+
+
+@bp.get("/programs")
+@login_required
+def program_list():
+    """Every program definition (micro schemes, red landmark, build acceptance) and, for the county, the binding."""
+    session = get_db()
+    region = scope.region_of(session=session, user=current_user.row)
+    can_bind = current_user.row.role in programs.BIND_ROLES
+    rows = [s for s, _r in sites.search(session=session, region=region, limit=500)[0]] if can_bind else []
+    return render_template("micro/programs.html", definitions=list(programs.definitions().values()),
+                           micro_programs=programs.of_kind("micro_project"), sites=rows, can_bind=can_bind,
+                           error=None), 200
+
+
+@bp.post("/sites/<int:site_id>/program")
+@login_required
+def bind(site_id: int):
+    """The county binds a village to a micro-project program (audit-logged)."""
+    session = get_db()
+    site = _site(site_id)
+    try:
+        programs.bind(session=session, site=site, program_id=request.form.get("program", ""), by=current_user.row)
+    except programs.BindError as exc:
+        session.rollback()
+        abort(422, description=str(exc))
+    session.commit()
+    return redirect(url_for("micro.program_list"), code=303)

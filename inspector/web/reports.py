@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from .. import ROOT, get_calendar, get_db, today
 from ..core import workdays
 from ..models import Inspection, Report, Site, User
-from ..services import inspections, reports, scope, workcalendar
+from ..services import inspections, micro, reports, scope, workcalendar
 from . import security
 
 bp = Blueprint("reports", __name__)
@@ -53,9 +53,19 @@ def _context(inspection_id: int, kind_id: str):
 
 
 def _gather(inspection, site, kind, form):
+    record = None
+    if kind.id in micro.REPORT_KINDS:  # the micro project's documents take every field from its record
+        try:
+            record = micro.report_record(session=get_db(), inspection=inspection, media_root=_media())
+            form = micro.report_fields(kind.id, record)
+        except micro.MicroError as exc:
+            raise reports.ReportError(str(exc)) from None
     extra = reports.read_fields(kind, form, inspection, site)
-    return reports.gather(session=get_db(), inspection=inspection, kind=kind, extra=extra, media_root=_media(),
-                          calendar=_calendar(), today=today())
+    inputs = reports.gather(session=get_db(), inspection=inspection, kind=kind, extra=extra, media_root=_media(),
+                            calendar=_calendar(), today=today())
+    if record is not None:
+        inputs["project"] = record
+    return inputs
 
 
 def _index_page(inspection: Inspection, error: str | None = None, status: int = 200):
@@ -65,6 +75,13 @@ def _index_page(inspection: Inspection, error: str | None = None, status: int = 
     site = session.get(Site, inspection.site_id)
     kinds = reports.kinds_for(inspection, spec)
     defaults = {k.id: {f.name: (f.default(inspection, site) if f.default else "") for f in k.fields} for k in kinds}
+    for k in kinds:  # the micro project's documents show what its record says (and are made from it)
+        if k.id in micro.REPORT_KINDS:
+            try:
+                defaults[k.id].update(micro.report_fields(k.id, micro.report_record(
+                    session=session, inspection=inspection, media_root=_media())))
+            except micro.MicroError:
+                pass
     return render_template("reports/index.html", inspection=inspection, site=site, kinds=kinds, defaults=defaults,
                            issued=reports.issued_for(session=session, inspection=inspection), error=error), status
 

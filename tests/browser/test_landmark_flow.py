@@ -16,8 +16,8 @@ from sqlmodel import select
 from inspector.models import Inspection, RedLandmarkApplication
 from inspector.services import inspections
 
-from .. import factories
-from ..test_landmark import answer_all
+from .. import factories, samples
+from ..test_landmark import PDF, answer_all
 from .conftest import signed_in_phone
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,16 @@ def fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_from_village_to_award_on_phones(app, browser, live_server, db, county, specs):
+def attach_evidence(page, tmp_path):
+    """4.2 a–c each with a file (photos and a PDF), and the town ranking's document (5.13, entered)."""
+    for key, name, data in (("a", "班子名单.jpg", samples.jpeg(color=(160, 40, 40))), ("b", "挂牌照片.jpg", samples.jpeg()),
+                            ("c", "情况说明.pdf", PDF), ("rank", "镇考核排名.pdf", PDF)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        page.locator(f'input[name="evidence_{key}"]').set_input_files(str(path))
+
+
+def test_from_village_to_award_on_phones(app, browser, live_server, db, county, specs, tmp_path):
     site, people, proof = county
     app.config["TODAY"] = date(2026, 9, 1)
 
@@ -71,11 +80,15 @@ def test_from_village_to_award_on_phones(app, browser, live_server, db, county, 
     expect(village.get_by_role("link", name=f"第 {proof.id} 号竣工验收")).to_be_visible()
     village.get_by_role("checkbox", name=re.compile(r"^a\)")).check()
     village.get_by_label("挂牌运行起始日期（需满 1 年）").fill("2025-08-01")
+    village.get_by_label("名次").fill("2")
+    village.get_by_label("参评村（社区）数").fill("12")
+    attach_evidence(village, tmp_path)
     village.get_by_role("button", name="提交申报").tap()
     expect(village.locator(".error")).to_contain_text("不符合申报条件 4.2 c)")
     assert db.exec(select(RedLandmarkApplication)).all() == []
     expect(village.get_by_role("checkbox", name=re.compile(r"^a\)"))).to_be_checked()  # what was entered stays
     village.get_by_role("checkbox", name=re.compile(r"^c\)")).check()
+    attach_evidence(village, tmp_path)  # a refused form keeps what was typed, but a browser never keeps files
     village.get_by_role("button", name="提交申报").tap()
     expect(village.locator("[data-status]")).to_have_text("待乡镇推荐")
     expect(step(village, "township_recommend").locator("[data-due]")).to_have_text("2026-09-15")
@@ -95,12 +108,17 @@ def test_from_village_to_award_on_phones(app, browser, live_server, db, county, 
     expect(step(township, "county_recommend").locator("[data-due]")).to_have_text("2026-09-21")
     expect(step(township, "township_recommend").locator("[data-report]")).to_contain_text("特推荐")
 
-    # the county verifies and recommends
+    # the county verifies, ranks the county's applications and recommends the best (7.2 择优推荐)
     app.config["TODAY"] = date(2026, 9, 14)
     county_phone = phone_as(browser, live_server, people["county"])
     county_phone.goto(url)
-    county_phone.get_by_label(re.compile("核实意见")).fill("经核实，材料齐全属实，同意推荐。")
-    county_phone.get_by_role("button", name="核实并推荐至市委组织部").tap()
+    county_phone.get_by_role("link", name=re.compile("择优推荐")).tap()
+    expect(county_phone.get_by_label("张庄村党群服务中心的名次")).to_have_value("1")
+    county_phone.get_by_label("推荐张庄村党群服务中心").check()
+    county_phone.get_by_label(re.compile("县级推荐意见")).fill("经核实，材料齐全属实，同意推荐。")
+    assert fits_the_phone(county_phone)
+    county_phone.get_by_role("button", name="确认排序并推荐至市委组织部").tap()
+    county_phone.goto(url)
     expect(county_phone.locator("[data-status]")).to_have_text("待市级收件")
 
     # the city receives (30 days from today), starts its evaluation at the site
@@ -122,13 +140,20 @@ def test_from_village_to_award_on_phones(app, browser, live_server, db, county, 
     inspections.submit(session=db, inspection=evaluation, by=people["city"])
     db.commit()
 
-    # the result is noticed for 7 working days across National Day
+    # the result goes to the department meeting (部务会审定, 7.4), then is noticed for 7 working days
+    app.config["TODAY"] = date(2026, 9, 25)
+    city.goto(url)
+    city.get_by_role("button", name="记录评审结果，报部务会审定").tap()
+    expect(city.locator("[data-status]")).to_have_text("待部务会审定")
     app.config["TODAY"] = date(2026, 9, 28)
     city.goto(url)
+    city.get_by_label("部务会日期", exact=True).fill("2026-09-25")
+    city.get_by_label("会议纪要号").fill("市委组织部部务会纪要〔2026〕18号")
     expect(city.get_by_label(re.compile("公示开始日期"))).to_have_value("2026-09-28")
     city.get_by_label(re.compile("监督电话")).fill("0516-12345678")
-    city.get_by_role("button", name="记录评审结果并公示").tap()
+    city.get_by_role("button", name="审定通过并公示").tap()
     expect(city.locator("[data-status]")).to_have_text("公示中")
+    expect(city.locator("[data-meeting]")).to_contain_text("市委组织部部务会纪要〔2026〕18号")
     expect(city.locator("[data-notice-start]")).to_have_text("2026-09-28")
     expect(city.locator("[data-notice-end]")).to_have_text("2026-10-12")
     expect(step(city, "notice").locator("[data-due]")).to_have_text("2026-10-12")

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.browser
 def people(app, db):
     c = factories.county(db)
     site = factories.site(db, c["village_a"])
+    site.micro_program = "zhengfang-town"  # seed 001's "1 + N" scheme, set by the county
     village = factories.user(db, c["village_a"], username="v-zhang", role="village")
     town = factories.user(db, c["town_a"], username="town-a", role="township")
     db.commit()
@@ -93,13 +94,16 @@ def test_apply_approve_complete_notice_accept_survey_archive(app, browser, live_
     t.locator('[data-step="township_file"]').get_by_role("button", name="同意", exact=True).tap()
     expect(t.locator("[data-status]")).to_have_text("已批准")
 
-    # work starts, then completion on Thu 30 April 2026 with before/after photos
+    # 001 二 7: the item is publicly noticed once decided; then work starts
     v.reload()
+    v.get_by_label("实施地点").fill("村委会旁小游园")
+    v.get_by_role("button", name="发布事项公示").tap()
+    expect(v.locator("[data-plan-start]")).to_have_text("2026-04-01")
     v.get_by_role("button", name="登记开工").tap()
     expect(v.locator("[data-status]")).to_have_text("实施中")
     app.config["TODAY"] = date(2026, 4, 30)
-    v.get_by_role("link", name="完工：上传前后对比照片并公示").tap()
-    expect(v.locator("h1")).to_have_text("完工公示")
+    v.get_by_role("link", name=re.compile("^完工：")).tap()
+    expect(v.locator("h1")).to_have_text(re.compile("公示$"))
     before, after = tmp_path / "IMG_0101.JPG", tmp_path / "IMG_0242.JPG"
     before.write_bytes(samples.jpeg(color=(110, 100, 90), taken="2026:04:09 09:30:00"))
     after.write_bytes(samples.jpeg(color=(90, 160, 90), taken="2026:04:28 16:10:00"))
@@ -111,13 +115,13 @@ def test_apply_approve_complete_notice_accept_survey_archive(app, browser, live_
     v.get_by_label("负责人联系电话").fill("13905160009")
     expect(v.get_by_label("公示开始日期")).to_have_value("2026-04-30")
     v.get_by_label("公示天数（工作日）").fill("4")
-    v.get_by_role("button", name="发布完工公示").tap()
+    v.get_by_role("button", name=re.compile("^发布.*公示$")).tap()
     expect(v.locator(".problems")).to_contain_text("不少于5个工作日，填写的是 4 个工作日")
-    assert db.exec(select(Notice)).all() == []
+    assert db.exec(select(Notice).where(Notice.kind == "micro_completion")).all() == []
     v.get_by_label("项目实施之前照片").set_input_files(str(before))
     v.get_by_label("项目完成之后照片").set_input_files(str(after))
     v.get_by_label("公示天数（工作日）").fill("5")
-    v.get_by_role("button", name="发布完工公示").tap()
+    v.get_by_role("button", name=re.compile("^发布.*公示$")).tap()
     expect(v).to_have_url(re.compile(rf"/micro/{project_id}$"))
     expect(v.locator("[data-status]")).to_have_text("完工公示中")
     # 30 April (day 1), 1–5 May Labour Day holiday, 6, 7, 8 May, Saturday 9 May is a make-up working day (day 5)
@@ -131,7 +135,7 @@ def test_apply_approve_complete_notice_accept_survey_archive(app, browser, live_
         v.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbs.nth(i).element_handle(),
                             timeout=10000)
     assert fits_the_phone(v)
-    notice = db.exec(select(Notice)).one()
+    notice = db.exec(select(Notice).where(Notice.kind == "micro_completion")).one()
     assert [p["caption"] for p in notice.content["photos"]] == ["实施前", "完成后"]
     assert (notice.start_date, notice.end_date) == (date(2026, 4, 30), date(2026, 5, 9))
 

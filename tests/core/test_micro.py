@@ -6,6 +6,11 @@ from datetime import date
 import pytest
 
 from inspector.core import micro as m
+from inspector.core import programs
+
+PROGRAMS = programs.load_dir(__import__("pathlib").Path(__file__).resolve().parents[2] / "checklists" / "programs")
+TOWN = PROGRAMS["zhengfang-town"]      # seed 001
+STREET = PROGRAMS["hehua-street-2023"]  # seed 000
 
 HOUSEHOLDS = "\n".join(f"户主{i} 1390516100{i} 已签" for i in range(1, 6))
 FORM = {
@@ -64,48 +69,71 @@ def test_money_is_shown_with_two_decimals():
     ("300,000", "township_decide", ["village", "township", "county_reviewer"]),
 ])
 def test_route_by_amount_at_every_boundary(amount, route, owners):
-    r = m.route_for(m.parse_money(amount))
+    r = m.route_for(m.parse_money(amount), TOWN)
     assert r.id == route
     assert [s.owner_role for s in r.steps] == owners
     assert r.source == "001_ce2f6b89bf5be0ba.txt › 二、实施内容 7"
 
 
+def route(band_id):
+    return m.route_of_band(TOWN.band(band_id))
+
+
 def test_routes_name_their_steps_in_order():
-    village_file = m.ROUTES["village_file"]
+    village_file = route("village_file")
     assert [(s.id, s.label) for s in village_file.steps] == [("village_decide", "村（社区）确定"),
                                                              ("township_file", "报镇党委备案")]
-    big = m.ROUTES["township_decide"]
+    big = route("township_decide")
     assert big.label == "10万元以上：由镇党委确定后报区级备案"
     assert [s.label for s in big.steps] == ["村（社区）研究上报", "镇党委确定", "报区（县）级备案"]
     assert big.after("village_report").id == "township_decide" and big.after("district_file") is None
-    assert m.ROUTES["village"].label == "1万元以下：由村（社区）直接确定"
-    assert m.ROUTES["township_review"].steps[-1].label == "镇党委审核"
+    assert route("village").label == "1万元以下：由村（社区）直接确定"
+    assert route("township_review").steps[-1].label == "镇党委审核"
+
+
+@pytest.mark.parametrize("amount", ["0.01", "1,000", "9,999.99", "300,000", "1,000,000"])
+def test_seed_000_has_one_chain_through_the_street_whatever_the_amount(amount):
+    r = m.route_for(m.parse_money(amount), STREET)
+    assert r.id == "street" and r.source == "000_7a80efa72703d9ff.txt › 二、活动步骤 2"
+    assert [(s.id, s.owner_role) for s in r.steps] == [
+        ("village_agree", "village"), ("street_office_review", "township"), ("street_leader_review", "township"),
+        ("street_committee_approve", "township")]
+    assert m.check_quota(program=STREET, size="large", budget_fen=m.parse_money(amount), others=[]) == ([], [])
+
+
+def quota(**kw):
+    """Refusals and warnings as rule words."""
+    refusals, warnings = m.check_quota(program=TOWN, **kw)
+    return rules_of(refusals), [w.rule for w in warnings]
 
 
 # ---------------------------------------------------------------- yearly limits (001 二 5)
 
-def test_one_larger_item_up_to_300000():
-    assert m.check_quota(size="large", budget_fen=m.yuan(300_000), others=[]) == []
-    over = m.check_quota(size="large", budget_fen=m.yuan(300_000) + 1, others=[])
-    assert rules_of(over) == ["相对较大事项单个金额原则上在30万元以内，本项目预算 300,000.01 元"]
-    assert over[0].source == "001_ce2f6b89bf5be0ba.txt › 二、实施内容 5"
+def test_one_larger_item_up_to_300000_as_a_rule():
+    assert quota(size="large", budget_fen=m.yuan(300_000), others=[]) == ([], [])
+    refusals, warnings = m.check_quota(program=TOWN, size="large", budget_fen=m.yuan(300_000) + 1, others=[])
+    assert refusals == []  # “原则上”: a warning the township may override (统筹调剂)
+    assert [w.rule for w in warnings] == ["相对较大事项单个金额原则上在30万元以内：本项目预算 300,000.01 元，超出 0.01 元"]
+    assert warnings[0].source == "001_ce2f6b89bf5be0ba.txt › 二、实施内容 5" and warnings[0].override_role == "township"
+    assert "统筹调剂" in warnings[0].override_wording
+    assert m.with_override(m.route_for(m.yuan(300_000) + 1, TOWN), warnings).steps[0].id == m.OVERRIDE_STEP
 
 
 def test_a_second_larger_item_in_the_year_is_refused():
     others = [m.YearItem("文化广场改造", "large", m.yuan(250_000))]
-    problems = m.check_quota(size="large", budget_fen=m.yuan(50_000), others=others)
-    assert rules_of(problems) == ["每个村（社区）每年可实施1个相对较大民生事项，本年度已有“文化广场改造”"]
+    assert quota(size="large", budget_fen=m.yuan(50_000), others=others) == (
+        ["每个村（社区）每年可实施1个相对较大民生事项，本年度已有“文化广场改造”"], [])
     # small items are not affected by the large one
-    assert m.check_quota(size="small", budget_fen=m.yuan(200_000), others=others) == []
+    assert quota(size="small", budget_fen=m.yuan(200_000), others=others) == ([], [])
 
 
-def test_small_items_together_up_to_200000():
+def test_small_items_together_up_to_200000_as_a_rule():
     others = [m.YearItem("路灯", "small", m.yuan(150_000)), m.YearItem("广场", "large", m.yuan(280_000))]
-    assert m.check_quota(size="small", budget_fen=m.yuan(50_000), others=others) == []
-    problems = m.check_quota(size="small", budget_fen=m.yuan(50_000) + 1, others=others)
-    assert len(problems) == 1 and problems[0].field == "budget"
-    assert "已申报 150,000.00 元，加上本项目 50,000.01 元 共 200,000.01 元，超出 0.01 元" in problems[0].rule
-    assert "微小民生事项本年度总金额原则上在20万元以内" in problems[0].rule
+    assert quota(size="small", budget_fen=m.yuan(50_000), others=others) == ([], [])
+    refusals, warnings = quota(size="small", budget_fen=m.yuan(50_000) + 1, others=others)
+    assert refusals == [] and len(warnings) == 1
+    assert "已申报 150,000.00 元，加上本项目 50,000.01 元 共 200,000.01 元，超出 0.01 元" in warnings[0]
+    assert "微小民生事项本年度总金额原则上在20万元以内" in warnings[0]
 
 
 # ---------------------------------------------------------------- the application (000 附件1)
@@ -212,38 +240,44 @@ def test_wages_in_a_whole_application_are_reported_with_everything_else():
 # ---------------------------------------------------------------- notices (000 二 4, 003 三 (二))
 
 def test_completion_notice_is_at_least_5_working_days():
-    assert m.check_notice_days("completion", 5) == []
-    assert m.check_notice_days("completion", 10) == []
-    problems = m.check_notice_days("completion", 4)
-    assert rules_of(problems) == ["完工公示（项目完成情况、实施前后对比照片）不少于5个工作日，填写的是 4 个工作日"]
+    notice = STREET.notice("completion")
+    assert m.check_notice_days(notice, 5) == [] and m.check_notice_days(notice, 10) == []
+    problems = m.check_notice_days(notice, 4)
+    assert rules_of(problems) == ["项目完成情况公示不少于5个工作日，填写的是 4 个工作日"]
     assert problems[0].source == "000_7a80efa72703d9ff.txt › 二、活动步骤 4"
 
 
-def test_plan_notice_is_at_least_5_working_days():
-    problems = m.check_notice_days("plan", 4)
-    assert rules_of(problems) == ["项目计划公示不少于5个工作日，填写的是 4 个工作日"]
-    assert problems[0].source == "003_f5bd2b5e7d78f097.txt › 三、主要措施 (二)"
-    assert m.read_working_days("", "plan") == (5, [])
-    assert m.read_working_days("abc", "plan")[1][0].rule == "公示天数应为 1–60 之间的整数（工作日），填写的是“abc”"
+def test_seed_001_item_notice_period_is_a_county_setting():
+    notice = TOWN.notice("item")
+    assert notice.when == "事项确定后" and notice.period.setting and notice.period.source is None
+    problems = m.check_notice_days(notice, 4)
+    assert rules_of(problems) == ["事项公示不少于5个工作日，填写的是 4 个工作日（期限为县级设定，原文未规定）"]
+    assert problems[0].source == "001_ce2f6b89bf5be0ba.txt › 二、实施内容 7"
+    assert m.read_working_days("", notice) == (5, [])
+    assert m.read_working_days("abc", notice)[1][0].rule == "公示天数应为 1–60 之间的整数（工作日），填写的是“abc”"
 
 
 COMPLETION = {"spent": "8,450.50", "details": "更换路灯 12 盏", "village_lead": "王书记", "village_phone": "13905160009",
               "notice_start": "2026-04-30", "working_days": "5"}
 
 
-def test_completion_form_needs_photos_before_and_after():
-    c, problems = m.read_completion(COMPLETION, before=1, after=1, today=date(2026, 4, 30))
+def test_completion_form_needs_photos_before_and_after_under_seed_000():
+    notice = STREET.notice("completion")
+    c, problems = m.read_completion(COMPLETION, before=1, after=1, today=date(2026, 4, 30), notice=notice)
     assert problems == [] and c.spent_fen == 845050 and c.working_days == 5 and c.notice_start == date(2026, 4, 30)
-    _c, problems = m.read_completion(COMPLETION, before=0, after=0, today=date(2026, 4, 30))
+    _c, problems = m.read_completion(COMPLETION, before=0, after=0, today=date(2026, 4, 30), notice=notice)
     assert rules_of(problems) == ["请上传项目实施之前照片（至少 1 张）", "请上传项目完成之后照片（至少 1 张）"]
     assert {p.source for p in problems} == {"000_7a80efa72703d9ff.txt › 附件2"}
+    # seed 001 asks for no photos
+    assert m.read_completion(COMPLETION, before=0, after=0, today=date(2026, 4, 30),
+                             notice=TOWN.notice("completion"))[1] == []
 
 
 def test_completion_form_refuses_4_working_days_and_a_backdated_start():
     _c, problems = m.read_completion({**COMPLETION, "working_days": "4", "notice_start": "2026-04-29"},
-                                     before=1, after=1, today=date(2026, 4, 30))
+                                     before=1, after=1, today=date(2026, 4, 30), notice=STREET.notice("completion"))
     assert rules_of(problems) == ["公示开始日期 2026-04-29 早于今天 2026-04-30，公示不能补记",
-                                  "完工公示（项目完成情况、实施前后对比照片）不少于5个工作日，填写的是 4 个工作日"]
+                                  "项目完成情况公示不少于5个工作日，填写的是 4 个工作日"]
 
 
 # ---------------------------------------------------------------- satisfaction (001 二 7)
@@ -267,7 +301,7 @@ def test_satisfaction_refuses_impossible_counts(r, s, rule):
 # ---------------------------------------------------------------- the fund (000 二 1)
 
 def test_each_member_controls_200_yuan():
-    assert m.FUND_PER_MEMBER_FEN == 20000
+    assert STREET.fund_per_member_fen == 20000 and TOWN.fund is None  # seed 001 gives members no fund
     assert m.check_commitment(20000, m.remaining(20000, 0)) == []
     assert m.check_commitment(5000, m.remaining(20000, 15000)) == []
     problems = m.check_commitment(5001, m.remaining(20000, 15000), member="张卫东")
@@ -281,5 +315,5 @@ def test_each_member_controls_200_yuan():
 def test_illegal_transitions_are_named():
     assert m.transition_error("start", "approved") is None
     assert m.transition_error("start", "applied") == "项目当前状态为“审批中”，不能开工（须为“已批准”）"
-    assert m.transition_error("archive", "accepting") == "项目当前状态为“验收中”，不能归档（须为“已评价”）"
+    assert m.transition_error("archive", "started") == "项目当前状态为“实施中”，不能归档（须为“已评价”或“验收中”）"
     assert m.transition_error("acceptance", "started") == "项目当前状态为“实施中”，不能开始验收（须为“完工公示中”或“验收中”）"

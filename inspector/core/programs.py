@@ -1,0 +1,472 @@
+"""Program definitions: each locality's procedure rules as data (`checklists/programs/*.yaml`). Pure.
+
+A program file declares one scheme: a town's micro-project scheme (fund per member, approval
+chain by amount band, limits and their force, notices and their periods, acceptance, evaluation,
+plaque), the red-landmark procedure (篇五 7.x) or the build-standard acceptance (篇六 三): the
+steps, who owns each, and each period. A bad file stops the app at start with file:line: item:
+what, exactly like a checklist (core/checklist.py). A new town's scheme is a new file.
+
+Force of a limit, as the source words it:
+- `hard`: the application is refused (422 with the rule and its clause);
+- `as_a_rule` (“原则上”): the application is kept with a warning, and cannot go on until the
+  role named in `override` records an override with its reason (001 二 5 “统筹调剂”).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from .checklist import (ChecklistError, Problem, _check_source, _line_for, _lines, _Loader, _message, _Strict,
+                        Id, Text)
+
+KINDS = ("micro_project", "red_landmark", "build_acceptance")
+ROLES = ("village", "township", "county_reviewer", "city_reviewer", "inspector", "contractor")
+SIZES = ("large", "small", "any")
+MEASURES = ("item_budget", "year_total", "year_count")
+NOTICE_KINDS = ("micro_plan", "micro_item", "micro_completion", "red_landmark_result")
+SETTING = "county_setting"  # a period the source does not give: a county setting, said so on screen
+
+
+def _cited(value: str | None) -> str | None:
+    """A seed citation (or None)."""
+    return None if value is None else _check_source(value)
+
+
+class Period(_Strict):
+    """How long a step or notice runs: days, in working or calendar days, from what; who set the number."""
+
+    days: int = Field(ge=1, le=365)
+    unit: Literal["working_days", "calendar_days"]
+    starts: Text
+    at_least: bool = False                   # “不少于”: a minimum, a longer period is allowed
+    source: str | None = None                # the clause giving the number; None = a county setting
+    setting: bool = False                    # True: the source gives no number (county setting)
+    _src = field_validator("source")(classmethod(lambda cls, v: _cited(v)))
+
+    @model_validator(mode="after")
+    def _sourced_or_setting(self) -> "Period":
+        if (self.source is None) == (not self.setting):
+            raise ValueError("period 要么写 source（原文给出的天数），要么写 setting: true（原文未给出，由县级设定）")
+        return self
+
+    def words(self) -> str:
+        """“不少于5个工作日（自…起）”."""
+        unit = "个工作日" if self.unit == "working_days" else "天"
+        least = "不少于" if self.at_least else ""
+        who = "（县级设定，原文未规定期限）" if self.setting else ""
+        return f"{least}{self.days}{unit}，自{self.starts}起{who}"
+
+
+class Step(_Strict):
+    """One step: its id, the role that owns it, its name in the source's words, optional period."""
+
+    id: Id
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    label: Text
+    source: str
+    period: Period | None = None
+    sets_amount: bool = False        # the step sets the approved funds (000 二 2: 按标准核定项目经费)
+    note: str | None = None
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+
+class Band(_Strict):
+    """An amount band of the approval chain: [from_yuan, below_yuan) and its ordered steps."""
+
+    id: Id
+    label: Text
+    from_yuan: Decimal = Field(Decimal(0), ge=0)
+    below_yuan: Decimal | None = None
+    steps: tuple[Step, ...] = Field(min_length=1)
+    source: str
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+    def holds(self, fen: int) -> bool:
+        """Whether an amount in fen falls in this band."""
+        low = int(self.from_yuan * 100)
+        return fen >= low and (self.below_yuan is None or fen < int(self.below_yuan * 100))
+
+    def step(self, step_id: str) -> Step | None:
+        """The step with this id, or None."""
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+class Approval(_Strict):
+    """Who approves a project: bands by amount (one band with no bounds when the scheme has one chain)."""
+
+    bands: tuple[Band, ...] = Field(min_length=1)
+    edges: str | None = None    # how the source's band edges are read, when it is ambiguous
+    source: str
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+    @model_validator(mode="after")
+    def _cover(self) -> "Approval":
+        bands = sorted(self.bands, key=lambda b: b.from_yuan)
+        if bands[0].from_yuan != 0:
+            raise ValueError("审批分档应从 0 元起")
+        for a, b in zip(bands, bands[1:]):
+            if a.below_yuan != b.from_yuan:
+                raise ValueError(f"审批分档 {a.id} 与 {b.id} 不衔接（{a.below_yuan} ≠ {b.from_yuan}）")
+        if bands[-1].below_yuan is not None:
+            raise ValueError(f"最高一档 {bands[-1].id} 不应设 below_yuan（不设上限）")
+        return self
+
+
+class Override(_Strict):
+    """Who may override a limit written “原则上”, in what words; a reason is always recorded."""
+
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    label: Text
+    wording: Text
+    source: str
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+
+class Limit(_Strict):
+    """A yearly or per-item limit of a village, with the source's force."""
+
+    id: Id
+    label: Text
+    size: Literal[SIZES]  # type: ignore[valid-type]
+    measure: Literal[MEASURES]  # type: ignore[valid-type]
+    max: Decimal = Field(ge=0)            # yuan for amounts, a count for year_count
+    force: Literal["hard", "as_a_rule"]
+    wording: Text                          # the source's own words
+    override: Override | None = None
+    source: str
+    note: str | None = None
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+    @model_validator(mode="after")
+    def _override_fits_force(self) -> "Limit":
+        if self.force == "as_a_rule" and self.override is None:
+            raise ValueError("“原则上”的限额（force: as_a_rule）需写明 override：由谁、依据什么统筹调剂")
+        if self.force == "hard" and self.override is not None:
+            raise ValueError("硬性限额（force: hard）不设 override")
+        return self
+
+
+class Notice(_Strict):
+    """A public notice the scheme asks for: when, for how long, with what, and what waits for it."""
+
+    id: Id
+    kind: Literal[NOTICE_KINDS]  # type: ignore[valid-type]
+    label: Text
+    when: Text                                # the source's words: “事项确定后”, “项目完成后”
+    period: Period
+    contents: tuple[Text, ...] = ()
+    photos: tuple[Literal["before", "after"], ...] = ()
+    gates: Literal["start", "acceptance"]     # what cannot happen before the notice (and its end)
+    wait_for_end: bool = True                 # the gated action waits for the period's end
+    source: str
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+
+class Fund(_Strict):
+    """The micro-service fund each member controls (000 二 1)."""
+
+    per_member_yuan: Decimal = Field(gt=0)
+    holders: tuple[Literal["party_member", "representative"], ...] = Field(min_length=1)
+    wording: Text
+    source: str
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+
+class Stage(_Strict):
+    """Acceptance or evaluation: who leads it, in the source's words, and whether it is required."""
+
+    required: bool = True
+    led_by: Text
+    wording: Text
+    source: str
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+
+class Plaque(_Strict):
+    """The project plaque: size, material, wordings, issuer."""
+
+    width_cm: Decimal = Field(gt=0)
+    height_cm: Decimal = Field(gt=0)
+    material: Text
+    wordings: tuple[Text, ...] = Field(min_length=1)
+    issuer: Text
+    source: str
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+
+class Parameter(_Strict):
+    """A cited number a program uses; `tolerance` keeps a source's “左右” (about) explicit."""
+
+    id: Id
+    value: Decimal
+    unit: Text
+    wording: Text
+    compare: Literal["at_least", "at_most", "about", "top_share"]
+    tolerance: Decimal | None = None           # for `about`: ± this much, a county setting
+    tolerance_setting: bool = False
+    source: str
+    note: str | None = None
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+    @model_validator(mode="after")
+    def _about_has_tolerance(self) -> "Parameter":
+        if self.compare == "about" and (self.tolerance is None or not self.tolerance_setting):
+            raise ValueError("“左右”（compare: about）需写明 tolerance（允许偏差）并标明 tolerance_setting: true"
+                             "（原文未给出偏差，由县级设定）")
+        if self.compare != "about" and self.tolerance is not None:
+            raise ValueError("只有 compare: about 才设 tolerance")
+        return self
+
+    def holds(self, value: float) -> bool:
+        """Whether a value meets this parameter (about: within ± tolerance; top_share: rank share)."""
+        v, target = Decimal(str(value)), self.value
+        if self.compare == "at_least":
+            return v >= target
+        if self.compare == "at_most":
+            return v <= target
+        if self.compare == "about":
+            return abs(v - target) <= self.tolerance
+        raise ValueError("top_share 用 top_share_holds(rank, total)")
+
+    def top_share_holds(self, rank: int, total: int) -> bool:
+        """Rank r of n is within the top `value` percent: r ≤ n × value / 100 (exact)."""
+        return total > 0 and 1 <= rank <= total and Decimal(rank) * 100 <= self.value * total
+
+    def words(self) -> str:
+        """The rule in words, with the source's wording."""
+        return f"“{self.wording}”"
+
+
+class ProgramSpec(_Strict):
+    """One program definition file."""
+
+    id: Id
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    title: Text
+    locality: Text
+    version: Text
+    source: str
+    fund: Fund | None = None
+    approval: Approval | None = None
+    limits: tuple[Limit, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    steps: tuple[Step, ...] = ()
+    documents: tuple[Text, ...] = ()
+    acceptance: Stage | None = None
+    evaluation: Stage | None = None
+    plaque: Plaque | None = None
+    parameters: tuple[Parameter, ...] = ()
+    emergency: str | None = None
+    note: str | None = None
+    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> "ProgramSpec":
+        if self.kind == "micro_project":
+            missing = [n for n in ("approval", "acceptance") if getattr(self, n) is None]
+            if missing:
+                raise ValueError(f"微实事方案需要 {', '.join(missing)}")
+            if self.steps:
+                raise ValueError("微实事方案的审批环节写在 approval.bands 里，不设 steps")
+        else:
+            if not self.steps:
+                raise ValueError(f"{self.kind} 程序需要 steps（环节、办理角色、期限）")
+            if self.approval is not None or self.limits or self.fund is not None:
+                raise ValueError(f"{self.kind} 程序不设 approval、limits、fund")
+        return self
+
+    # ------------------------------------------------------------ reading a micro-project scheme
+
+    def band_for(self, budget_fen: int) -> Band:
+        """The approval band of an amount."""
+        return next(b for b in self.approval.bands if b.holds(budget_fen))
+
+    def band(self, band_id: str) -> Band | None:
+        """The band with this id, or None."""
+        return next((b for b in self.approval.bands if b.id == band_id), None) if self.approval else None
+
+    def notice(self, notice_id: str) -> Notice | None:
+        """The notice with this id, or None."""
+        return next((n for n in self.notices if n.id == notice_id), None)
+
+    def notice_gating(self, action: str) -> Notice | None:
+        """The notice that must come before an action (start / acceptance), if the scheme has one."""
+        return next((n for n in self.notices if n.gates == action), None)
+
+    def step(self, step_id: str) -> Step | None:
+        """A procedure step (red landmark, build acceptance) by id."""
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def parameter(self, parameter_id: str) -> Parameter | None:
+        """A parameter by id."""
+        return next((p for p in self.parameters if p.id == parameter_id), None)
+
+    @property
+    def fund_per_member_fen(self) -> int | None:
+        """The fund per member in fen (None: the scheme gives members no fund)."""
+        return int(self.fund.per_member_yuan * 100) if self.fund else None
+
+
+# ---------------------------------------------------------------- limits
+
+def fen(yuan: Decimal) -> int:
+    """Yuan (Decimal) in fen."""
+    return int(yuan * 100)
+
+
+def money(fen_: int) -> str:
+    """“12,345.67 元”."""
+    whole, cents = divmod(abs(int(fen_)), 100)
+    return f"{'-' if fen_ < 0 else ''}{whole:,}.{cents:02d} 元"
+
+
+def check_limits(spec: ProgramSpec, *, size: str, budget_fen: int,
+                 others: list[tuple[str, str, int]]) -> list[tuple[Limit, str]]:
+    """Every limit an application breaks, with the words saying by how much.
+
+    `others` are the village's other live projects of the year as (name, size, budget_fen).
+    """
+    out = []
+    for limit in spec.limits:
+        if limit.size not in ("any", size):
+            continue
+        same = [o for o in others if limit.size == "any" or o[1] == limit.size]
+        if limit.measure == "item_budget" and budget_fen > fen(limit.max):
+            out.append((limit, f"{limit.wording}：本项目预算 {money(budget_fen)}，超出 {money(budget_fen - fen(limit.max))}"))
+        elif limit.measure == "year_total":
+            used = sum(o[2] for o in same)
+            if used + budget_fen > fen(limit.max):
+                out.append((limit, f"{limit.wording}：本年度已申报 {money(used)}，加上本项目 {money(budget_fen)} "
+                                   f"共 {money(used + budget_fen)}，超出 {money(used + budget_fen - fen(limit.max))}"))
+        elif limit.measure == "year_count" and len(same) + 1 > int(limit.max):
+            names = "、".join(f"“{o[0]}”" for o in same)
+            out.append((limit, f"{limit.wording}，本年度已有{names}"))
+    return out
+
+
+# ---------------------------------------------------------------- loading with line numbers
+
+def _where(data: Any, path: tuple) -> str | None:
+    """The id of the entry (step, band, limit, notice, parameter) a path points into."""
+    names = {"limits": "限额", "notices": "公示", "steps": "环节", "parameters": "参数", "bands": "分档"}
+    found = None
+    node = data
+    for i, key in enumerate(path):
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(key, int) and i > 0 and path[i - 1] in names and isinstance(node, dict):
+            found = f"{names[path[i - 1]]} {node.get('id') or f'第{key + 1}项'}"
+    return found
+
+
+def parse_text(text: str, file: str) -> ProgramSpec:
+    """Parse and validate one program file; raise ChecklistError with every problem (file:line: item: what)."""
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ChecklistError([Problem(file, mark.line + 1 if mark else None, None,
+                                      f"YAML 语法错误：{getattr(exc, 'problem', exc)}")]) from None
+    if not isinstance(data, dict):
+        raise ChecklistError([Problem(file, 1, None, "文件应为一个程序定义（YAML 映射），以 id、kind、title 开头")])
+    lines, dups = _lines(node)
+    problems = [Problem(file, line, _where(data, path), f"重复的键 {path[-1]!r}") for path, line in dups]
+    spec = None
+    try:
+        spec = ProgramSpec.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            path = tuple(err["loc"])
+            problems.append(Problem(file, _line_for(lines, path), _where(data, path), _message(err)))
+    problems += _cross_checks(data, lines, file)
+    if problems:
+        raise ChecklistError(sorted(problems, key=lambda p: p.line or 0))
+    return spec
+
+
+def _cross_checks(data: dict, lines: dict, file: str) -> list[Problem]:
+    """Unique ids of steps, limits, notices, parameters and bands (and steps within each band)."""
+    problems = []
+    groups = [(("limits",), data.get("limits")), (("notices",), data.get("notices")),
+              (("steps",), data.get("steps")), (("parameters",), data.get("parameters"))]
+    approval = data.get("approval") if isinstance(data.get("approval"), dict) else {}
+    groups.append((("approval", "bands"), approval.get("bands")))
+    for bi, band in enumerate(approval.get("bands") or [] if isinstance(approval.get("bands"), list) else []):
+        if isinstance(band, dict):
+            groups.append((("approval", "bands", bi, "steps"), band.get("steps")))
+    for at, entries in groups:
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                continue
+            line = lines.get(at + (i, "id"))
+            if entry["id"] in seen:
+                problems.append(Problem(file, line, _where(data, at + (i,)),
+                                        f"id {entry['id']!r} 重复（第 {seen[entry['id']]} 行已用过）"))
+            else:
+                seen[entry["id"]] = line or 0
+    return problems
+
+
+@lru_cache(maxsize=64)
+def _parse_once(text: str, file: str) -> ProgramSpec:
+    return parse_text(text, file)
+
+
+def load_file(path: str | Path) -> ProgramSpec:
+    """Load and validate one program file (parsed once per content)."""
+    path = Path(path)
+    return _parse_once(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_dir(folder: str | Path) -> dict[str, ProgramSpec]:
+    """Every `*.yaml` program in a folder; ChecklistError listing every problem of every file."""
+    specs: dict[str, ProgramSpec] = {}
+    problems: list[Problem] = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            spec = load_file(path)
+        except ChecklistError as exc:
+            problems += exc.problems
+            continue
+        if spec.id in specs:
+            problems.append(Problem(str(path), 1, None, f"程序 id {spec.id!r} 与其他文件重复"))
+        specs[spec.id] = spec
+    if problems:
+        raise ChecklistError(problems)
+    return specs
+
+
+def main(argv: list[str]) -> int:
+    """Validate program files or folders; print every problem (file:line: entry: what); exit 1 if any."""
+    problems: list[Problem] = []
+    count = 0
+    for target in argv or [str(Path("checklists") / "programs")]:
+        try:
+            count += len(load_dir(target)) if Path(target).is_dir() else bool(load_file(target))
+        except ChecklistError as exc:
+            problems += exc.problems
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"共 {len(problems)} 个问题")
+        return 1
+    print(f"{count} 个程序定义全部有效")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    raise SystemExit(main(sys.argv[1:]))
