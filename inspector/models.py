@@ -492,7 +492,8 @@ class ServiceProject(SQLModel, table=True):
     → summary → district evaluation → library."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    site_id: int = Field(foreign_key="site.id", index=True)
+    region_id: int = Field(foreign_key="region.id", index=True)  # the community, or the township (镇街级)
+    site_id: Optional[int] = Field(default=None, foreign_key="site.id", index=True)  # the community's center
     level: str = Field(max_length=16)  # community / township (镇街级)
     year: int = Field(index=True)
     name: str = Field(max_length=200)

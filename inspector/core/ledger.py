@@ -339,14 +339,15 @@ def add_counts(rows: Iterable[Mapping[str, int]], keys: Iterable[str]) -> dict[s
 
 def roll_up(communities: Iterable[tuple[str, str, Mapping[str, int]]], keys: Iterable[str],
             county: str) -> list[RollRow]:
-    """Communities (township, name, counts) → rows by township with a subtotal each, then the county."""
+    """Communities (township, name, counts) → rows by township with a subtotal each, then the county.
+
+    Townships and communities keep the order given (the caller orders them by region code or name)."""
     keys = tuple(keys)
     by_town: dict[str, list[tuple[str, Mapping[str, int]]]] = {}
     for town, name, counts in communities:
         by_town.setdefault(town, []).append((name, counts))
     out: list[RollRow] = []
-    for town in sorted(by_town):
-        rows = sorted(by_town[town])
+    for town, rows in by_town.items():
         out += [RollRow("community", name, dict(counts)) for name, counts in rows]
         out.append(RollRow("township", f"{town} 小计", add_counts((c for _n, c in rows), keys)))
     out.append(RollRow("county", f"{county} 合计",

@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0004
-Create Date: 2026-12-01 19:39:15.836468
+Create Date: 2026-12-01 19:39:34.773485
 """
 from alembic import op
 import sqlalchemy as sa
@@ -118,7 +118,8 @@ def upgrade() -> None:
 
     op.create_table('serviceproject',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=True),
     sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -139,11 +140,13 @@ def upgrade() -> None:
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], ),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], ),
     sa.ForeignKeyConstraint(['site_visit_id'], ['inspection.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('serviceproject', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_serviceproject_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_serviceproject_site_id'), ['site_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_serviceproject_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_serviceproject_year'), ['year'], unique=False)
@@ -200,6 +203,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_serviceproject_year'))
         batch_op.drop_index(batch_op.f('ix_serviceproject_status'))
         batch_op.drop_index(batch_op.f('ix_serviceproject_site_id'))
+        batch_op.drop_index(batch_op.f('ix_serviceproject_region_id'))
 
     op.drop_table('serviceproject')
     with op.batch_alter_table('ledgeritemcheck', schema=None) as batch_op:
