@@ -369,6 +369,7 @@ def site_visit(*, session: Session, project: ServiceProject) -> Inspection | Non
 
 def start_site_visit(*, session: Session, project: ServiceProject, spec: ChecklistSpec, by: User) -> Inspection:
     """Start the site visit (实地考察) with the service-project checklist at the project's community."""
+    rights.require(by, "start", "inspection")
     if project.status != "applied":
         raise ProjectError("项目申报评选后才能实地考察")
     if site_visit(session=session, project=project) is not None:

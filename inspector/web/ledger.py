@@ -47,19 +47,22 @@ def _year() -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= today().year else today().year
 
 
-def _site(site_id: int) -> Site:
-    """A community of the user's region, or 404."""
-    rights.require(current_user.row, "ledger_view")
-    return ledger.site(session=get_db(), user=current_user.row, site_id=site_id) or abort(
+def _site(site_id: int, right: str = "ledger_view") -> Site:
+    """A community of the user's region (else 404, before any role check), if the role has the right."""
+    found = ledger.site(session=get_db(), user=current_user.row, site_id=site_id) or abort(
         404, description="没有这个社区（在职党员进社区台账只在社区建立）")
-
-
-def _member(member_id: int) -> tuple[LedgerMember, Site]:
-    """A member of the user's region and their community, or 404."""
     rights.require(current_user.row, "ledger_view")
+    rights.require(current_user.row, right)
+    return found
+
+
+def _member(member_id: int, right: str = "ledger_view") -> tuple[LedgerMember, Site]:
+    """A member of the user's region (else 404, before any role check) and their community."""
     session = get_db()
     found = ledger.member(session=session, user=current_user.row, member_id=member_id) or abort(
         404, description="没有这名在职党员")
+    rights.require(current_user.row, "ledger_view")
+    rights.require(current_user.row, right)
     return found, session.get(Site, found.site_id)
 
 
@@ -95,8 +98,7 @@ def community(site_id: int):
 @login_required
 def new_member(site_id: int):
     """Register a member (基本情况信息卡's fields); 422 with the reason, nothing lost."""
-    site = _site(site_id)
-    rights.require(current_user.row, "ledger_edit")
+    site = _site(site_id, "ledger_edit")
     if request.method == "GET":
         return render_template("ledger/member_new.html", site=site, form={}, problems=[])
     session = get_db()
@@ -132,8 +134,7 @@ def member(member_id: int):
 @login_required
 def add_activity(member_id: int):
     """Record an activity (with an optional photo) from the phone; 422 with every problem."""
-    found, site = _member(member_id)
-    rights.require(current_user.row, "ledger_edit")
+    found, site = _member(member_id, "ledger_edit")
     session = get_db()
     limit = current_app.config["PHOTO_MAX_BYTES"]
     upload = request.files.get("photo")
@@ -158,7 +159,7 @@ def add_activity(member_id: int):
 @login_required
 def report(member_id: int):
     """Record the member's reporting date and letter number."""
-    found, site = _member(member_id)
+    found, site = _member(member_id, "ledger_edit")
     session = get_db()
     try:
         ledger.mark_reported(session=session, member=found, on=request.form.get("on", ""),
@@ -174,9 +175,9 @@ def report(member_id: int):
 @login_required
 def activity_photo(activity_id: int, size: str):
     """An activity's photo (thumb or display) for the user's region."""
-    rights.require(current_user.row, "ledger_view")
     row = ledger.activity(session=get_db(), user=current_user.row, activity_id=activity_id) or abort(
         404, description="没有这条活动记录")
+    rights.require(current_user.row, "ledger_view")
     path = ledger.photo_path(row, size) or abort(404, description="没有这张照片")
     response = send_from_directory(current_app.config["MEDIA_DIR"], path, max_age=31536000)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -242,7 +243,7 @@ def feedback(site_id: int):
 @login_required
 def send_feedback(site_id: int):
     """Send a unit its quarterly letter or the yearly 现实表现评议情况反馈卡."""
-    site = _site(site_id)
+    site = _site(site_id, "ledger_edit")
     session = get_db()
     form = request.form
     if not (form.get("unit_id", "").isdigit() and form.get("quarter", "").isdigit()):
@@ -280,9 +281,9 @@ def _pdf(template: str, filename: str, **context) -> Response:
 @login_required
 def feedback_pdf(feedback_id: int):
     """A sent feedback letter (or the yearly card) as printed, from what was sent."""
-    rights.require(current_user.row, "ledger_view")
     row = ledger.feedback(session=get_db(), user=current_user.row, feedback_id=feedback_id) or abort(
         404, description="没有这份反馈")
+    rights.require(current_user.row, "ledger_view")
     template = "reports/ledger_feedback_card.html" if row.quarter == 0 else "reports/ledger_feedback_letter.html"
     return _pdf(template, f"feedback-{row.id}.pdf", f=row.content, row=row,
                 title="在职党员现实表现评议情况反馈卡" if row.quarter == 0 else "在职党员进社区情况季度反馈函")
@@ -366,6 +367,7 @@ def _inspection(inspection_id: int) -> tuple[Inspection, Site]:
     spec = inspections.spec_for(session=session, inspection=found)
     if spec.id != CHECKLIST:
         abort(404, description="这次检查不是在职党员进社区台账检查")
+    rights.require(current_user.row, "ledger_view")
     return found, session.get(Site, found.site_id)
 
 
@@ -387,7 +389,6 @@ def _inspection_page(found: Inspection, site: Site, *, problems=(), status: int 
 @login_required
 def inspection(inspection_id: int):
     """The ledger items of an inspection computed from the records, with links to them."""
-    rights.require(current_user.row, "ledger_view")
     return _inspection_page(*_inspection(inspection_id))
 
 
@@ -395,8 +396,8 @@ def inspection(inspection_id: int):
 @login_required
 def decide(inspection_id: int, item_id: str):
     """Confirm the computed value or override it with a note; both are kept."""
-    rights.require(current_user.row, "ledger_confirm")
     found, site = _inspection(inspection_id)
+    rights.require(current_user.row, "ledger_confirm")
     session = get_db()
     spec = inspections.spec_for(session=session, inspection=found)
     item = spec.by_id.get(item_id) or abort(404, description="清单中没有这一项")

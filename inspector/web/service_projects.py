@@ -33,10 +33,11 @@ def _notice_url(notice) -> str | None:
 
 
 def _project(project_id: int) -> ServiceProject:
-    """A project of the user's region, or 404."""
-    rights.require(current_user.row, "projects_view")
-    return projects.get(session=get_db(), user=current_user.row, project_id=project_id) or abort(
+    """A project of the user's region (else 404, before any role check)."""
+    found = projects.get(session=get_db(), user=current_user.row, project_id=project_id) or abort(
         404, description="没有这个党群服务项目")
+    rights.require(current_user.row, "projects_view")
+    return found
 
 
 def _year() -> int:
@@ -140,6 +141,7 @@ def notice(project_id: int):
 @login_required
 def add_activity(project_id: int):
     """Record an activity with photos."""
+    _project(project_id)
     rights.require(current_user.row, "projects_edit")
     limit = current_app.config["PHOTO_MAX_BYTES"]
     uploads = [projects.Upload(f.filename or "", f.read(limit + 1)) for f in request.files.getlist("photos")
@@ -212,9 +214,9 @@ def summary_pdf(project_id: int):
 @login_required
 def photo(activity_id: int, n: int, size: str):
     """An activity's photo for the user's region."""
-    rights.require(current_user.row, "projects_view")
     row = projects.activity(session=get_db(), user=current_user.row, activity_id=activity_id) or abort(
         404, description="没有这条活动记录")
+    rights.require(current_user.row, "projects_view")
     path = projects.photo_path(row, n, size) or abort(404, description="没有这张照片")
     response = send_from_directory(current_app.config["MEDIA_DIR"], path, max_age=31536000)
     response.headers["X-Content-Type-Options"] = "nosniff"
