@@ -324,3 +324,24 @@ def test_inspection_items_are_computed_from_the_ledger_and_confirmed_or_overridd
     as_user(world["county"])
     r = client.post(f"/ledger/inspections/{ins.id}/items/sl-pairing", data={"decision": "confirm"})
     assert r.status_code == 403
+
+
+def test_every_computed_item_is_in_the_checklist_and_says_so_in_its_note(specs):
+    spec = specs["service-ledger"]
+    for item_id in ledger.COMPUTED_ITEMS:
+        item = spec.by_id[item_id]
+        assert item.kind in ("check", "document", "rate"), item_id
+        assert "台账计算" in (item.note or ""), item_id
+    hooked = {i.id for i in spec.items() if "台账计算" in (i.note or "")}
+    assert hooked == set(ledger.COMPUTED_ITEMS)
+
+
+def test_the_community_page_links_its_ledger_inspections(client, world, as_user, db, app):
+    as_user(world["worker"])
+    add_member(client, world["site"])
+    ins = inspections.start(session=db, site=world["site"], spec=app.extensions["checklists"]["service-ledger"],
+                            purpose="inspection", tier=None, by=world["inspector"])
+    db.commit()
+    as_user(world["inspector"])
+    page = client.get(f"/ledger/sites/{world['site'].id}").get_data(as_text=True)
+    assert f'href="/ledger/inspections/{ins.id}"' in page and "台账核对" in page

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from ..core import ledger as core
 from ..core import photos as photo_core
-from ..models import (Inspection, LedgerActivity, LedgerFeedback, LedgerItemCheck, LedgerMember, LedgerUnit, Region,
+from ..models import (ChecklistVersion, Inspection, LedgerActivity, LedgerFeedback, LedgerItemCheck, LedgerMember, LedgerUnit, Region,
                       Site, User, utcnow)
 from . import audit, rights, scope
 
@@ -685,6 +685,14 @@ def compute_items(*, session: Session, site: Site, year: int, as_of: date,
                                              f"年度现实表现评议情况反馈卡：已发 {yearly} / {len(status)} 个单位",
                                              "feedback")
     return out
+
+
+def ledger_inspections(*, session: Session, site: Site, checklist_id: str = "service-ledger") -> list[Inspection]:
+    """The community's inspections on the ledger checklist, newest first (where the computed items apply)."""
+    return list(session.exec(select(Inspection).join(ChecklistVersion,
+                                                     ChecklistVersion.id == Inspection.checklist_version_id)
+                             .where(Inspection.site_id == site.id, ChecklistVersion.checklist_id == checklist_id)
+                             .order_by(Inspection.id.desc())))
 
 
 def checks_of(*, session: Session, inspection: Inspection) -> dict[str, LedgerItemCheck]:

@@ -91,7 +91,8 @@ def community(site_id: int):
     rows = ledger.year_of(session=session, site=site, year=year, as_of=today(), deadline_md=_deadline())
     return render_template("ledger/community.html", site=site, rows=rows, year=year,
                            short=ledger.shortfalls(rows), deadline=core.deadline_of(year, _deadline()),
-                           township=ledger.township_name(session=session, site=site), rules=core.RULES)
+                           township=ledger.township_name(session=session, site=site), rules=core.RULES,
+                           inspections=ledger.ledger_inspections(session=session, site=site))
 
 
 @bp.route("/sites/<int:site_id>/members/new", methods=["GET", "POST"])
