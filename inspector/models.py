@@ -540,3 +540,17 @@ class ProjectRota(SQLModel, table=True):
     project_id: int = Field(foreign_key="serviceproject.id")
     by_id: int = Field(foreign_key="user.id")
     at: datetime = Field(default_factory=utcnow)
+
+
+# A department (unit) account sees only its own members' ledger records (issue 17): a new role, scoped by unit.
+ROLES = (*ROLES, "unit")
+ROLE_LABELS["unit"] = "党员所在单位"
+LABELS.setdefault("unit", "党员所在单位")
+
+
+class UnitUser(SQLModel, table=True):
+    """The unit (单位) a `unit` account speaks for: it reads only that unit's members' records."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", unique=True)
+    unit_id: int = Field(foreign_key="ledgerunit.id", index=True)

@@ -345,3 +345,31 @@ def test_the_community_page_links_its_ledger_inspections(client, world, as_user,
     as_user(world["inspector"])
     page = client.get(f"/ledger/sites/{world['site'].id}").get_data(as_text=True)
     assert f'href="/ledger/inspections/{ins.id}"' in page and "台账核对" in page
+
+
+def test_a_unit_account_sees_only_its_own_members(client, world, as_user, db, app, runner):
+    """Issue 17 §4: a unit (department) user sees only its own members' records (a new role, scoped by unit)."""
+    as_user(world["worker"])
+    mine = add_member(client, world["site"])  # 沛县财政局
+    theirs = add_member(client, world["site"], name="陈红", phone="13905160002", unit="沛县教育局")
+    activity(client, mine)
+    client.post(f"/ledger/sites/{world['site'].id}/feedback", data={"unit_id": theirs.unit_id, "quarter": "2",
+                                                                     "year": "2026"})
+    unit_user = users.create(session=db, username="u-caizheng", display_name="财政局联络员", role="unit",
+                             region=world["c"]["county"], password_hash=password_hash())
+    db.commit()
+    result = runner.invoke(args=["ledger", "link-unit", "u-caizheng", "沛县财政局"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["ledger", "link-unit", "u-caizheng", "不存在的单位"]).exit_code != 0
+    as_user(unit_user)
+    page = client.get(f"/ledger/sites/{world['site'].id}").get_data(as_text=True)
+    assert "王明" in page and "陈红" not in page
+    assert client.get(f"/ledger/members/{mine.id}").status_code == 200
+    assert client.get(f"/ledger/members/{theirs.id}").status_code == 404
+    letter = db.exec(select(LedgerFeedback)).one()
+    assert client.get(f"/ledger/feedback/{letter.id}.pdf?html=1").status_code == 404  # a letter to another unit
+    assert "陈红" not in client.get(f"/ledger/sites/{world['site'].id}/feedback").get_data(as_text=True)
+    assert activity(client, mine).status_code == 403
+    assert client.get("/ledger/summary").status_code == 403
+    assert "吴庄社区党群服务中心" in client.get("/ledger/").get_data(as_text=True)
+    assert "龙城社区" not in client.get("/ledger/").get_data(as_text=True)

@@ -508,6 +508,7 @@ def build_world(app, db, specs) -> dict:
         region = sides["own"]["levels"][HOME[role]]
         me[role] = users.create(session=db, username=f"me-{role}", display_name=f"{role} 用户", role=role,
                                 region=region, password_hash=hashed)
+    _link_ledger_unit(db, me, sides)  # issue 17: the unit account speaks for the ledger records' unit
     db.commit()
     return {"sides": sides, "me": me}
 
@@ -613,9 +614,9 @@ LEDGER_CASES = [
     Case("ledger.summary_xlsx", "GET", "/ledger/summary.xlsx", action("ledger_summary", 200), sides=("-",)),
     Case("ledger.summary_pdf", "GET", "/ledger/summary/service.pdf?html=1", action("ledger_summary", 200),
          sides=("-",)),
-    Case("ledger.inspection", "GET", "/ledger/inspections/{lg_inspection}", action("ledger_view", 200)),
+    Case("ledger.inspection", "GET", "/ledger/inspections/{lg_inspection}", action("ledger_all", 200)),
     Case("ledger.decide", "POST", "/ledger/inspections/{lg_inspection}/items/sl-service-post",
-         both("ledger_view", "ledger_confirm", 422), data={"decision": "override", "value": "pass"}),  # no note
+         both("ledger_all", "ledger_confirm", 422), data={"decision": "override", "value": "pass"}),  # no note
     Case("projects.index", "GET", "/projects/", action("projects_view", 200), sides=("-",)),
     Case("projects.new", "GET", "/projects/new", action("projects_edit", 200), sides=("-",)),
     Case("projects.new", "POST", "/projects/new", action("projects_edit", 422), sides=("-",)),
@@ -684,5 +685,15 @@ def _ledger_records(app, db, specs, *, village, staff, author) -> dict:
                                     photos=[photo], by_id=staff["village"].id)
     db.add(sp_act)
     db.flush()
-    out.update(lg_activity=act.id, lg_feedback=letter.id, lg_inspection=ins.id, sp_activity=sp_act.id)
+    out.update(lg_activity=act.id, lg_feedback=letter.id, lg_inspection=ins.id, sp_activity=sp_act.id, lg_unit=unit.id)
     return out
+
+
+HOME["unit"] = "county"  # a unit (department) account sits at its county and reads only its unit's members
+
+
+def _link_ledger_unit(db, me, sides) -> None:
+    """The own side's unit account speaks for the unit of the ledger records built there."""
+    from inspector.models import UnitUser
+    db.add(UnitUser(user_id=me["unit"].id, unit_id=sides["own"]["lg_unit"]))
+    db.flush()

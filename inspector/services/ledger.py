@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 
 from ..core import ledger as core
 from ..core import photos as photo_core
-from ..models import (ChecklistVersion, Inspection, LedgerActivity, LedgerFeedback, LedgerItemCheck, LedgerMember, LedgerUnit, Region,
-                      Site, User, utcnow)
+from ..models import (ChecklistVersion, Inspection, LedgerActivity, LedgerFeedback, LedgerItemCheck, LedgerMember,
+                      LedgerUnit, Region, Site, UnitUser, User, utcnow)
 from . import audit, rights, scope
 
 
@@ -46,12 +46,38 @@ class Upload:
 # ---------------------------------------------------------------- scope
 
 
+def unit_ids(*, session: Session, user: User) -> set[int] | None:
+    """The units a `unit` account speaks for (it sees only their members); None for every other role."""
+    if user.role != "unit":
+        return None
+    return set(session.exec(select(UnitUser.unit_id).where(UnitUser.user_id == user.id)))
+
+
+def link_unit_user(*, session: Session, user: User, unit: LedgerUnit, by: User | None = None) -> UnitUser:
+    """Bind a `unit` account to its unit (the account must lie in the unit's county)."""
+    if user.role != "unit":
+        raise LedgerError(f"{user.username} 不是党员所在单位账号")
+    if not scope.covers(session=session, user=user, region_id=unit.county_id):
+        raise LedgerError(f"{user.username} 的区划不包含{unit.name}所在的县（区）")
+    row = session.exec(select(UnitUser).where(UnitUser.user_id == user.id)).first() or UnitUser(user_id=user.id,
+                                                                                             unit_id=unit.id)
+    row.unit_id = unit.id
+    session.add(row)
+    session.flush()
+    audit.record(session=session, user_id=by.id if by else None, action="link_unit", entity="user", entity_id=user.id,
+                 after={"unit": unit.name})
+    return row
+
+
 def community_sites(*, session: Session, user: User) -> list[Site]:
-    """Community centers in the user's region, by name."""
+    """Community centers in the user's region, by name (for a unit account: where its members live)."""
     region = scope.region_of(session=session, user=user)
-    return list(session.exec(select(Site).join(Region, Region.id == Site.region_id)
-                             .where(Region.path.startswith(region.path), Site.site_type == "community")
-                             .order_by(Site.name)))
+    q = (select(Site).join(Region, Region.id == Site.region_id)
+         .where(Region.path.startswith(region.path), Site.site_type == "community"))
+    units = unit_ids(session=session, user=user)
+    if units is not None:
+        q = q.where(Site.id.in_(select(LedgerMember.site_id).where(LedgerMember.unit_id.in_(units or {-1}))))
+    return list(session.exec(q.order_by(Site.name)))
 
 
 def site(*, session: Session, user: User, site_id: int) -> Site | None:
@@ -61,11 +87,12 @@ def site(*, session: Session, user: User, site_id: int) -> Site | None:
 
 
 def member(*, session: Session, user: User, member_id: int) -> LedgerMember | None:
-    """A member of a community the user may see, or None."""
+    """A member of a community the user may see (a unit account: only its own members), or None."""
     found = session.get(LedgerMember, member_id)
     if found is None or site(session=session, user=user, site_id=found.site_id) is None:
         return None
-    return found
+    units = unit_ids(session=session, user=user)
+    return found if units is None or found.unit_id in units else None
 
 
 def activity(*, session: Session, user: User, activity_id: int) -> LedgerActivity | None:
@@ -121,10 +148,12 @@ def units_of(*, session: Session, ids: Iterable[int]) -> dict[int, LedgerUnit]:
     return {u.id: u for u in session.exec(select(LedgerUnit).where(LedgerUnit.id.in_(ids)))} if ids else {}
 
 
-def members_of(*, session: Session, site: Site) -> list[LedgerMember]:
-    """The community's active members, by name."""
-    return list(session.exec(select(LedgerMember).where(LedgerMember.site_id == site.id, LedgerMember.active)
-                             .order_by(LedgerMember.name, LedgerMember.id)))
+def members_of(*, session: Session, site: Site, units: set[int] | None = None) -> list[LedgerMember]:
+    """The community's active members (of these units only, when given), by name."""
+    q = select(LedgerMember).where(LedgerMember.site_id == site.id, LedgerMember.active)
+    if units is not None:
+        q = q.where(LedgerMember.unit_id.in_(units or {-1}))
+    return list(session.exec(q.order_by(LedgerMember.name, LedgerMember.id)))
 
 
 def _member_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -390,9 +419,9 @@ def tally_of(member: LedgerMember, activities: Iterable[LedgerActivity], *, year
 
 
 def year_of(*, session: Session, site: Site, year: int, as_of: date,
-            deadline_md: tuple[int, int] = core.DEFAULT_DEADLINE) -> list[MemberYear]:
-    """Every active member of a community with the year's tally (two statements)."""
-    members = members_of(session=session, site=site)
+            deadline_md: tuple[int, int] = core.DEFAULT_DEADLINE, units: set[int] | None = None) -> list[MemberYear]:
+    """Every active member of a community (of these units, when given) with the year's tally (two statements)."""
+    members = members_of(session=session, site=site, units=units)
     units = units_of(session=session, ids=[m.unit_id for m in members])
     acts: dict[int, list[LedgerActivity]] = defaultdict(list)
     for a in activities_of(session=session, member_ids=[m.id for m in members], year=year):
@@ -422,7 +451,8 @@ def feedback(*, session: Session, user: User, feedback_id: int) -> LedgerFeedbac
     found = session.get(LedgerFeedback, feedback_id)
     if found is None or site(session=session, user=user, site_id=found.site_id) is None:
         return None
-    return found
+    units = unit_ids(session=session, user=user)
+    return found if units is None or found.unit_id in units else None
 
 
 RATINGS = ("优秀", "合格", "基本合格", "不合格")  # the yearly card's appraisal (民主评议党员's grades)
@@ -492,9 +522,10 @@ class FeedbackDue:
         return [q for q in self.due if q not in self.sent]
 
 
-def feedback_status(*, session: Session, site: Site, year: int, as_of: date) -> list[FeedbackDue]:
-    """Per unit with members here: quarterly letters due by `as_of` and those sent."""
-    members = members_of(session=session, site=site)
+def feedback_status(*, session: Session, site: Site, year: int, as_of: date,
+                    units: set[int] | None = None) -> list[FeedbackDue]:
+    """Per unit with members here (these units only, when given): quarterly letters due by `as_of` and sent."""
+    members = members_of(session=session, site=site, units=units)
     counts: dict[int, int] = defaultdict(int)
     for m in members:
         counts[m.unit_id] += 1

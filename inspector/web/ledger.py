@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, send_from_directory,
                    url_for)
+from flask.cli import with_appcontext
 from flask_login import current_user, login_required
 
 from .. import ROOT, get_db, today
@@ -47,6 +49,11 @@ def _year() -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= today().year else today().year
 
 
+def _units() -> set[int] | None:
+    """The units whose members a unit account sees (None: every member of the community)."""
+    return ledger.unit_ids(session=get_db(), user=current_user.row)
+
+
 def _site(site_id: int, right: str = "ledger_view") -> Site:
     """A community of the user's region (else 404, before any role check), if the role has the right."""
     found = ledger.site(session=get_db(), user=current_user.row, site_id=site_id) or abort(
@@ -76,7 +83,8 @@ def index():
     if len(sites) == 1 and current_user.row.role == "village":
         return redirect(url_for("ledger.community", site_id=sites[0].id))
     year = _year()
-    rows = [(s, ledger.year_of(session=session, site=s, year=year, as_of=today(), deadline_md=_deadline()))
+    rows = [(s, ledger.year_of(session=session, site=s, year=year, as_of=today(), deadline_md=_deadline(),
+                               units=_units()))
             for s in sites]
     return render_template("ledger/index.html", rows=rows, year=year)
 
@@ -88,11 +96,13 @@ def community(site_id: int):
     site = _site(site_id)
     session = get_db()
     year = _year()
-    rows = ledger.year_of(session=session, site=site, year=year, as_of=today(), deadline_md=_deadline())
+    rows = ledger.year_of(session=session, site=site, year=year, as_of=today(), deadline_md=_deadline(),
+                          units=_units())
     return render_template("ledger/community.html", site=site, rows=rows, year=year,
                            short=ledger.shortfalls(rows), deadline=core.deadline_of(year, _deadline()),
                            township=ledger.township_name(session=session, site=site), rules=core.RULES,
-                           inspections=ledger.ledger_inspections(session=session, site=site))
+                           inspections=ledger.ledger_inspections(session=session, site=site)
+                           if rights.can(current_user.row, "ledger_all") else [])
 
 
 @bp.route("/sites/<int:site_id>/members/new", methods=["GET", "POST"])
@@ -227,8 +237,9 @@ def _feedback_page(site: Site, *, problems=(), status: int = 200):
     """The units' feedback letters of the year: quarters due and sent, the yearly card."""
     session = get_db()
     year = _year()
-    units = ledger.feedback_status(session=session, site=site, year=year, as_of=today())
-    rows = ledger.year_of(session=session, site=site, year=year, as_of=today(), deadline_md=_deadline())
+    units = ledger.feedback_status(session=session, site=site, year=year, as_of=today(), units=_units())
+    rows = ledger.year_of(session=session, site=site, year=year, as_of=today(), deadline_md=_deadline(),
+                          units=_units())
     return render_template("ledger/feedback.html", site=site, year=year, units=units, rows=rows,
                            due=core.quarters_due(year, today()), problems=list(problems)), status
 
@@ -368,7 +379,7 @@ def _inspection(inspection_id: int) -> tuple[Inspection, Site]:
     spec = inspections.spec_for(session=session, inspection=found)
     if spec.id != CHECKLIST:
         abort(404, description="这次检查不是在职党员进社区台账检查")
-    rights.require(current_user.row, "ledger_view")
+    rights.require(current_user.row, "ledger_all")
     return found, session.get(Site, found.site_id)
 
 
@@ -431,3 +442,36 @@ def register(app) -> None:
     app.config.setdefault("LEDGER_REPORT_DEADLINE", "05-15")  # 三、工作措施 1, "MM-DD"
     app.register_blueprint(bp)
     app.register_blueprint(service_projects.bp)
+    app.cli.add_command(ledger_cli)
+
+
+@click.group("ledger", help="在职党员进社区台账")
+def ledger_cli():
+    """The ledger's commands."""
+
+
+@ledger_cli.command("link-unit", help="把“党员所在单位”账号绑定到单位：USERNAME UNIT（单位名称），单位须在账号所在县（区）")
+@click.argument("username")
+@click.argument("unit_name")
+@with_appcontext
+def link_unit(username: str, unit_name: str):
+    """Bind a unit account to its unit."""
+    from sqlmodel import select as _select
+
+    from ..models import LedgerUnit
+    from ..services import users
+    session = get_db()
+    user = users.by_username(session=session, username=username)
+    if user is None:
+        raise click.ClickException(f"没有用户 {username}")
+    mine = scope.region_of(session=session, user=user)
+    units = [u for u in session.exec(_select(LedgerUnit).where(LedgerUnit.name == unit_name))
+             if scope.covers(session=session, user=user, region_id=u.county_id) or u.county_id == mine.id]
+    if not units:
+        raise click.ClickException(f"{user.display_name} 的区划内没有单位“{unit_name}”（单位在导入名单或登记党员时建立）")
+    try:
+        ledger.link_unit_user(session=session, user=user, unit=units[0])
+    except ledger.LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"{user.username} → {units[0].name}")

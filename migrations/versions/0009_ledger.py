@@ -1,8 +1,8 @@
-"""In-service members' ledger (seed 004) and Party–mass service projects (seed 003): new tables only, no data to move
+"""In-service members' ledger (seed 004), unit accounts and Party–mass service projects (seed 003): new tables only, no data to move
 
 Revision ID: 0009
 Revises: 0004
-Create Date: 2026-12-01 19:39:34.773485
+Create Date: 2026-12-01 20:00:17.444794
 """
 from alembic import op
 import sqlalchemy as sa
@@ -79,6 +79,18 @@ def upgrade() -> None:
     with op.batch_alter_table('ledgermember', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledgermember_site_id'), ['site_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledgermember_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('unituser',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['ledgerunit.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('user_id')
+    )
+    with op.batch_alter_table('unituser', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unituser_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('ledgeractivity',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -215,6 +227,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ledgeractivity_member_id'))
 
     op.drop_table('ledgeractivity')
+    with op.batch_alter_table('unituser', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unituser_unit_id'))
+
+    op.drop_table('unituser')
     with op.batch_alter_table('ledgermember', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledgermember_unit_id'))
         batch_op.drop_index(batch_op.f('ix_ledgermember_site_id'))
