@@ -420,15 +420,52 @@ def tally_of(member: LedgerMember, activities: Iterable[LedgerActivity], *, year
 
 def year_of(*, session: Session, site: Site, year: int, as_of: date,
             deadline_md: tuple[int, int] = core.DEFAULT_DEADLINE, units: set[int] | None = None) -> list[MemberYear]:
-    """Every active member of a community (of these units, when given) with the year's tally (two statements)."""
-    members = members_of(session=session, site=site, units=units)
-    units = units_of(session=session, ids=[m.unit_id for m in members])
-    acts: dict[int, list[LedgerActivity]] = defaultdict(list)
-    for a in activities_of(session=session, member_ids=[m.id for m in members], year=year):
-        acts[a.member_id].append(a)
+    """Every active member of a community (of these units, when given) with the year's tally."""
+    return years_of(session=session, sites=[site], year=year, as_of=as_of, deadline_md=deadline_md,
+                    units=units)[site.id]
+
+
+def years_of(*, session: Session, sites: list[Site], year: int, as_of: date,
+             deadline_md: tuple[int, int] = core.DEFAULT_DEADLINE,
+             units: set[int] | None = None, records: bool = True) -> dict[int, list[MemberYear]]:
+    """Each community's active members with the year's tally, by site id: three statements however many
+    communities (members, their units, the year's activities joined to the members).
+
+    records=False reads only the activities' columns the rules need (date, minutes, type) and keeps
+    them as `core.Activity`: the roll-up does not need notes or photos (bench/ledger_summary.py)."""
+    ids = [s.id for s in sites]
+    out: dict[int, list[MemberYear]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    q = select(LedgerMember).where(LedgerMember.site_id.in_(ids), LedgerMember.active)
+    columns = (LedgerActivity,) if records else (LedgerActivity.member_id, LedgerActivity.on, LedgerActivity.minutes,
+                                                 LedgerActivity.kind)
+    a = (select(*columns).join(LedgerMember, LedgerMember.id == LedgerActivity.member_id)
+         .where(LedgerMember.site_id.in_(ids), LedgerMember.active,
+                LedgerActivity.on >= date(year, 1, 1), LedgerActivity.on <= date(year, 12, 31)))
+    if units is not None:
+        q = q.where(LedgerMember.unit_id.in_(units or {-1}))
+        a = a.where(LedgerMember.unit_id.in_(units or {-1}))
+    members = list(session.exec(q.order_by(LedgerMember.name, LedgerMember.id)))
+    if not members:
+        return out
+    unit_rows = {u.id: u for u in session.exec(select(LedgerUnit).where(LedgerUnit.id.in_(
+        select(LedgerMember.unit_id).where(LedgerMember.site_id.in_(ids)))))}
+    acts: dict[int, list[Any]] = defaultdict(list)
+    if records:
+        for row in session.exec(a.order_by(LedgerActivity.on, LedgerActivity.id)):
+            acts[row.member_id].append(row)
+    else:
+        for member_id, on, minutes, kind in session.exec(a):
+            acts[member_id].append(core.Activity(on, minutes, kind))
     deadline = core.deadline_of(year, deadline_md)
-    return [MemberYear(m, units[m.unit_id], acts[m.id], tally_of(m, acts[m.id], year=year, as_of=as_of,
-                                                                    deadline=deadline)) for m in members]
+    for m in members:
+        mine = acts[m.id]
+        tally = core.tally(year=year, activities=mine if not records else
+                           [core.Activity(x.on, x.minutes, x.kind) for x in mine],
+                           reported_on=m.reported_on, paired=bool(m.pair_name), deadline=deadline, as_of=as_of)
+        out[m.site_id].append(MemberYear(m, unit_rows[m.unit_id], mine, tally))
+    return out
 
 
 def shortfalls(rows: Iterable[MemberYear]) -> list[MemberYear]:
@@ -551,15 +588,12 @@ class Summary:
     report: list[core.RollRow]
 
 
-def community_counts(*, session: Session, site: Site, year: int, as_of: date,
+def community_counts(rows: list[MemberYear], *, year: int, feedback_count: int,
                      deadline_md: tuple[int, int] = core.DEFAULT_DEADLINE) -> tuple[dict[str, int], dict[str, int]]:
-    """One community's figures for both tables."""
-    rows = year_of(session=session, site=site, year=year, as_of=as_of, deadline_md=deadline_md)
+    """One community's figures for both tables, from its members' year."""
     end = date(year, 12, 31)
     deadline = core.deadline_of(year, deadline_md)
     reported = [r for r in rows if r.member.reported_on and r.member.reported_on <= end]
-    feedback_count = session.exec(select(func.count()).select_from(LedgerFeedback).where(
-        LedgerFeedback.site_id == site.id, LedgerFeedback.year == year, LedgerFeedback.quarter > 0)).one()
     service = {"members": len(rows), "reported": len(reported),
                "posts": sum(1 for r in rows if r.member.service_post),
                "times": sum(r.tally.times for r in rows), "minutes": sum(r.tally.minutes for r in rows),
@@ -578,19 +612,31 @@ def community_counts(*, session: Session, site: Site, year: int, as_of: date,
 
 def summary(*, session: Session, user: User, year: int, as_of: date,
             deadline_md: tuple[int, int] = core.DEFAULT_DEADLINE) -> Summary:
-    """Both tables for the user's region: community → township subtotal → total (四、加强领导)."""
+    """Both tables for the user's region: community → township subtotal → total (四、加强领导).
+
+    Six statements whatever the number of communities (bench/ledger_summary.py counts them)."""
     rights.require(user, "ledger_summary")
     region = scope.region_of(session=session, user=user)
-    towns: list[tuple[str, str, dict]] = []
-    reports: list[tuple[str, str, dict]] = []
-    for s in community_sites(session=session, user=user):
-        service, report = community_counts(session=session, site=s, year=year, as_of=as_of, deadline_md=deadline_md)
-        town = township_name(session=session, site=s)
-        towns.append((town, s.name, service))
-        reports.append((town, s.name, report))
+    sites = community_sites(session=session, user=user)
+    names = {r.id: r for r in session.exec(select(Region).where(Region.path.startswith(region.path)))}
+    years = years_of(session=session, sites=sites, year=year, as_of=as_of, deadline_md=deadline_md, records=False)
+    letters = dict(session.exec(select(LedgerFeedback.site_id, func.count()).where(
+        LedgerFeedback.site_id.in_([s.id for s in sites] or [-1]), LedgerFeedback.year == year,
+        LedgerFeedback.quarter > 0).group_by(LedgerFeedback.site_id)).all())
+    service_rows: list[tuple[str, str, dict]] = []
+    report_rows: list[tuple[str, str, dict]] = []
+    for s in sorted(sites, key=lambda s: (names[s.region_id].path, s.name)):
+        own = names[s.region_id]
+        parent = names.get(own.parent_id)
+        town = parent.name if parent is not None and parent.level == "township" else (
+            own.name if own.level == "township" else "")
+        service, report = community_counts(years[s.id], year=year, feedback_count=letters.get(s.id, 0),
+                                           deadline_md=deadline_md)
+        service_rows.append((town, s.name, service))
+        report_rows.append((town, s.name, report))
     return Summary(year, region.name, as_of,
-                   core.roll_up(towns, [k for k, _l in core.SERVICE_COLUMNS], region.name),
-                   core.roll_up(reports, [k for k, _l in core.REPORT_COLUMNS], region.name))
+                   core.roll_up(service_rows, [k for k, _l in core.SERVICE_COLUMNS], region.name),
+                   core.roll_up(report_rows, [k for k, _l in core.REPORT_COLUMNS], region.name))
 
 
 def summary_cells(row: core.RollRow, table: str) -> list[str]:

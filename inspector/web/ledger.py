@@ -83,9 +83,9 @@ def index():
     if len(sites) == 1 and current_user.row.role == "village":
         return redirect(url_for("ledger.community", site_id=sites[0].id))
     year = _year()
-    rows = [(s, ledger.year_of(session=session, site=s, year=year, as_of=today(), deadline_md=_deadline(),
-                               units=_units()))
-            for s in sites]
+    years = ledger.years_of(session=session, sites=sites, year=year, as_of=today(), deadline_md=_deadline(),
+                            units=_units())
+    rows = [(s, years[s.id]) for s in sites]
     return render_template("ledger/index.html", rows=rows, year=year)
 
 
