@@ -373,3 +373,15 @@ def test_a_unit_account_sees_only_its_own_members(client, world, as_user, db, ap
     assert client.get("/ledger/summary").status_code == 403
     assert "吴庄社区党群服务中心" in client.get("/ledger/").get_data(as_text=True)
     assert "龙城社区" not in client.get("/ledger/").get_data(as_text=True)
+
+
+def test_ledger_demo_loads_through_the_services_once(runner, app, db):
+    app.config["TODAY"] = date(2026, 7, 15)
+    assert runner.invoke(args=["ledger", "demo"]).exit_code != 0  # the demo county first
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    result = runner.invoke(args=["ledger", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "单位账号 unit-caizheng" in result.output
+    assert count(db, LedgerMember) >= 25 and count(db, LedgerActivity) > 0 and count(db, LedgerFeedback) > 0
+    again = runner.invoke(args=["ledger", "demo"])
+    assert again.exit_code != 0 and "演示台账已存在" in again.output

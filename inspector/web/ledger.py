@@ -475,3 +475,19 @@ def link_unit(username: str, unit_name: str):
         raise click.ClickException(str(exc)) from None
     session.commit()
     click.echo(f"{user.username} → {units[0].name}")
+
+
+@ledger_cli.command("demo", help="为演示县加入在职党员台账与党群服务项目（先运行 demo load）")
+@with_appcontext
+def demo():
+    """Load the demo ledger."""
+    from .. import get_calendar
+    from ..services import ledger_demo
+    session = get_db()
+    try:
+        counts = ledger_demo.load(session=session, today=today(), calendar=get_calendar())
+    except ledger.LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo("演示台账：党员 {members} 人，活动 {activities} 条，反馈函 {letters} 份，党群服务项目 {projects} 个；"
+               "单位账号 unit-caizheng".format(**counts))
