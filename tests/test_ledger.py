@@ -385,3 +385,34 @@ def test_ledger_demo_loads_through_the_services_once(runner, app, db):
     assert count(db, LedgerMember) >= 25 and count(db, LedgerActivity) > 0 and count(db, LedgerFeedback) > 0
     again = runner.invoke(args=["ledger", "demo"])
     assert again.exit_code != 0 and "演示台账已存在" in again.output
+
+
+def test_member_card_is_edited_with_an_audit_and_a_member_who_moved_away_is_not_counted(client, world, as_user, db):
+    from inspector.models import AuditLog
+    as_user(world["worker"])
+    m = add_member(client, world["site"])
+    page = client.get(f"/ledger/members/{m.id}/edit").get_data(as_text=True)
+    assert 'value="沛县财政局"' in page and 'value="政策宣讲"' in page
+    form = {"name": "王明", "phone": "13905160001", "unit": "沛县财政局", "service_post": "法律援助", "active": "1"}
+    bad = client.post(f"/ledger/members/{m.id}/edit", data={**form, "phone": "12"})
+    assert bad.status_code == 422 and "联系电话" in bad.get_data(as_text=True)
+    assert client.post(f"/ledger/members/{m.id}/edit", data=form).status_code == 303
+    db.expire_all()
+    assert db.get(LedgerMember, m.id).service_post == "法律援助"
+    row = db.exec(select(AuditLog).where(AuditLog.entity == "ledgermember", AuditLog.action == "update")).one()
+    assert row.before["service_post"] == "政策宣讲" and row.after["service_post"] == "法律援助"
+    assert client.post(f"/ledger/members/{m.id}/edit", data={**form, "active": "0"}).status_code == 303
+    assert "在职党员 0 人" in client.get(f"/ledger/sites/{world['site'].id}").get_data(as_text=True)
+
+
+def test_import_template_has_the_columns_the_import_reads(client, world, as_user):
+    from openpyxl import load_workbook
+    as_user(world["county"])
+    book = load_workbook(io.BytesIO(client.get("/ledger/import/template.xlsx").data))
+    header = [c.value for c in book.active[1]]
+    assert header[:3] == ["姓名", "单位", "单位党组织"]
+    from inspector.core import ledger as core
+    assert all(h in core.COLUMNS for h in header)
+    as_user(world["worker_a"])
+    rows = ledger.read_rows("t.xlsx", client.get("/ledger/import/template.xlsx").data)
+    assert rows[0]["name"] == "王明" and rows[0]["reported_on"] == "2026-05-10"

@@ -604,6 +604,10 @@ LEDGER_CASES = [
          both("ledger_view", "ledger_edit", 422)),
     Case("ledger.report", "POST", "/ledger/members/{lg_member}/report", both("ledger_view", "ledger_edit", 422)),
     Case("ledger.activity_photo", "GET", "/ledger/activities/{lg_activity}/photo/thumb", action("ledger_view", 200)),
+    Case("ledger.edit_member", "GET", "/ledger/members/{lg_member}/edit", both("ledger_view", "ledger_edit", 200)),
+    Case("ledger.edit_member", "POST", "/ledger/members/{lg_member}/edit", both("ledger_view", "ledger_edit", 422)),
+    Case("ledger.import_template", "GET", "/ledger/import/template.xlsx", action("ledger_import", 200),
+         sides=("-",)),
     Case("ledger.import_members", "GET", "/ledger/import", action("ledger_import", 200), sides=("-",)),
     Case("ledger.import_members", "POST", "/ledger/import", action("ledger_import", 422), sides=("-",)),  # no file
     Case("ledger.feedback", "GET", "/ledger/sites/{lg_site}/feedback", action("ledger_view", 200)),

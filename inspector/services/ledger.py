@@ -191,6 +191,42 @@ def add_member(*, session: Session, site: Site, form: Mapping[str, str], by: Use
     return row
 
 
+def update_member(*, session: Session, member: LedgerMember, form: Mapping[str, str], by: User,
+                  today: date) -> LedgerMember:
+    """Change a member's card (unit, phone, post, pledge, pairing…) or mark them moved away; audited."""
+    rights.require(by, "ledger_edit")
+    try:
+        fields = core.parse_member(form)
+    except ValueError as exc:
+        raise Invalid([str(exc)]) from None
+    if fields["reported_on"] and fields["reported_on"] > today:
+        raise Invalid([f"报到日期 {fields['reported_on']} 晚于今天"])
+    site = session.get(Site, member.site_id)
+    if (fields["name"], fields["phone"]) != (member.name, member.phone) and _duplicate(session, site, fields["name"],
+                                                                                         fields["phone"]):
+        raise Invalid([f"{site.name} 已登记 {fields['name']}（{fields['phone']}）"])
+    unit = unit_named(session=session, county=county_of(session=session, site=site), name=fields["unit"],
+                      party_org=fields["party_org"], supervisor_org=fields["supervisor_org"],
+                      county_department=fields["county_department"])
+    keys = list(_member_fields(fields)) + ["unit_id", "active"]
+    before = {k: _plain(getattr(member, k)) for k in keys}
+    for k, v in _member_fields(fields).items():
+        setattr(member, k, v)
+    member.unit_id, member.active = unit.id, form.get("active", "1") != "0"
+    member.updated_at = utcnow()
+    session.add(member)
+    after = {k: _plain(getattr(member, k)) for k in keys}
+    audit.record(session=session, user_id=by.id, action="update", entity="ledgermember", entity_id=member.id,
+                 before={k: v for k, v in before.items() if after[k] != v},
+                 after={k: v for k, v in after.items() if before[k] != v})
+    return member
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON keeps it (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def mark_reported(*, session: Session, member: LedgerMember, on: str, letter_number: str, by: User,
                   today: date) -> LedgerMember:
     """Record the member's reporting (with the letter's number); Invalid when the date is wrong."""
@@ -266,6 +302,25 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+TEMPLATE_COLUMNS = ("姓名", "单位", "单位党组织", "主管部门党组织", "县级部门", "居住社区", "联系电话", "报到日期", "证明信编号",
+                    "服务岗位", "服务承诺", "特长", "结对对象", "对象类别", "对象住址")
+
+
+def import_template() -> bytes:
+    """An empty workbook with the import's columns and one example row."""
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "在职党员名单"
+    sheet.append(list(TEMPLATE_COLUMNS))
+    sheet.append(["王明", "县财政局", "县财政局机关党支部", "中共县财政局党组", "是", "某某社区党群服务中心", "13900000000",
+                  "2026-05-10", "财证〔2026〕1号", "政策宣讲", "每季度参加一次社区志愿服务", "财会", "李秀英", "孤寡老人",
+                  "3号楼2单元"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def import_members(*, session: Session, user: User, rows: list[dict[str, str]], today: date,

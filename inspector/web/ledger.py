@@ -141,6 +141,41 @@ def member(member_id: int):
     return _member_page(*_member(member_id))
 
 
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_member(member_id: int):
+    """Change a member's card, or mark them moved away (no longer counted); 422 with the reason."""
+    found, site = _member(member_id, "ledger_edit")
+    session = get_db()
+    unit = ledger.units_of(session=session, ids=[found.unit_id])[found.unit_id]
+    if request.method == "GET":
+        form = {k: (getattr(found, k) or "") for k in ("name", "phone", "letter_number", "service_post", "pledge",
+                                                       "skills", "pair_name", "pair_kind", "pair_address")}
+        form.update(unit=unit.name, party_org=unit.party_org, supervisor_org=unit.supervisor_org,
+                    county_department="是" if unit.county_department else "",
+                    reported_on=found.reported_on.isoformat() if found.reported_on else "")
+        return render_template("ledger/member_new.html", site=site, form=form, problems=[], member=found)
+    try:
+        ledger.update_member(session=session, member=found, form=request.form, by=current_user.row, today=today())
+    except ledger.Invalid as exc:
+        session.rollback()
+        return render_template("ledger/member_new.html", site=site, form=request.form, problems=exc.problems,
+                               member=found), 422
+    session.commit()
+    return redirect(url_for("ledger.member", member_id=found.id), code=303)
+
+
+@bp.get("/import/template.xlsx")
+@login_required
+def import_template():
+    """An empty list with the import's columns, for the units to fill in."""
+    rights.require(current_user.row, "ledger_import")
+    response = Response(ledger.import_template(),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = "attachment; filename=ledger-members-template.xlsx"
+    return response
+
+
 @bp.post("/members/<int:member_id>/activities")
 @login_required
 def add_activity(member_id: int):
