@@ -416,3 +416,18 @@ def test_import_template_has_the_columns_the_import_reads(client, world, as_user
     as_user(world["worker_a"])
     rows = ledger.read_rows("t.xlsx", client.get("/ledger/import/template.xlsx").data)
     assert rows[0]["name"] == "王明" and rows[0]["reported_on"] == "2026-05-10"
+
+
+def test_an_override_that_does_not_fit_the_item_is_a_422_in_chinese(client, world, as_user, db, app):
+    as_user(world["worker"])
+    add_member(client, world["site"])
+    ins = inspections.start(session=db, site=world["site"], spec=app.extensions["checklists"]["service-ledger"],
+                            purpose="inspection", tier=None, by=world["inspector"])
+    db.commit()
+    as_user(world["inspector"])
+    r = client.post(f"/ledger/inspections/{ins.id}/items/sl-report-rate",
+                    data={"decision": "override", "respondents": "3", "satisfied": "5", "note": "核对纸质回执"})
+    assert r.status_code == 422 and "已报到人数（5）不能多于应报到人数（3）" in r.get_data(as_text=True)
+    r = client.post(f"/ledger/inspections/{ins.id}/items/sl-yearly-summary", data={"decision": "confirm"})
+    assert r.status_code == 409 and "没有可依据的台账记录" in r.get_data(as_text=True)
+    assert db.exec(select(LedgerItemCheck)).all() == []

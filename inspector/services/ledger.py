@@ -853,6 +853,12 @@ def decide_item(*, session: Session, inspection: Inspection, item_id: str, kind:
     note = (note or "").strip()
     if override is not None and not note:
         raise Invalid(["改判时请写明理由"])
+    if kind == "rate" and isinstance(override, Mapping):
+        due, done = (str(override.get(k) or "").strip() for k in ("respondents", "satisfied"))
+        if not (due.isdigit() and done.isdigit()) or int(due) == 0:
+            raise Invalid(["改判时请填写应报到人数（大于 0）和已报到人数（整数）"])
+        if int(done) > int(due):
+            raise Invalid([f"已报到人数（{done}）不能多于应报到人数（{due}）"])
     value = answer_for(kind, computed) if override is None else override
     figures = f"台账计算：{computed.figures}"
     answer = inspections.record_answer(session=session, inspection=inspection, item_id=item_id, raw=value,

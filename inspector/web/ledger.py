@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from .. import ROOT, get_db, today
 from ..core import ledger as core
-from ..core import pdf, photos
+from ..core import pdf, photos, scoring
 from ..models import Inspection, LedgerMember, Site
 from ..services import inspections, ledger, rights, scope
 
@@ -464,9 +464,12 @@ def decide(inspection_id: int, item_id: str):
     except ledger.Invalid as exc:
         session.rollback()
         return _inspection_page(found, site, problems=exc.problems, status=422)
-    except (ledger.LedgerError, inspections.InspectionError, ValueError) as exc:
+    except scoring.AnswerError as exc:  # an override that does not fit the item
         session.rollback()
-        return _inspection_page(found, site, problems=[str(exc)], status=409)
+        return _inspection_page(found, site, problems=[str(exc)], status=422)
+    except (ledger.LedgerError, inspections.InspectionError, inspections.Conflict) as exc:
+        session.rollback()
+        return _inspection_page(found, site, problems=[str(exc) or "另一台设备刚保存了这一项，请刷新后再试"], status=409)
     session.commit()
     return redirect(url_for("ledger.inspection", inspection_id=found.id) + f"#{item_id}", code=303)
 
