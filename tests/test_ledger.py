@@ -224,6 +224,9 @@ def test_november_roll_up_totals_equal_the_sum_of_its_communities(client, world,
     assert total.counts["members"] == 3 and total.counts["reported"] == 2 and total.counts["minutes"] == 330
     report_total = data.report[-1].counts
     assert report_total["on_time"] == 1 and report_total["dept_members"] == 2 and report_total["dept_reported"] == 1
+    by_unit = {r.name: r.counts for r in data.by_unit}
+    assert by_unit["沛县财政局"]["members"] == 1 and by_unit["沛县财政局"]["minutes"] == 330
+    assert by_unit["沛县 合计"]["members"] == 3 and list(by_unit)[0] in ("沛县财政局", "沛县人民医院")  # departments first
     page = client.get("/ledger/summary?year=2026").get_data(as_text=True)
     assert "在职党员进社区服务群众情况汇总表" in page and "杨屯镇 小计" in page and "龙固镇 小计" in page
     from openpyxl import load_workbook
@@ -231,6 +234,9 @@ def test_november_roll_up_totals_equal_the_sum_of_its_communities(client, world,
     sheet = book.worksheets[0]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[-1][0] == "沛县 合计" and rows[-1][1] == 3
+    assert [s.title for s in book.worksheets] == ["服务群众情况汇总表", "报到情况汇总表", "按单位汇总"]
+    text = pdf_text(tmp_path, client.get("/ledger/summary/by_unit.pdf?year=2026").data)
+    assert "（按单位）" in text and "沛县财政局" in text and "沛县城关小学" in text
     text = pdf_text(tmp_path, client.get("/ledger/summary/service.pdf?year=2026").data)
     assert "在职党员进社区服务群众情况汇总表" in text and "沛县合计" in text and "吴庄社区党群服务中心" in text
     text = pdf_text(tmp_path, client.get("/ledger/summary/report.pdf?year=2026").data)

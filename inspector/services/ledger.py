@@ -641,6 +641,7 @@ class Summary:
     as_of: date
     service: list[core.RollRow]
     report: list[core.RollRow]
+    by_unit: list[core.RollRow]  # the service table by unit (各县级部门（系统）报本部门的汇总表)
 
 
 def community_counts(rows: list[MemberYear], *, year: int, feedback_count: int,
@@ -675,9 +676,14 @@ def summary(*, session: Session, user: User, year: int, as_of: date,
     sites = community_sites(session=session, user=user)
     names = {r.id: r for r in session.exec(select(Region).where(Region.path.startswith(region.path)))}
     years = years_of(session=session, sites=sites, year=year, as_of=as_of, deadline_md=deadline_md, records=False)
-    letters = dict(session.exec(select(LedgerFeedback.site_id, func.count()).where(
+    per_letter = session.exec(select(LedgerFeedback.site_id, LedgerFeedback.unit_id, func.count()).where(
         LedgerFeedback.site_id.in_([s.id for s in sites] or [-1]), LedgerFeedback.year == year,
-        LedgerFeedback.quarter > 0).group_by(LedgerFeedback.site_id)).all())
+        LedgerFeedback.quarter > 0).group_by(LedgerFeedback.site_id, LedgerFeedback.unit_id)).all()
+    letters: dict[int, int] = defaultdict(int)
+    unit_letters: dict[int, int] = defaultdict(int)
+    for site_id, unit_id, n in per_letter:
+        letters[site_id] += n
+        unit_letters[unit_id] += n
     service_rows: list[tuple[str, str, dict]] = []
     report_rows: list[tuple[str, str, dict]] = []
     for s in sorted(sites, key=lambda s: (names[s.region_id].path, s.name)):
@@ -689,9 +695,19 @@ def summary(*, session: Session, user: User, year: int, as_of: date,
                                            deadline_md=deadline_md)
         service_rows.append((town, s.name, service))
         report_rows.append((town, s.name, report))
+    by_unit: dict[int, list[MemberYear]] = defaultdict(list)
+    for rows in years.values():
+        for r in rows:
+            by_unit[r.unit.id].append(r)
+    keys = [k for k, _l in core.SERVICE_COLUMNS]
+    units = sorted(by_unit.values(), key=lambda rows: (not rows[0].unit.county_department, rows[0].unit.name))
+    unit_rows = [core.RollRow("unit", rows[0].unit.name, community_counts(
+        rows, year=year, feedback_count=unit_letters.get(rows[0].unit.id, 0), deadline_md=deadline_md)[0])
+        for rows in units]
+    unit_rows.append(core.RollRow("county", f"{region.name} 合计", core.add_counts((r.counts for r in unit_rows), keys)))
     return Summary(year, region.name, as_of,
-                   core.roll_up(service_rows, [k for k, _l in core.SERVICE_COLUMNS], region.name),
-                   core.roll_up(report_rows, [k for k, _l in core.REPORT_COLUMNS], region.name))
+                   core.roll_up(service_rows, keys, region.name),
+                   core.roll_up(report_rows, [k for k, _l in core.REPORT_COLUMNS], region.name), unit_rows)
 
 
 def summary_cells(row: core.RollRow, table: str) -> list[str]:
@@ -708,7 +724,8 @@ def summary_cells(row: core.RollRow, table: str) -> list[str]:
 SERVICE_HEADERS = [label for _k, label in core.SERVICE_COLUMNS]
 REPORT_HEADERS = ["单位数", "应报到", "已报到", "报到率", "按期报到（5月15日前）", "县级部门应报到", "县级部门已报到",
                   "县级部门报到率（应达100%）"]
-TITLES = {"service": "在职党员进社区服务群众情况汇总表", "report": "在职党员进社区报到情况汇总表"}
+TITLES = {"service": "在职党员进社区服务群众情况汇总表", "report": "在职党员进社区报到情况汇总表",
+          "by_unit": "在职党员进社区服务群众情况汇总表（按单位）"}
 
 
 def summary_xlsx(data: Summary) -> bytes:
@@ -717,14 +734,15 @@ def summary_xlsx(data: Summary) -> bytes:
     from openpyxl.styles import Font
     book = Workbook()
     for index, (table, headers, rows) in enumerate((("service", SERVICE_HEADERS, data.service),
-                                                    ("report", REPORT_HEADERS, data.report))):
+                                                    ("report", REPORT_HEADERS, data.report),
+                                                    ("by_unit", SERVICE_HEADERS, data.by_unit))):
         sheet = book.active if index == 0 else book.create_sheet()
-        sheet.title = TITLES[table][-10:]
+        sheet.title = {"service": "服务群众情况汇总表", "report": "报到情况汇总表", "by_unit": "按单位汇总"}[table]
         sheet.append([f"《{TITLES[table]}》 {data.region} {data.year} 年（截至 {data.as_of.isoformat()}）"])
-        sheet.append(["单位（社区）", *headers])
+        sheet.append(["单位" if table == "by_unit" else "社区", *headers])
         for row in rows:
-            sheet.append([row.name, *[_number(c) for c in summary_cells(row, table)]])
-            if row.level != "community":
+            sheet.append([row.name, *[_number(c) for c in summary_cells(row, "service" if table == "by_unit" else table)]])
+            if row.level not in ("community", "unit"):
                 for cell in sheet[sheet.max_row]:
                     cell.font = Font(bold=True)
         sheet.column_dimensions["A"].width = 28

@@ -396,11 +396,12 @@ def summary_pdf(table: str):
     if table not in ledger.TITLES:
         abort(404, description="没有这张汇总表")
     data = _summary()
-    headers = ledger.SERVICE_HEADERS if table == "service" else ledger.REPORT_HEADERS
-    rows = data.service if table == "service" else data.report
-    return _pdf("reports/ledger_summary.html", f"summary-{table}-{data.year}.pdf", s=data, table=table,
-                title=ledger.TITLES[table], headers=headers, rows=rows, cells=ledger.summary_cells,
-                attachment="附件6" if table == "service" else "附件7", printed=today())
+    headers = ledger.REPORT_HEADERS if table == "report" else ledger.SERVICE_HEADERS
+    rows = {"service": data.service, "report": data.report, "by_unit": data.by_unit}[table]
+    return _pdf("reports/ledger_summary.html", f"summary-{table}-{data.year}.pdf", s=data,
+                table="report" if table == "report" else "service", title=ledger.TITLES[table], headers=headers,
+                rows=rows, cells=ledger.summary_cells, first="单位" if table == "by_unit" else "社区",
+                attachment="附件7" if table == "report" else "附件6", printed=today())
 
 
 # ---------------------------------------------------------------- the inspection reads the records
