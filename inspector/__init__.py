@@ -98,6 +98,8 @@ def create_app(config: dict | None = None) -> Flask:
     for bp in (main.bp, auth.bp, sites.bp, inspections.bp, review.bp, reports.bp, media.bp, checklists.bp,
                dashboard.bp, compare.bp, landmark.bp, micro.bp, notices.bp, admin.bp, calendar.bp, errors.bp):
         app.register_blueprint(bp)
+    from .web.ledger import register as register_ledger  # in-service members' ledger and service projects
+    register_ledger(app)
     from .web.filters import register as register_filters
     register_filters(app)
     from .cli import register as register_cli

@@ -14,7 +14,8 @@ def test_db_upgrade_is_idempotent(runner):
 
 def test_checklists_validate_and_list(runner):
     result = runner.invoke(args=["checklists", "validate"])
-    assert result.exit_code == 0 and "5 个清单全部有效" in result.output
+    # 6 since issue 17 added service-project.yaml (the site visit of seed 003's district evaluation)
+    assert result.exit_code == 0 and "6 个清单全部有效" in result.output
     listing = runner.invoke(args=["checklists", "list"]).output
     assert "build-standard" in listing and "十二个一" in listing
 

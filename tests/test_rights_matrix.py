@@ -545,12 +545,14 @@ def build_world(app, db, specs) -> dict:
         w.update(_red_landmarks(db, specs, village=village, staff=staff, author=author, calendar=calendar,
                                 city_name=city_name, media=media))
         w.update(_micro_projects(app, db, specs, site=site, staff=staff, author=author, calendar=calendar))
+        w.update(_ledger_records(app, db, specs, village=village, staff=staff, author=author))  # issue 17
         sides[side] = w
     me = {}
     for role in ROLES:
         region = sides["own"]["levels"][HOME[role]]
         me[role] = users.create(session=db, username=f"me-{role}", display_name=f"{role} 用户", role=role,
                                 region=region, password_hash=hashed)
+    _link_ledger_unit(db, me, sides)  # issue 17: the unit account speaks for the ledger records' unit
     db.commit()
     return {"sides": sides, "me": me}
 
@@ -624,3 +626,124 @@ def test_every_role_is_placed_and_every_purpose_has_a_checklist():
     for role, level in users.ROLE_LEVELS.items():
         assert HOME[role] == level, role
 
+
+
+# ---------------------------------------------------------------- in-service members' ledger and service projects
+# (issue 17; web/ledger.py, web/service_projects.py). Appended as one block: the cases go in before "sign out".
+
+def ledger_index(role: str, side: str) -> int:
+    """The ledger's start page: a community worker with one community goes straight to it (302)."""
+    if role == ANON:
+        return REDIRECT_TO_LOGIN
+    if role not in rights.ACTIONS["ledger_view"]:
+        return 403
+    return 302 if role == "village" else 200
+
+
+LEDGER_CASES = [
+    Case("ledger.index", "GET", "/ledger/", ledger_index, sides=("-",)),
+    Case("ledger.community", "GET", "/ledger/sites/{lg_site}", action("ledger_view", 200)),
+    Case("ledger.new_member", "GET", "/ledger/sites/{lg_site}/members/new", both("ledger_view", "ledger_edit", 200)),
+    Case("ledger.new_member", "POST", "/ledger/sites/{lg_site}/members/new", both("ledger_view", "ledger_edit", 422)),
+    Case("ledger.member", "GET", "/ledger/members/{lg_member}", action("ledger_view", 200)),
+    Case("ledger.add_activity", "POST", "/ledger/members/{lg_member}/activities",
+         both("ledger_view", "ledger_edit", 422)),
+    Case("ledger.report", "POST", "/ledger/members/{lg_member}/report", both("ledger_view", "ledger_edit", 422)),
+    Case("ledger.activity_photo", "GET", "/ledger/activities/{lg_activity}/photo/thumb", action("ledger_view", 200)),
+    Case("ledger.edit_member", "GET", "/ledger/members/{lg_member}/edit", both("ledger_view", "ledger_edit", 200)),
+    Case("ledger.edit_member", "POST", "/ledger/members/{lg_member}/edit", both("ledger_view", "ledger_edit", 422)),
+    Case("ledger.import_template", "GET", "/ledger/import/template.xlsx", action("ledger_import", 200),
+         sides=("-",)),
+    Case("ledger.import_members", "GET", "/ledger/import", action("ledger_import", 200), sides=("-",)),
+    Case("ledger.import_members", "POST", "/ledger/import", action("ledger_import", 422), sides=("-",)),  # no file
+    Case("ledger.feedback", "GET", "/ledger/sites/{lg_site}/feedback", action("ledger_view", 200)),
+    Case("ledger.send_feedback", "POST", "/ledger/sites/{lg_site}/feedback", both("ledger_view", "ledger_edit", 422)),
+    Case("ledger.feedback_pdf", "GET", "/ledger/feedback/{lg_feedback}.pdf?html=1", action("ledger_view", 200)),
+    Case("ledger.card_pdf", "GET", "/ledger/members/{lg_member}/cards/info.pdf?html=1", action("ledger_view", 200)),
+    Case("ledger.summary", "GET", "/ledger/summary", action("ledger_summary", 200), sides=("-",)),
+    Case("ledger.summary_xlsx", "GET", "/ledger/summary.xlsx", action("ledger_summary", 200), sides=("-",)),
+    Case("ledger.summary_pdf", "GET", "/ledger/summary/service.pdf?html=1", action("ledger_summary", 200),
+         sides=("-",)),
+    Case("ledger.inspection", "GET", "/ledger/inspections/{lg_inspection}", action("ledger_all", 200)),
+    Case("ledger.decide", "POST", "/ledger/inspections/{lg_inspection}/items/sl-service-post",
+         both("ledger_all", "ledger_confirm", 422), data={"decision": "override", "value": "pass"}),  # no note
+    Case("projects.index", "GET", "/projects/", action("projects_view", 200), sides=("-",)),
+    Case("projects.new", "GET", "/projects/new", action("projects_edit", 200), sides=("-",)),
+    Case("projects.new", "POST", "/projects/new", action("projects_edit", 422), sides=("-",)),
+    Case("projects.detail", "GET", "/projects/{sp_running}", action("projects_view", 200)),
+    Case("projects.design", "POST", "/projects/{sp_surveyed}/design", both("projects_view", "projects_edit", 422)),
+    Case("projects.review", "POST", "/projects/{sp_designed}/review", both("projects_view", "projects_review", 422)),
+    Case("projects.notice", "POST", "/projects/{sp_approved}/notice", both("projects_view", "projects_edit", 422),
+         data={"working_days": "3"}),
+    Case("projects.add_activity", "POST", "/projects/{sp_running}/activities",
+         both("projects_view", "projects_edit", 422)),
+    Case("projects.summarize", "POST", "/projects/{sp_running}/summary", both("projects_view", "projects_edit", 422)),
+    Case("projects.apply", "POST", "/projects/{sp_running}/apply", both("projects_view", "projects_edit", 409)),
+    Case("projects.site_visit", "POST", "/projects/{sp_running}/site-visit",
+         role_in(lambda: rights.ACTIONS["projects_view"] & rights.START["inspection"], 409)),  # not applied yet
+    Case("projects.evaluate", "POST", "/projects/{sp_applied}/evaluate",
+         both("projects_view", "projects_evaluate", 422)),
+    Case("projects.summary_pdf", "GET", "/projects/{sp_summarized}/summary.pdf?html=1", action("projects_view", 200)),
+    Case("projects.photo", "GET", "/projects/activities/{sp_activity}/photos/0/thumb", action("projects_view", 200)),
+    Case("projects.library", "GET", "/projects/library", action("projects_view", 200), sides=("-",)),
+    Case("projects.fill_rota", "POST", "/projects/rota", action("projects_evaluate", 422), sides=("-",)),
+]
+MATRIX[-1:-1] = LEDGER_CASES
+
+
+def _ledger_records(app, db, specs, *, village, staff, author) -> dict:
+    """A community center in the village region with a member, an activity with a photo, a feedback
+    letter and a ledger inspection; service projects at each status, one with an activity and photo."""
+    from inspector.models import (LedgerActivity, LedgerFeedback, LedgerMember, LedgerUnit, ServiceProject,
+                                  ServiceProjectActivity)
+    media = Path(app.config["MEDIA_DIR"])
+    site = factories.site(db, village, name=f"{village.name}社区党群服务中心", site_type="community")
+    county = db.get(type(village), db.get(type(village), village.parent_id).parent_id)
+    unit = LedgerUnit(county_id=county.id, name=f"{county.name}财政局", county_department=True)
+    db.add(unit)
+    db.flush()
+    m = LedgerMember(site_id=site.id, unit_id=unit.id, name="王明", phone="13905160001", service_post="政策宣讲",
+                     reported_on=date(2026, 4, 1), created_by_id=staff["village"].id)
+    db.add(m)
+    db.flush()
+    rel = f"ledger/{village.code}/thumb.jpg"
+    (media / rel).parent.mkdir(parents=True, exist_ok=True)
+    (media / rel).write_bytes(samples.jpeg(64, 48))
+    photo = {"display": rel, "thumb": rel, "original": rel, "sha256": "0" * 64}
+    act = LedgerActivity(member_id=m.id, on=date(2026, 5, 1), minutes=120, kind="post_service", photo=photo,
+                         recorded_by_id=staff["village"].id)
+    letter = LedgerFeedback(site_id=site.id, unit_id=unit.id, year=2026, quarter=1, sent_on=date(2026, 4, 2),
+                            content={"site": site.name, "township": "", "unit": unit.name, "party_org": "",
+                                     "supervisor_org": "", "year": 2026, "quarter": 1, "as_of": "2026-04-02",
+                                     "members": []}, by_id=staff["village"].id)
+    version = checklists.ensure_version(session=db, spec=specs["service-ledger"])
+    ins = Inspection(site_id=site.id, checklist_version_id=version.id, purpose="inspection", status="draft",
+                     created_by_id=author.id)
+    db.add_all([act, letter, ins])
+    out = {"lg_site": site.id, "lg_member": m.id}
+    for status in ("surveyed", "designed", "approved", "running", "summarized", "applied"):
+        p = ServiceProject(region_id=village.id, site_id=site.id, level="community", year=2026, name=f"项目{status}",
+                           survey_source="网格员入户走访", survey_summary="需求", design="设计", fixed_place=False,
+                           status=status, created_by_id=staff["village"].id,
+                           summary={"name": "项目", "level": "社区", "place": site.name, "overview": "概况",
+                                    "implementation": "实施", "activities": [], "results": "成果", "on": "2026-05-01"}
+                           if status == "summarized" else None)
+        db.add(p)
+        db.flush()
+        out[f"sp_{status}"] = p.id
+    sp_act = ServiceProjectActivity(project_id=out["sp_running"], on=date(2026, 5, 1), place="社区广场", participants=9,
+                                    photos=[photo], by_id=staff["village"].id)
+    db.add(sp_act)
+    db.flush()
+    out.update(lg_activity=act.id, lg_feedback=letter.id, lg_inspection=ins.id, sp_activity=sp_act.id, lg_unit=unit.id)
+    return out
+
+
+HOME["unit"] = "county"  # a unit (department) account sits at its county and reads only its unit's members
+
+
+def _link_ledger_unit(db, me, sides) -> None:
+    """The own side's unit account speaks for the unit of the ledger records built there."""
+    from inspector.models import UnitUser
+    db.add(UnitUser(user_id=me["unit"].id, unit_id=sides["own"]["lg_unit"]))
+    db.flush()

@@ -81,3 +81,27 @@ ACTION_LABELS = {
     "calendar_warning": "查看工作日日历提醒", "view_calendar": "查看工作日日历",
     "edit_calendar": "录入节假日安排",
 }
+
+
+# ---------------------------------------------------------------- ledger (seed 004) and service projects (seed 003)
+# The community (村（社区）account) keeps its members' records; the township may too (城关镇 leads, 004 四);
+# townships, the county and the city read their region's; the county organization department evaluates
+# service projects (003 三（四）). Regional scoping is in services/ledger.py and services/service_projects.py.
+ACTIONS.update({
+    "ledger_view": {"village", "township", "inspector", "county_reviewer", "city_reviewer", "admin", "unit"},
+    "ledger_all": {"village", "township", "inspector", "county_reviewer", "city_reviewer", "admin"},  # every unit's
+    "ledger_edit": {"village", "township"},
+    "ledger_import": {"village", "township", "county_reviewer"},
+    "ledger_summary": {"township", "county_reviewer", "city_reviewer", "admin"},
+    "ledger_confirm": {"inspector", "village", "township"},  # whoever fills the ledger inspection (START) confirms or overrides
+    "projects_view": {"village", "township", "inspector", "county_reviewer", "city_reviewer", "admin"},
+    "projects_edit": {"village", "township"},
+    "projects_review": {"township"},  # 由镇街党（工）委联合专业型社会组织进行立项评审
+    "projects_evaluate": {"county_reviewer"},  # 区委组织部采取实地考察、民主评议、问卷调查等方式
+})
+ACTION_LABELS.update({
+    "ledger_view": "查看在职党员进社区台账", "ledger_all": "查看社区全部在职党员的台账", "ledger_edit": "登记在职党员及其活动", "ledger_import": "导入在职党员名单",
+    "ledger_summary": "查看汇总表", "ledger_confirm": "确认台账计算结果",
+    "projects_view": "查看党群服务项目", "projects_edit": "登记党群服务项目",
+    "projects_review": "评审党群服务项目", "projects_evaluate": "评选区级优质党群服务项目",
+})
