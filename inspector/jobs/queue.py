@@ -79,6 +79,7 @@ class RedisQueue:
 
 def backend(app):
     """The app's job transport (made once per app)."""
+    app = getattr(app, "_get_current_object", lambda: app)()  # current_app is a proxy; the thread needs the app
     found = app.extensions.get("jobs_queue")
     if found is None:
         url = app.config.get("REDIS_URL")

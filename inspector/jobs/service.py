@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -60,7 +61,9 @@ def kind(id: str, title: str, action: str):
 
 def settings(app) -> tuple[float, float]:
     """Heartbeat interval and the silence after which a running job counts as abandoned (seconds)."""
-    return float(app.config.get("JOBS_HEARTBEAT_S", 2.0)), float(app.config.get("JOBS_STALE_S", 30.0))
+    every = app.config.get("JOBS_HEARTBEAT_S") or os.environ.get("JOBS_HEARTBEAT_S") or 2.0
+    stale = app.config.get("JOBS_STALE_S") or os.environ.get("JOBS_STALE_S") or 30.0
+    return float(every), float(stale)
 
 
 def _key(kind_id: str, user: User, region: Region, params: dict[str, Any]) -> str:
