@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 DEB_PACKAGES=(python3 python3-venv python3-dev nodejs npm chromium fonts-noto-cjk
-              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools fontconfig)
+              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools fontconfig
+              nginx)  # nginx: the reverse proxy of deploy/local-cluster (tests/test_cluster.py)
 
 install_debian() {
   # Install the Debian packages the app and its tests need, only those missing.
@@ -67,9 +68,10 @@ case "${1:-}" in
   test)
     setup
     shift
-    # one pytest worker per CPU, at most 4 (pytest-xdist; each worker has its own databases)
+    # one pytest worker per CPU, at most 4 (pytest-xdist; each worker has its own databases);
+    # loadgroup keeps tests marked xdist_group together (one local cluster per run)
     workers="${TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}"; [ "$workers" -gt 4 ] && workers=4
-    exec .venv/bin/python -m pytest -n "$workers" "$@" ;;
+    exec .venv/bin/python -m pytest -n "$workers" --dist loadgroup "$@" ;;
   *)
     echo "用法：./dev.sh run | test | setup" >&2; exit 2 ;;
 esac
