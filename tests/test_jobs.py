@@ -17,10 +17,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from inspector.jobs import queue as job_queue
 from inspector.jobs import service
-from inspector.models import Job, Report, Site
-from inspector.services import dashboard, inspections
+from inspector.models import Job, Report, Site, User
+from inspector.services import dashboard, inspections, regions
 
 from . import factories
 
@@ -267,7 +266,7 @@ def _redis_or_skip():
 def _worker(app, queue_name: str) -> subprocess.Popen:
     """`python -m inspector.jobs.worker` as its own process group, on the test's database and media."""
     env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], MEDIA_DIR=app.config["MEDIA_DIR"],
-               REDIS_URL=REDIS_URL, JOBS_QUEUE=queue_name, SECRET_KEY="test", JOBS_STALE_S="3",
+               REDIS_URL=REDIS_URL, JOBS_QUEUE=queue_name, SECRET_KEY="test", JOBS_STALE_S="10",
                JOBS_HEARTBEAT_S="0.5")
     return subprocess.Popen([sys.executable, "-m", "inspector.jobs.worker"], cwd=ROOT, env=env,
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -298,7 +297,8 @@ def _kill(proc: subprocess.Popen) -> None:
 def test_a_worker_killed_mid_job_leaves_a_job_that_is_retried_not_stuck(app, client, db, login_as, area):
     _redis_or_skip()
     name = f"test-{uuid.uuid4().hex[:8]}"
-    app.config.update(REDIS_URL=REDIS_URL, JOBS_QUEUE=name, JOBS_STALE_S=3)
+    # stale after 10 s: longer than SQLite's write lock held while a notice renders (a heartbeat waits on it)
+    app.config.update(REDIS_URL=REDIS_URL, JOBS_QUEUE=name, JOBS_STALE_S=10)
     login_as(area["users"]["town_a"])
     ids = [str(i.id) for i in area["inspections"]]
     first = _worker(app, name)
@@ -328,3 +328,21 @@ def test_a_worker_killed_mid_job_leaves_a_job_that_is_retried_not_stuck(app, cli
     assert {r.version for r in reports_} == {1}
     from redis import Redis
     Redis.from_url(REDIS_URL).delete(f"rq:queue:{name}")
+
+
+def test_a_notice_pdf_runs_as_a_job_for_its_region_only(app, client, db, login_as):
+    from .test_notices import posted as make_notice  # the notice fixture's body, called directly
+    notice, _content, _photos = make_notice.__wrapped__(app, db)
+    poster = db.exec(select(User).where(User.username == "poster")).one()
+    stranger_region = regions.add_region(session=db, name="宿迁市", level="city", code="T9")
+    stranger = factories.user(db, stranger_region, username="far-away", role="city_reviewer")
+    db.commit()
+    login_as(stranger)
+    assert client.post(f"/jobs/notice/{notice.public_id}").status_code == 404
+    client.post("/logout")
+    login_as(poster)
+    public_id = job_of(client.post(f"/jobs/notice/{notice.public_id}"))
+    html = wait(client, public_id, timeout=120)
+    assert 'data-status="done"' in html
+    r = fetch(client, f"/jobs/{public_id}/result")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF") and r.mimetype == "application/pdf"

@@ -236,7 +236,9 @@ def recover(app, enqueue: Callable[[int], None], *, job_id: int | None = None) -
     again = []
     with engine.begin() as conn:
         for row in conn.execute(query).all():
-            same = update(T).where(T.c.id == row.id, T.c.status == row.status, T.c.attempts == row.attempts)
+            # still silent when written (a heartbeat that waited on a lock may have landed since the read)
+            same = update(T).where(T.c.id == row.id, T.c.status == row.status, T.c.attempts == row.attempts,
+                                   T.c.heartbeat_at < limit)
             if row.status == "running" and row.attempts >= row.max_attempts:
                 conn.execute(same.values(
                     status="failed", stage="已停止", finished_at=_now(),
