@@ -68,10 +68,9 @@ case "${1:-}" in
   test)
     setup
     shift
-    # one pytest worker per CPU, at most 4 (pytest-xdist; each worker has its own databases);
-    # loadgroup keeps tests marked xdist_group together (one local cluster per run)
+    # one pytest worker per CPU, at most 4 (pytest-xdist; each worker has its own databases)
     workers="${TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}"; [ "$workers" -gt 4 ] && workers=4
-    exec .venv/bin/python -m pytest -n "$workers" --dist loadgroup "$@" ;;
+    exec .venv/bin/python -m pytest -n "$workers" "$@" ;;
   *)
     echo "用法：./dev.sh run | test | setup" >&2; exit 2 ;;
 esac

@@ -28,14 +28,14 @@ from inspector.core.checklist import load_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-pytestmark = pytest.mark.xdist_group("cluster")  # one cluster per run: every test here on one xdist worker
 PASSWORD = "demo-pass-2026"  # the demo accounts'
 CLIENTS, ITEMS, ROUNDS = 50, 6, 2
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def cluster(tmp_path_factory):
-    """The cluster of deploy/local-cluster with the demo county; stopped and removed afterwards."""
+    """The cluster of deploy/local-cluster with the demo county; stopped and removed afterwards.
+    One test uses it (below), so a parallel run starts one cluster, on one xdist worker."""
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         pytest.fail("nginx not installed: ./dev.sh setup installs Debian's nginx")
     state_dir = tmp_path_factory.mktemp("cluster")
@@ -102,7 +102,8 @@ def _items() -> list[str]:
             and i.applies("standard", "community")][:ITEMS]
 
 
-def test_50_autosaving_phones_over_both_nodes_lose_and_duplicate_nothing(cluster):
+def fifty_phones_over_both_nodes_lose_and_duplicate_nothing(cluster):
+    """50 phones autosave through nginx: every acknowledged save stored once, both nodes serving."""
     with cluster["engine"].connect() as conn:
         site_rows = conn.execute(text("SELECT id, lat, lon FROM site ORDER BY id")).all()
     items = _items()
@@ -156,7 +157,8 @@ def test_50_autosaving_phones_over_both_nodes_lose_and_duplicate_nothing(cluster
     assert min(served.values()) > 0.3 * sum(served.values()), served  # … about evenly (round robin)
 
 
-def test_a_signed_in_session_moves_between_nodes(cluster):
+def a_signed_in_session_moves_between_nodes(cluster):
+    """The cookie of a sign-in through nginx opens pages on node A, node B and A again."""
     phone = Phone(cluster["url"])
     phone.login("county")
     for node in ("a", "b", "a"):
@@ -168,7 +170,8 @@ def test_a_signed_in_session_moves_between_nodes(cluster):
     assert stranger.request("GET", "/dashboard/", base=cluster["nodes"]["b"])[0] == 302  # no cookie: sign in
 
 
-def test_a_job_queued_on_node_a_runs_on_the_worker_and_downloads_from_node_b(cluster):
+def a_job_queued_on_node_a_runs_on_the_worker_and_downloads_from_node_b(cluster):
+    """An export asked of node A is run by the RQ worker; node B shows its progress and serves the file."""
     phone = Phone(cluster["url"])
     phone.login("county")
     status, headers, body = phone.request("POST", "/jobs/export", {"checklist": "build-standard"},
@@ -192,3 +195,9 @@ def test_a_job_queued_on_node_a_runs_on_the_worker_and_downloads_from_node_b(clu
     logs = {name: (cluster["dir"] / f"{name}.log").read_text() for name in ("worker", "node-a", "node-b")}
     assert f"inspector job {job_id}" in logs["worker"]  # RQ's worker ran it, not a node's thread
     assert "inspector-jobs" not in logs["node-a"] + logs["node-b"]
+
+
+def test_two_nodes_behind_nginx_with_one_worker(cluster):
+    a_signed_in_session_moves_between_nodes(cluster)
+    fifty_phones_over_both_nodes_lose_and_duplicate_nothing(cluster)
+    a_job_queued_on_node_a_runs_on_the_worker_and_downloads_from_node_b(cluster)
