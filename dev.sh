@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 DEB_PACKAGES=(python3 python3-venv python3-dev nodejs npm chromium fonts-noto-cjk
-              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools fontconfig postgresql-client)
+              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools fontconfig postgresql-client
+              nginx)  # nginx: the reverse proxy of deploy/local-cluster (tests/test_cluster.py)
 
 install_debian() {
   # Install the Debian packages the app and its tests need, only those missing.

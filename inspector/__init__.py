@@ -33,7 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'inspector.db'}",
         CHECKLIST_DIR=str(ROOT / "checklists"),
-        MEDIA_DIR=os.environ.get("MEDIA_DIR") or str(ROOT / "media"),
+        MEDIA_DIR=os.environ.get("MEDIA_DIR") or str(ROOT / "media"),  # shared by every node and the job worker
+        REDIS_URL=os.environ.get("REDIS_URL") or None,  # jobs on RQ; unset: in a thread of the app (docs/jobs.md)
+        JOBS_QUEUE=os.environ.get("JOBS_QUEUE") or "inspector",
         SITES_PER_PAGE=50,
         ACCURACY_LIMIT_M=100,  # a usable phone fix; see inspector/core/evidence.py for why
         PHOTO_MAX_BYTES=25 * 1024 * 1024,
@@ -100,6 +102,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(bp)
     from .web.ledger import register as register_ledger  # in-service members' ledger and service projects
     register_ledger(app)
+    from .jobs.web import bp as jobs_bp
+    app.register_blueprint(jobs_bp)
     from .web.filters import register as register_filters
     register_filters(app)
     from .cli import register as register_cli

@@ -23,7 +23,7 @@ from typing import Callable
 import pytest
 from inspector import get_calendar
 from inspector.core import micro as micro_rules
-from inspector.models import PURPOSES, ROLES, Answer, Inspection, MicroProject, Photo, Report
+from inspector.models import PURPOSES, ROLES, Answer, Inspection, Job, MicroProject, Photo, Report
 from inspector.services import checklists, landmark, micro, programs, regions, rights, users
 
 from . import factories, samples
@@ -272,6 +272,16 @@ MATRIX: list[Case] = [
     Case("dashboard.import_sites", "POST", "/dashboard/import", action("import_sites", 422), sides=("-",)),  # no file
     Case("dashboard.import_template", "GET", "/dashboard/import/template.xlsx", action("import_sites", 200),
          sides=("-",)),
+    # ---- jobs (inspector/jobs): a job's page and result follow its kind's right (export here) and its region
+    Case("jobs.index", "GET", "/jobs/", signed_in(), sides=("-",)),
+    Case("jobs.show", "GET", "/jobs/{job_public}", action("export", 200)),
+    Case("jobs.status", "GET", "/jobs/{job_public}/status", action("export", 200)),
+    Case("jobs.result", "GET", "/jobs/{job_public}/result", action("export", 200)),
+    Case("jobs.export", "POST", "/jobs/export", action("export", 303), sides=("-",)),
+    Case("jobs.import_sites", "POST", "/jobs/import", action("import_sites", 422), sides=("-",)),  # no file
+    Case("jobs.batch_issue", "GET", "/jobs/batch-issue", action("issue_report", 200), sides=("-",)),
+    Case("jobs.batch_issue", "POST", "/jobs/batch-issue", action("issue_report", 422), sides=("-",)),  # none chosen
+    Case("jobs.notice_pdf", "POST", "/jobs/notice/{notice_public}", action("issue_report", 303)),
     # ---- self-assessment vs inspection (the site has a submitted pair on the build standard)
     Case("compare.index", "GET", "/compare/", action("compare", 200), sides=("-",)),
     Case("compare.index", "GET", "/compare/", action("compare", 200), sides=("-",), headers=HX, label="htmx"),
@@ -533,6 +543,13 @@ def build_world(app, db, specs) -> dict:
                           "site": {"name": "x"}, "inspection": {"purpose": "x", "tier": None},
                           "outcome": {"score": None, "verdict_label": "x"}}, inputs_hash="0", issued_by_id=author.id))
         w.update(photo_thumb=photo_path, report_path=report_path, report_public=f"matrix{side}")
+        # a finished export job of the village's region, its workbook in the media folder (jobs are region-scoped)
+        job_path = f"jobs/exports/{side}.xlsx"
+        (media / job_path).parent.mkdir(parents=True, exist_ok=True)
+        (media / job_path).write_bytes(b"PK matrix")
+        db.add(Job(public_id=f"job{side}", kind="export", key=side * 8, params={}, status="done", region_id=village.id,
+                   created_by_id=author.id, result_path=job_path, result_name="x.xlsx", result_mime="application/zip"))
+        w["job_public"] = f"job{side}"
         # the pair compared: the village says it has the first item, the inspector found it missing
         item = w["item_inspection"]
         db.add_all([Answer(inspection_id=w["submitted_self_assessment"], item_id=item, value="pass", result="pass",

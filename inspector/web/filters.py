@@ -53,6 +53,7 @@ def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 # The areas in the second navigation row: (blueprint, endpoint, label, right needed or None).
 AREAS = (
     ("dashboard", "dashboard.index", "看板", "dashboard"),
+    ("jobs", "jobs.index", "任务", None),  # exports, imports, batch issuing (issue 19)
     ("micro", "micro.index", "微实事", None),
     ("landmark", "landmark.index", "红色地标", None),
     ("landmark.due", "landmark.due", "到期事项", "due_list"),
