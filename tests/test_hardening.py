@@ -11,6 +11,7 @@ from inspector.models import Answer, AuthSession
 from . import factories
 from .test_field import SITE, item_url, start
 from .test_reports import accepted  # noqa: F401 - a fixture
+from .test_dashboard import county as dash_county  # noqa: F401 - a fixture
 
 PASSWORD = "correct-horse-1"
 
@@ -370,3 +371,22 @@ def test_an_unmigrated_database_is_a_503_naming_the_command(tmp_path):
                       "WTF_CSRF_ENABLED": False, "MEDIA_DIR": str(tmp_path / "m")})
     r = app.test_client().get("/healthz")
     assert r.status_code == 503 and "flask db upgrade" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("row", ["长名" * 50_000 + ",村,龙固镇,,,,,", "重复代码村党群服务中心,村,龙固镇,,,,,{code}"])
+def test_an_import_with_a_huge_name_or_a_duplicate_region_code_is_a_4xx_and_stores_nothing(client, db, login_as,
+                                                                                           dash_county, row):
+    import io
+
+    from sqlalchemy import func
+
+    from inspector.models import Site
+    login_as(dash_county["users"]["county"])
+    before = db.exec(select(func.count()).select_from(Site)).one()
+    code = dash_county["c"]["village_a"].code
+    data = ("名称,类型,乡镇（街道）,地址,纬度,经度,申报等级,代码\r\n" + row.format(code=code) + "\r\n").encode("utf-8-sig")
+    r = client.post("/dashboard/import", data={"file": (io.BytesIO(data), "sites.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and ("过长" in r.get_data(as_text=True) or "已被使用" in r.get_data(as_text=True))
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(Site)).one() == before

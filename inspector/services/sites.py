@@ -111,6 +111,9 @@ def _parse_row(row: dict[str, str]) -> dict:
     for f in REQUIRED:
         if not row.get(f):
             raise ValueError(f"“{f}”不能为空")
+    for f, word, limit in (("name", "名称", 100), ("address", "地址", 300), ("code", "代码", 32)):  # the columns' lengths
+        if len(row.get(f) or "") > limit:
+            raise ValueError(f"{word}过长（{len(row[f])} 个字符，上限 {limit}）")
     site_type = TYPE_WORDS.get(row["site_type"])
     if site_type is None:
         raise ValueError(f"类型应为“村”或“社区”，而不是 {row['site_type']!r}")
@@ -193,7 +196,11 @@ def import_rows(*, session: Session, rows: list[dict[str, str]], by: int | None,
                                   .where(Site.name == fields["name"], Region.parent_id == township.id)).first()
             if key in seen or exists:
                 raise ValueError(f"{township.name} 已有名为 {fields['name']!r} 的站点")
+            if fields["code"] and (fields["code"] in seen or regions.by_code(session=session, code=fields["code"])):
+                raise ValueError(f"区划代码 {fields['code']!r} 已被使用")
             seen.add(key)
+            if fields["code"]:
+                seen.add(fields["code"])
             parsed.append((fields, township))
         except ValueError as exc:
             errors.append(RowError(n, str(exc)))
