@@ -118,6 +118,8 @@ def test_from_village_to_award_on_phones(app, browser, live_server, db, county, 
     county_phone.get_by_label(re.compile("县级推荐意见")).fill("经核实，材料齐全属实，同意推荐。")
     assert fits_the_phone(county_phone)
     county_phone.get_by_role("button", name="确认排序并推荐至市委组织部").tap()
+    expect(county_phone.locator(".flash")).to_contain_text("已完成县级择优推荐")
+    expect(county_phone.get_by_text("2026 年没有待县级推荐的申报。")).to_be_visible()
     county_phone.goto(url)
     expect(county_phone.locator("[data-status]")).to_have_text("待市级收件")
 
