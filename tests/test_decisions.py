@@ -182,7 +182,8 @@ def test_an_evidence_document_cannot_be_marked_not_applicable(client, db, login_
     spec = specs["build-standard"]
     ins = _acceptance(db, spec, world, submit=False)
     login_as(world["inspector"])
-    r = client.post(f"/inspections/{ins.id}/items/doc-bidding", data={"na": "1"})
+    seen = db.exec(select(Answer).where(Answer.inspection_id == ins.id, Answer.item_id == "doc-bidding")).one().version
+    r = client.post(f"/inspections/{ins.id}/items/doc-bidding", data={"na": "1", "base_version": str(seen)})
     assert r.status_code == 422 and "验收资料必须收集齐" in r.get_data(as_text=True)
     assert db.exec(select(Answer).where(Answer.inspection_id == ins.id, Answer.item_id == "doc-bidding")).one().value \
         == "present"

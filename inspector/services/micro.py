@@ -799,6 +799,7 @@ def report_record(*, session: Session, inspection: Inspection, media_root: Path)
         "notice": None if notice is None else {
             "start": notice.start_date.isoformat(), "end": notice.end_date.isoformat(),
             "working_days": notice.working_days, "public_id": notice.public_id, "title": notice.title,
+            "provisional": notice.provisional,
             "contact": (notice.content or {}).get("contact", ""), "issuer": (notice.content or {}).get("issuer", ""),
             "label": defined.label if defined else "", "rule": defined.period.words() if defined else "",
             "source": (defined.period.source or defined.source) if defined else ""},

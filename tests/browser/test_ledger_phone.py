@@ -57,7 +57,8 @@ def test_community_worker_records_an_activity_with_a_photo_and_the_tally_changes
     expect(service).to_contain_text("1 次 / 3 小时")
     expect(service).to_contain_text("还差 1 次或 5 小时")
     expect(page.locator(".lg-acts img")).to_have_count(1)
-    assert page.locator(".lg-acts img").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function("() => { const i = document.querySelector('.lg-acts img'); "
+                           "return i && i.complete && i.naturalWidth > 0; }")
 
     page.get_by_label("活动日期").fill("2026-07-13")
     page.get_by_label("时长（小时）").fill("1")
