@@ -79,7 +79,12 @@ def create_app(config: dict | None = None) -> Flask:
     security.register(app)  # before the blueprints: their <int:…> routes use its bounded id converter
     from .core import programs as program_defs
     from .services import programs as program_service
-    app.extensions["programs"] = program_defs.load_dir(Path(app.config["CHECKLIST_DIR"]) / "programs")
+    program_dir = Path(app.config["CHECKLIST_DIR"]) / "programs"
+    app.extensions["programs"] = program_defs.load_dir(program_dir)
+    mismatched = program_defs.checklist_problems(
+        program_dir, {c.id: tuple(c.purposes) for c in app.extensions["checklists"].values()})
+    if mismatched:
+        raise program_defs.ChecklistError(mismatched)
     program_service.install(app.extensions["programs"])
     Htmx(app)
     from .web.compress import register as register_compress

@@ -56,8 +56,11 @@ def register(app: Flask) -> None:
     def checklists_reevaluate():
         """Judge open inspections again under the loaded checklists; print each changed decision."""
         from .services.reevaluate import reevaluate_open
+        kept: list[dict] = []
         with current_app.extensions["engine"].begin() as conn:
-            records = reevaluate_open(conn, current_app.extensions["checklists"])
+            records = reevaluate_open(conn, current_app.extensions["checklists"], kept=kept)
+        for k in kept:
+            click.echo(f"检查 {k['inspection_id']}：保留原清单版本（新版本已无已答条目 {'、'.join(k['lost'])}）")
         for r in records:
             mark = "结论变更" if r["changed"] else "结论未变"
             click.echo(f"检查 {r['inspection_id']}：{mark}：{r['before']['verdict_label']} → {r['after']['verdict_label']}")

@@ -468,3 +468,25 @@ def test_the_reevaluate_command_reports_each_open_inspection_it_moved(app, runne
     db.commit()
     out = runner.invoke(args=["checklists", "reevaluate"])
     assert out.exit_code == 0 and "结论变更：合格 → 尚未检查完" in out.output and "共重新评定 1 次检查" in out.output
+
+
+def test_an_open_inspection_whose_answered_items_left_the_checklist_stays_as_begun(db, specs, world):
+    """The micro checklist split per scheme: an acceptance begun with seed-001 items answered loses nothing."""
+    spec = specs["micro-project"]
+    mixed = checklist_core.ChecklistSpec.from_snapshot(
+        spec.snapshot() | {"version": "2026.1", "sections": list(spec.snapshot()["sections"]) + [
+            specs["micro-project-zhengfang"].snapshot()["sections"][-1]]})
+    version = checklists.ensure_version(session=db, spec=mixed)
+    ins = Inspection(site_id=world["site"].id, checklist_version_id=version.id, purpose="micro_project",
+                     created_by_id=world["inspector"].id, status="draft")
+    db.add(ins)
+    db.flush()
+    db.add(Answer(inspection_id=ins.id, item_id="mp-archive-full", value="present", result="pass",
+                  by_id=world["inspector"].id))
+    db.commit()
+    kept: list[dict] = []
+    assert reevaluate.reevaluate_open(db.connection(), {"micro-project": spec}, kept=kept) == []
+    db.commit()
+    assert kept == [{"inspection_id": ins.id, "lost": ["mp-archive-full"]}]
+    assert db.get(Inspection, ins.id).checklist_version_id == version.id
+    assert db.exec(select(Answer).where(Answer.inspection_id == ins.id)).one().value == "present"

@@ -13,7 +13,8 @@ from sqlmodel import func, select
 
 from inspector.models import (AuditLog, FundCommitment, FundMember, Inspection, MicroProject, Notice, ProgramStep,
                               User)
-from inspector.services import demo, inspections, regions, users
+from inspector.services import demo, inspections, micro, regions, users
+from inspector.services import programs as micro_programs
 
 from . import factories, samples
 
@@ -497,6 +498,8 @@ def test_the_whole_life_of_a_project(app, client, db, world, as_user):
     ins_id = int(r.headers["Location"].rsplit("/", 1)[1])
     ins = db.get(Inspection, ins_id)
     assert (ins.purpose, ins.site_id) == ("micro_project", world["site"].id)
+    # seed 001's scheme is accepted on seed 001's own checklist, not on 荷花街道's (seed 000)
+    assert inspections.spec_for(session=db, inspection=ins).id == "micro-project-zhengfang"
     assert project(db, pid).acceptance_id == ins_id and project(db, pid).status == "accepting"
     assert client.post(f"/micro/{pid}/acceptance").status_code == 409  # already under way
 
@@ -763,3 +766,19 @@ def test_a_project_from_before_program_files_keeps_its_route(client, db, world, 
     assert "1万—3万元：由村（社区）确定后报镇党委备案" in page
     assert 'data-step="village_decide"' in page and 'data-step="township_file"' in page
     assert decide(client, pid, "village_decide").status_code == 303
+
+
+def test_each_scheme_is_accepted_on_its_own_checklist_and_no_other(db, world, specs):
+    """000 荷花街道 → micro-project (附件1–4); 001 郑坊镇 → micro-project-zhengfang; another is refused."""
+    street = micro_programs.get(STREET)
+    town = micro_programs.get(TOWN)
+    assert street.acceptance.checklist == "micro-project" and town.acceptance.checklist == "micro-project-zhengfang"
+    sources = {i.source.split(" › ")[0][:3] for i in specs["micro-project"].items()}
+    assert sources == {"000"}
+    assert {i.source.split(" › ")[0][:3] for i in specs["micro-project-zhengfang"].items()} == {"001"}
+    assert not any(i.source.startswith("003") for s in ("micro-project", "micro-project-zhengfang")
+                   for i in specs[s].items())  # seed 003's service projects are service-project.yaml
+    project = MicroProject(site_id=world["site"].id, program=TOWN, name="x", status="noticed")
+    with pytest.raises(micro.MicroError, match="应使用其验收清单"):
+        micro.start_acceptance(session=db, project=project, spec=specs["micro-project"], by=world["town"],
+                               today=date(2026, 5, 11))

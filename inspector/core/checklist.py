@@ -5,11 +5,12 @@ collects every problem of every file before it raises, so one run shows them all
 """
 from __future__ import annotations
 
+
 import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -91,6 +92,8 @@ class Item(_Strict):
     optional: bool | None = None
     consequence: Literal[CONSEQUENCES] | None = None  # type: ignore[valid-type]  # None: "unmet"
     source: str
+    # who set the band of a `… about N ± t` rule where the source says only “左右”
+    tolerance_source: str | None = None
     note: str | None = None
     _rules: dict[str, rules.Rule] = PrivateAttr(default_factory=dict)
 
@@ -162,7 +165,19 @@ class Item(_Strict):
         if self.rule is not None:
             texts = self.rule if isinstance(self.rule, dict) else {"default": self.rule}
             self._rules = {k: rules.parse(t, kind=self.kind, unit=self.unit) for k, t in texts.items()}
+        self._bind_tolerance_source()
         return self
+
+    def _bind_tolerance_source(self) -> None:
+        """A “左右” rule says who set its band (`tolerance_source`), and only such a rule does."""
+        abouts = [k for k, r in self._rules.items() if isinstance(r, rules.About)]
+        source = (self.tolerance_source or "").strip()
+        if abouts and not source:
+            raise ValueError("“左右”规则（about）须写 tolerance_source：允许偏差由谁设定、依据什么")
+        if source and not abouts:
+            raise ValueError("tolerance_source 只用于“左右”规则（about）")
+        for key in abouts:
+            self._rules[key] = replace(self._rules[key], tolerance_by=source)
 
     def _check_force(self) -> None:
         """Advisory wording is the source's own; optional and advisory items decide nothing alone."""

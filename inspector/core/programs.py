@@ -184,6 +184,7 @@ class Stage(_Strict):
     led_by: Text
     wording: Text
     source: str
+    checklist: Id | None = None   # acceptance: the checklist its inspection is walked on (micro projects)
     _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
 
 
@@ -199,6 +200,9 @@ class Plaque(_Strict):
     _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
 
 
+_ABOUT = ("about", "at_least_about")  # a source's “左右”, kept with its tolerance
+
+
 class Parameter(_Strict):
     """A cited number a program uses; `tolerance` keeps a source's “左右” (about) explicit."""
 
@@ -206,7 +210,7 @@ class Parameter(_Strict):
     value: Decimal
     unit: Text
     wording: Text
-    compare: Literal["at_least", "at_most", "about", "top_share"]
+    compare: Literal["at_least", "at_most", "about", "at_least_about", "top_share"]
     tolerance: Decimal | None = None           # for `about`: ± this much, a county setting
     tolerance_setting: bool = False
     source: str
@@ -215,10 +219,10 @@ class Parameter(_Strict):
 
     @model_validator(mode="after")
     def _about_has_tolerance(self) -> "Parameter":
-        if self.compare == "about" and (self.tolerance is None or not self.tolerance_setting):
+        if self.compare in _ABOUT and (self.tolerance is None or not self.tolerance_setting):
             raise ValueError("“左右”（compare: about）需写明 tolerance（允许偏差）并标明 tolerance_setting: true"
                              "（原文未给出偏差，由县级设定）")
-        if self.compare != "about" and self.tolerance is not None:
+        if self.compare not in _ABOUT and self.tolerance is not None:
             raise ValueError("只有 compare: about 才设 tolerance")
         return self
 
@@ -231,6 +235,8 @@ class Parameter(_Strict):
             return v <= target
         if self.compare == "about":
             return abs(v - target) <= self.tolerance
+        if self.compare == "at_least_about":  # “能满足 100 名左右…需求”: more meets it, less by ≤ tolerance
+            return v >= target - self.tolerance
         raise ValueError("top_share 用 top_share_holds(rank, total)")
 
     def top_share_holds(self, rank: int, total: int) -> bool:
@@ -273,6 +279,8 @@ class ProgramSpec(_Strict):
                 raise ValueError(f"微实事方案需要 {', '.join(missing)}")
             if self.steps:
                 raise ValueError("微实事方案的审批环节写在 approval.bands 里，不设 steps")
+            if self.acceptance.checklist is None:
+                raise ValueError("微实事方案的 acceptance 需写 checklist：验收检查所用的清单 id")
         else:
             if not self.steps:
                 raise ValueError(f"{self.kind} 程序需要 steps（环节、办理角色、期限）")
@@ -447,6 +455,24 @@ def load_dir(folder: str | Path) -> dict[str, ProgramSpec]:
     if problems:
         raise ChecklistError(problems)
     return specs
+
+
+def checklist_problems(folder: str | Path, checklists: dict[str, tuple[str, ...]]) -> list[Problem]:
+    """Each micro-project scheme's acceptance checklist exists and is a micro-project checklist.
+
+    `checklists` maps each loaded checklist id to its purposes; a problem names the file and line.
+    """
+    problems = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        spec = load_file(path)
+        wanted = spec.acceptance.checklist if spec.acceptance else None
+        if wanted is None or "micro_project" in checklists.get(wanted, ()):
+            continue
+        text = path.read_text(encoding="utf-8").splitlines()
+        line = next((n for n, t in enumerate(text, 1) if t.strip() == f"checklist: {wanted}"), None)
+        why = "不是微实事清单（purposes 不含 micro_project）" if wanted in checklists else "不存在"
+        problems.append(Problem(str(path), line, "acceptance.checklist", f"验收清单 {wanted!r} {why}"))
+    return problems
 
 
 def main(argv: list[str]) -> int:

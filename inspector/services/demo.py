@@ -54,8 +54,9 @@ def _value_for(item: Item, rule: Any, passing: bool, rnd: random.Random) -> Any:
             value = t if passing else t + max(1, t * 0.2)
         elif passing == up:
             value = t * rnd.uniform(1.02, 1.4) + (1 if rule.op == ">" else 0)
-        else:
-            value = t * rnd.uniform(0.6, 0.95) - (1 if rule.op in ("<",) else 0)
+        else:  # a “左右” rule's band reaches `tolerance` past the number
+            edge = t - getattr(rule, "tolerance", 0) if up else t + getattr(rule, "tolerance", 0)
+            value = edge * rnd.uniform(0.6, 0.95) - (1 if rule.op in ("<",) else 0)
         value = max(value, 0)
         return int(round(value)) if kind == "count" or t >= 10 else round(value, 1)
     if kind == "dimensions" and isinstance(rule, rules.Dimensions):

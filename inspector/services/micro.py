@@ -2,7 +2,7 @@
 
 Life of a project (status): applied → (each step of its route) → approved | rejected;
 approved → [optional plan notice, 003] → started → noticed (before/after photos and the completion
-notice, 000 二 4) → accepting (acceptance inspection on the micro-project checklist, after the
+notice, 000 二 4) → accepting (acceptance inspection on the program's checklist, after the
 notice period) → evaluated (residents' satisfaction, 001 二 7 “先验收、后评价”) → archived.
 Every change writes the audit log; the rules themselves live in core/micro.py.
 """
@@ -27,7 +27,6 @@ from . import audit, inspections, notices, programs, rights, scope
 
 PROGRAM = "micro_project"
 PURPOSE = "micro_project"
-CHECKLIST = "micro-project"
 # Who may do what (regional scoping decides where). The acceptance inspection follows rights.START.
 ROLES = {
     "apply": {"village"},
@@ -524,11 +523,18 @@ def photo_path(project: MicroProject, n: int, size: str) -> str | None:
 
 # ---------------------------------------------------------------- acceptance, evaluation, archive
 
+def checklist_for(project: MicroProject) -> str:
+    """The checklist a project's acceptance is walked on: its program's own (000 荷花街道, 001 郑坊镇 …)."""
+    return program_of(project).acceptance.checklist
+
+
 def start_acceptance(*, session: Session, project: MicroProject, spec: ChecklistSpec, by: User,
                      today: date) -> Inspection:
-    """Start the acceptance inspection on the micro-project checklist, after the completion notice ended."""
+    """Start the acceptance inspection on the program's checklist, after the completion notice ended."""
     require(by, "acceptance")
     _transition(project, "acceptance")
+    if spec.id != checklist_for(project):
+        raise MicroError(f"本项目按《{program_of(project).title}》验收，应使用其验收清单，而不是《{spec.title}》")
     notice = completion_notice(session=session, project=project)
     if notice is None:  # pragma: no cover - “noticed” always has its notice
         raise MicroError("项目尚未发布完工公示")

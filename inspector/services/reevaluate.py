@@ -6,6 +6,9 @@ changed moves to the current version of that checklist; its answers are judged a
 verdict, score and subsidy recomputed, and `inspection.reevaluation` keeps what it was and what
 it is now, shown as a note wherever the decision is shown.
 
+An inspection answered on items the current version dropped (the micro checklist split per scheme)
+stays on its own version, so no answer is lost.
+
 Written with SQLAlchemy Core on a bare connection and naming only the columns it uses, so the
 Alembic migration 0007 can run it as well as `flask checklists reevaluate`.
 """
@@ -67,9 +70,15 @@ def _approval(site) -> Approval:
                     when.isoformat() if isinstance(when, date) else (when or ""))
 
 
-def reevaluate_open(conn: Connection, specs: dict[str, ChecklistSpec], *, when: datetime | None = None) -> list[dict]:
-    """Move every open inspection whose checklist changed to the current version; return the records."""
+def reevaluate_open(conn: Connection, specs: dict[str, ChecklistSpec], *, when: datetime | None = None,
+                    kept: list[dict] | None = None) -> list[dict]:
+    """Move every open inspection whose checklist changed to the current version; return the records.
+
+    An inspection with answers to items the current version no longer has is not moved (its answers
+    would be lost); it stays on the version it was begun on and is listed in `kept`.
+    """
     when = when or datetime.now(timezone.utc)
+    kept = [] if kept is None else kept
     current = {s.id: s for s in specs.values()}
     rows = conn.execute(select(_inspection, _version.c.checklist_id, _version.c.content_hash, _version.c.snapshot)
                         .join(_version, _version.c.id == _inspection.c.checklist_version_id)
@@ -79,9 +88,13 @@ def reevaluate_open(conn: Connection, specs: dict[str, ChecklistSpec], *, when: 
         spec = current.get(row.checklist_id)
         if spec is None or spec.content_hash == row.content_hash:
             continue
+        values, notes = _chain_answers(conn, row.id)
+        lost = sorted(i for i, v in values.items() if v not in (None, "na") and i not in spec.by_id)
+        if lost:  # e.g. a seed-001 project's acceptance begun on the mixed micro checklist: it stays as begun
+            kept.append({"inspection_id": row.id, "lost": lost})
+            continue
         site = conn.execute(select(_site).where(_site.c.id == row.site_id)).one()
         tier = row.tier if spec.tier(row.tier) else None
-        values, notes = _chain_answers(conn, row.id)
         result = decide(spec, values, purpose=row.purpose, tier=tier, site_type=site.site_type, notes=notes,
                         approval=_approval(site))
         for answer_id, item_id, value in conn.execute(select(_answer.c.id, _answer.c.item_id, _answer.c.value)

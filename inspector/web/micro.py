@@ -232,9 +232,8 @@ def complete(project_id: int):
 @login_required
 def acceptance(project_id: int):
     """Start the acceptance inspection (township or inspector), then walk it."""
-    spec = current_app.extensions["checklists"][micro.CHECKLIST]
-
     def run(s, p, _site):
+        spec = current_app.extensions["checklists"][micro.checklist_for(p)]
         inspection = micro.start_acceptance(session=s, project=p, spec=spec, by=current_user.row, today=today())
         s.flush()
         return url_for("inspections.walk", inspection_id=inspection.id)

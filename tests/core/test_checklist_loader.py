@@ -46,8 +46,9 @@ def problems_of(extra_item: str) -> list[checklist.Problem]:
 
 def test_real_checklists_all_load_and_cite_a_known_seed(specs):
     # service-project: the site visit of seed 003's district evaluation (issue 17 asks for its own checklist)
-    assert set(specs) == {"build-standard", "function-rooms", "red-landmark", "micro-project", "service-ledger",
-                          "service-project"}
+    # micro-project (seed 000 荷花街道) and micro-project-zhengfang (seed 001): each scheme its own checklist
+    assert set(specs) == {"build-standard", "function-rooms", "red-landmark", "micro-project",
+                          "micro-project-zhengfang", "service-ledger", "service-project"}
     for spec in specs.values():
         assert spec.items(), spec.id
         for item in spec.items():
@@ -213,3 +214,26 @@ def test_content_hash_changes_with_a_number_and_survives_a_snapshot():
     assert again.content_hash == spec.content_hash
     changed = parse_text(HEAD.replace(">= 400 m2", ">= 401 m2"), "t.yaml")
     assert changed.content_hash != spec.content_hash
+
+
+def test_an_about_rule_must_say_who_set_its_band():
+    [p] = problems_of("""\
+        - id: seats
+          text: 面积一般要能满足本村 100 名左右党员群众代表开会需求
+          kind: count
+          unit: seats
+          rule: ">= about 100 seats ± 10"
+          source: "002_a83f9f6db4fc39eb.txt › 篇六 附件1"
+        """)
+    assert p.item == "seats" and p.line == 22  # the item itself
+    assert "tolerance_source" in p.message
+    [p] = problems_of("""\
+        - id: seats
+          text: 面积一般要能满足本村 100 名左右党员群众代表开会需求
+          kind: count
+          unit: seats
+          rule: ">= about 100 seats"
+          tolerance_source: 县级设定
+          source: "002_a83f9f6db4fc39eb.txt › 篇六 附件1"
+        """)
+    assert p.item == "seats" and "须写明允许偏差" in p.message

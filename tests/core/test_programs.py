@@ -56,6 +56,7 @@ acceptance:
   led_by: 镇党委
   wording: 事项完工后要及时组织验收
   source: "001_ce2f6b89bf5be0ba.txt › 二、实施内容 7"
+  checklist: micro-project-zhengfang
 """
 
 
@@ -116,9 +117,10 @@ def test_a_period_is_either_sourced_or_a_county_setting(tmp_path):
 def test_about_100_is_an_explicit_tolerance_with_its_source():
     build = programs.load_dir(FOLDER)["build-standard-acceptance"]
     about = build.parameter("demo-meeting-capacity")
-    assert about.compare == "about" and about.wording == "面积一般要能满足本村 100 名左右党员群众代表开会需求"
+    assert about.compare == "at_least_about" and about.wording == "面积一般要能满足本村 100 名左右党员群众代表开会需求"
     assert about.source == "002_a83f9f6db4fc39eb.txt › 篇六 附件1 5" and about.tolerance_setting
-    assert about.holds(95) and about.holds(110) and not about.holds(89)  # “左右”, not “>= 100”
+    assert about.holds(90) and about.holds(95) and not about.holds(89)  # “左右”, not “>= 100”
+    assert about.holds(150)  # “能满足…需求”: a room that seats more meets it
     assert build.parameter("standard-meeting-capacity").holds(50) and not build.parameter(
         "standard-meeting-capacity").holds(49)
     assert len(build.documents) == 8 and build.step("signoff").role == "township"
@@ -150,3 +152,19 @@ def test_the_command_line_validator_prints_every_problem(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "bad.yaml:" in out and "共 1 个问题" in out
     assert programs.main([str(FOLDER)]) == 0 and "4 个程序定义全部有效" in capsys.readouterr().out
+
+
+def test_a_scheme_names_an_existing_micro_project_checklist_for_its_acceptance(tmp_path):
+    (tmp_path / "p.yaml").write_text(NEW_TOWN.replace("checklist: micro-project-zhengfang", "checklist: no-such"),
+                                     encoding="utf-8")
+    [p] = programs.checklist_problems(tmp_path, {"micro-project": ("micro_project",)})
+    assert p.file.endswith("p.yaml") and p.line == NEW_TOWN.splitlines().index("  checklist: micro-project-zhengfang") + 1
+    assert p.message == "验收清单 'no-such' 不存在"
+    assert programs.checklist_problems(FOLDER, {"micro-project": ("micro_project",),
+                                                "micro-project-zhengfang": ("micro_project",)}) == []
+    [p] = programs.checklist_problems(FOLDER, {"micro-project": ("micro_project",),
+                                               "micro-project-zhengfang": ("inspection",)})
+    assert "zhengfang-town.yaml" in p.file and "不是微实事清单" in p.message
+    (tmp_path / "p.yaml").write_text(NEW_TOWN.replace("  checklist: micro-project-zhengfang\n", ""), encoding="utf-8")
+    with pytest.raises(ChecklistError, match="验收检查所用的清单"):
+        programs.load_dir(tmp_path)

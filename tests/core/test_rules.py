@@ -56,3 +56,41 @@ def test_count_rule_unit_is_optional_but_must_match():
 def test_bad_rules_say_what_is_wrong(text, kind, unit, message):
     with pytest.raises(rules.RuleError, match=message):
         rules.parse(text, kind=kind, unit=unit)
+
+
+@pytest.mark.parametrize("text, value, holds", [
+    (">= about 100 seats ± 10", 90, True), (">= about 100 seats ± 10", 89, False),
+    (">= about 100 seats ± 10", 160, True),  # “能满足 100 名左右…需求”: a larger room meets it
+    ("about 100 seats ± 10", 110, True), ("about 100 seats ± 10", 111, False), ("about 100 seats ± 10", 89, False),
+    ("<= about 50 seats ± 5", 55, True), ("<= about 50 seats ± 5", 56, False),
+])
+def test_about_rules_keep_the_sources_tolerance(text, value, holds):
+    rule = rules.parse(text, kind="count", unit="seats")
+    assert rule.holds(value) is holds
+    assert isinstance(rule, rules.Compare)  # judged, explained and demo-filled like any comparison
+
+
+def test_about_rule_says_its_band_and_needs_one():
+    rule = rules.parse(">= about 100 seats ± 10", kind="count", unit="seats")
+    assert rule.describe() == "100 座左右（允许偏差 ±10，即不少于 90 座）"
+    assert rule.shortfall(85) == 5 and rule.shortfall(95) == 0
+    with pytest.raises(rules.RuleError, match="须写明允许偏差"):
+        rules.parse(">= about 100 seats", kind="count", unit="seats")
+    with pytest.raises(rules.RuleError, match="允许偏差应大于 0"):
+        rules.parse("about 10 seats ± 10", kind="count", unit="seats")
+
+
+def test_the_checklist_and_the_program_judge_about_100_alike():
+    from pathlib import Path
+
+    from inspector.core import checklist, programs, scoring
+    folder = Path(__file__).resolve().parents[2] / "checklists"
+    item = next(i for i in checklist.load_dir(folder)["build-standard"].items() if i.id == "meeting-capacity")
+    param = programs.load_dir(folder / "programs")["build-standard-acceptance"].parameter("demo-meeting-capacity")
+    rule = item.rule_for("demo", "village")
+    for seats in range(0, 201):
+        assert rule.holds(seats) is param.holds(seats), seats
+    judged = scoring.judge(item, 88, tier="demo", site_type="village")
+    assert judged.result == "fail"
+    assert judged.detail == "实测 88 座，要求 100 座左右（允许偏差 ±10，即不少于 90 座；偏差为县级设定，原文未给），差 2 座"
+    assert item.rule_for("standard", "village").describe() == "≥ 50 座"
