@@ -5,8 +5,8 @@
 areas are being built right now and are reported, not failed, until their rows are added here.
 
 Expectations come from `services.rights` (START / REVIEW / ACCEPT / ACTIONS) wherever a route
-depends on a role, and from the areas' own tables (`services.micro.ROLES`, the route steps' owners in
-`core.micro.ROUTES`, `services.landmark.ACTIONS` / `STEPS`), so changing a table changes what this
+depends on a role, and from the one rights table (`services.rights.ACTIONS`, landmark and micro
+actions included) and the route steps' owners in the program files, so changing a table changes what this
 test expects. A role that may act sends an empty or out-of-order form and gets the view's 422 / 409
 (it passed the rights check, nothing is stored); the public notice pages answer anyone. Order of checks:
 a record outside the user's region answers 404 before any role check (it does not exist for them);
@@ -109,12 +109,12 @@ def both(a: str, b: str, code: int) -> Expect:
 
 
 def red_landmark(step_action: str, code: int) -> Expect:
-    """A step of a red-landmark application: the roles of `services.landmark.ACTIONS` (what its page offers)."""
-    return role_in(lambda: landmark.ACTIONS[step_action][0], code)
+    """A step of a red-landmark application: the roles of `rights.ACTIONS["landmark_<action>"]`."""
+    return role_in(lambda: rights.ACTIONS["landmark_" + step_action], code)
 
 
 def red_landmark_owner(step: str, code: int) -> Expect:
-    """A step with no form of its own in landmark.ACTIONS (revocation): the step's owner role."""
+    """A step with no form of its own in landmark.STEPS (revocation): the step's owner role."""
     return role_in(lambda: {landmark.procedure().step(step).role}, code)
 
 
@@ -124,8 +124,8 @@ LANDMARK_APPLY = {"village"}
 
 
 def micro_role(name: str, code: int) -> Expect:
-    """A micro-project action: the roles of `services.micro.ROLES`; another region's record 404 first."""
-    return role_in(lambda: micro.ROLES[name], code)
+    """A micro-project action: the roles of `rights.ACTIONS["micro_<action>"]`; another region's record 404 first."""
+    return role_in(lambda: rights.ACTIONS["micro_" + name], code)
 
 
 def micro_step(route: str, step: str, code: int) -> Expect:
@@ -319,7 +319,7 @@ MATRIX: list[Case] = [
     # ---- micro projects: a project at each status (and one at each owner's route step) on each side
     Case("micro.index", "GET", "/micro/", signed_in(), sides=("-",)),
     Case("micro.program_list", "GET", "/micro/programs", signed_in(), sides=("-",)),
-    Case("micro.bind", "POST", "/micro/sites/{site}/program", role_in(lambda: programs.BIND_ROLES, 422)),  # no program
+    Case("micro.bind", "POST", "/micro/sites/{site}/program", role_in(lambda: rights.ACTIONS["micro_bind_program"], 422)),  # no program
     Case("micro.new", "GET", "/micro/sites/{site}/new", micro_role("apply", 200)),
     Case("micro.create", "POST", "/micro/sites/{site}/projects", micro_role("apply", 422)),
     *[Case("micro.detail", "GET", f"/micro/{{mp_{key}}}", signed_in(), label=key) for key in MICRO_KEYS],

@@ -119,14 +119,6 @@ def eligible_from(operating_since: date) -> date:
         return date(operating_since.year + 1, 3, 1)
 
 
-def _forbid(by: User, roles: set[str], what: str) -> None:
-    """Raise rights.Forbidden naming the roles that may, unless `by` holds one of them."""
-    if by.role in roles:
-        return
-    who = "、".join(ROLE_LABELS[r] for r in sorted(roles))
-    raise rights.Forbidden(f"{ROLE_LABELS.get(by.role, by.role)}账号不能{what}（可由：{who}）")
-
-
 def _text(value: str, what: str, limit: int = MAX_TEXT) -> str:
     """A required text field, stripped; LandmarkError when empty or too long."""
     value = (value or "").strip()
@@ -364,7 +356,7 @@ def apply(*, session: Session, site: Site, by: User, today: date, calendar: work
     region (scope); the township step opens, due in `step_days` working days (a county setting).
     Files written are appended to `created` (the caller removes them if its commit fails).
     """
-    _forbid(by, {"village"}, "申报“红色地标”")
+    rights.require(by, "landmark_apply")
     evidence_files = evidence_files or {}
     year = today.year
     existing = of_site_year(session=session, site=site, year=year)
@@ -430,7 +422,7 @@ def township_recommend(*, session: Session, application: RedLandmarkApplication,
                        today: date, calendar: workdays.Calendar,
                        step_days: int = DEFAULT_STEP_WORKING_DAYS) -> RedLandmarkApplication:
     """The township recommends with its application report (7.2); the county step opens."""
-    _forbid(by, {"township"}, "推荐并提交申请报告")
+    rights.require(by, "landmark_township_recommend")
     _expect(session, application, "township_recommend", what="由乡镇推荐")
     report = _text(report, "申请报告")
     due = _calendar_due(calendar, today, step_days)
@@ -466,7 +458,7 @@ def county_rank(*, session: Session, region: Region, year: int, ranking: list[Ra
     ones are the best-ranked (no unrecommended one ranks above a recommended one). Recommended
     applications go on to the city's receipt; the others end “县级未推荐”. Nothing is stored on a refusal.
     """
-    _forbid(by, {"county_reviewer"}, "核实材料并择优推荐")
+    rights.require(by, "landmark_county_recommend")
     queue = {a.id: a for a, _s in county_queue(session=session, region=region, year=year)}
     if not queue:
         raise StepOrder(f"{year} 年没有待县级推荐的申报")
@@ -516,7 +508,7 @@ def county_rank(*, session: Session, region: Region, year: int, ranking: list[Ra
 def receive(*, session: Session, application: RedLandmarkApplication, received_on: date | None, by: User,
             today: date) -> RedLandmarkApplication:
     """The city records the day it received the county's application; the review is due 30 days later."""
-    _forbid(by, {"city_reviewer"}, "登记收到县级推荐材料")
+    rights.require(by, "landmark_receive")
     _expect(session, application, "city_receive", what="登记收件")
     if received_on is None:
         raise LandmarkError("请填写收到县级推荐材料的日期")
@@ -540,7 +532,7 @@ def receive(*, session: Session, application: RedLandmarkApplication, received_o
 def start_evaluation(*, session: Session, application: RedLandmarkApplication, spec: ChecklistSpec, by: User,
                      position: Position | None = None, flags: list[dict] | None = None) -> Inspection:
     """Start the city's evaluation: a red-landmark inspection of this site, linked to the application."""
-    rights.require(by, "start", "red_landmark")
+    rights.require(by, "landmark_start_evaluation")
     _expect(session, application, "city_review", what="开始评定检查")
     if application.evaluation_id is not None:
         raise StepOrder(f"已开始评定检查（第 {application.evaluation_id} 号），不能重复开始")
@@ -612,7 +604,7 @@ def record_result(*, session: Session, application: RedLandmarkApplication, by: 
     5.13 (the town ranking) binds too: a rank outside the top 30 % fails the result whatever the
     evaluation's verdict. Nothing is noticed here: the notice follows the meeting's decision.
     """
-    _forbid(by, {"city_reviewer"}, "记录评审结果")
+    rights.require(by, "landmark_record_result")
     _expect(session, application, "city_review", what="记录评审结果")
     evaluation = session.get(Inspection, application.evaluation_id) if application.evaluation_id else None
     if evaluation is None:
@@ -651,7 +643,7 @@ def record_meeting(*, session: Session, application: RedLandmarkApplication, mee
 
     7.4 “评审结果报部务会审定后进行公示”: the notice cannot start before the meeting's date.
     """
-    _forbid(by, {"city_reviewer"}, "登记部务会审定结果")
+    rights.require(by, "landmark_meeting")
     _expect(session, application, "meeting", what="登记部务会审定结果")
     if meeting_date is None:
         raise LandmarkError("请填写部务会审定日期（002 篇五 7.4：评审结果报部务会审定后进行公示）")
@@ -712,7 +704,7 @@ def _notice_step(session: Session, application: RedLandmarkApplication, what: st
 def record_objection(*, session: Session, application: RedLandmarkApplication, received_on: date | None,
                      text: str, by: User) -> Objection:
     """Record an objection received during the posting period."""
-    _forbid(by, {"city_reviewer"}, "登记公示异议")
+    rights.require(by, "landmark_objection")
     notice = _notice_step(session, application, "登记异议")
     if received_on is None:
         raise LandmarkError("请填写收到异议的日期")
@@ -727,7 +719,7 @@ def record_objection(*, session: Session, application: RedLandmarkApplication, r
 def resolve_objection(*, session: Session, application: RedLandmarkApplication, objection_id: int,
                       resolution: str, by: User) -> Objection:
     """Record how an objection to the application's notice was handled."""
-    _forbid(by, {"city_reviewer"}, "处理公示异议")
+    rights.require(by, "landmark_resolve_objection")
     notice = _notice_step(session, application, "处理异议")
     objection = session.get(Objection, objection_id)
     if objection is None or objection.notice_id != notice.id:
@@ -745,7 +737,7 @@ def resolve_objection(*, session: Session, application: RedLandmarkApplication, 
 def award(*, session: Session, application: RedLandmarkApplication, number: str, award_date: date | None,
           by: User, today: date) -> RedLandmarkApplication:
     """Award the title by document (7.4) once the notice has ended with no objection open."""
-    _forbid(by, {"city_reviewer"}, "授予“红色地标”命名")
+    rights.require(by, "landmark_award")
     notice = _notice_step(session, application, "命名")
     if not notices.has_ended(notice, today):
         raise StepOrder(f"公示期至 {notice.end_date} 止（{notice_working_days()} 个工作日，002 篇五 7.4），"
@@ -774,7 +766,7 @@ def award(*, session: Session, application: RedLandmarkApplication, number: str,
 def refuse(*, session: Session, application: RedLandmarkApplication, reason: str, by: User,
            today: date) -> RedLandmarkApplication:
     """Refuse the title, with the reason (after a failed evaluation, or after the notice)."""
-    _forbid(by, {"city_reviewer"}, "作出不予命名决定")
+    rights.require(by, "landmark_refuse")
     step = _expect(session, application, "notice", "decision", what="作出不予命名决定")
     reason = _text(reason, "不予命名的理由", 2000)
     application.decision_reason = reason
@@ -790,7 +782,7 @@ def refuse(*, session: Session, application: RedLandmarkApplication, reason: str
 def revoke(*, session: Session, application: RedLandmarkApplication, reason: str, revoked_on: date | None,
            by: User, today: date) -> RedLandmarkApplication:
     """Revoke an awarded title (4.3: 工作明显滑坡、被群众举报或上级批评…产生不良社会影响)."""
-    _forbid(by, {"city_reviewer"}, "取消“红色地标”命名")
+    rights.require(by, "landmark_revoke")
     if application.status != "awarded":
         raise StepOrder(f"只有已命名的才能取消命名（当前：{status_label(application.status)}）")
     reason = _text(reason, "取消命名的理由", 2000)
@@ -811,24 +803,24 @@ def revoke(*, session: Session, application: RedLandmarkApplication, reason: str
 
 # ---------------------------------------------------------------- what a page shows
 
-ACTIONS = {  # action -> (roles, the steps it belongs to)
-    "township_recommend": ({"township"}, ("township_recommend",)),
-    "county_recommend": ({"county_reviewer"}, ("county_recommend",)),
-    "receive": ({"city_reviewer"}, ("city_receive",)),
-    "start_evaluation": (rights.START["red_landmark"], ("city_review",)),
-    "record_result": ({"city_reviewer"}, ("city_review",)),
-    "meeting": ({"city_reviewer"}, ("meeting",)),
-    "objection": ({"city_reviewer"}, ("notice",)),
-    "award": ({"city_reviewer"}, ("notice",)),
-    "refuse": ({"city_reviewer"}, ("notice", "decision")),
+STEPS = {  # a page's action -> the steps it belongs to; who may is rights.ACTIONS["landmark_" + action]
+    "township_recommend": ("township_recommend",),
+    "county_recommend": ("county_recommend",),
+    "receive": ("city_receive",),
+    "start_evaluation": ("city_review",),
+    "record_result": ("city_review",),
+    "meeting": ("meeting",),
+    "objection": ("notice",),
+    "award": ("notice",),
+    "refuse": ("notice", "decision"),
 }
 
 
 def available(*, application: RedLandmarkApplication, current: ProgramStep | None, user: User) -> set[str]:
     """The actions this user may take on the application now (for showing forms; services decide)."""
-    out = {a for a, (roles, steps) in ACTIONS.items()
-           if current is not None and current.step in steps and user.role in roles}
-    if application.status == "awarded" and user.role == "city_reviewer":
+    out = {a for a, steps in STEPS.items()
+           if current is not None and current.step in steps and rights.can(user, "landmark_" + a)}
+    if application.status == "awarded" and rights.can(user, "landmark_revoke"):
         out.add("revoke")
     return out
 

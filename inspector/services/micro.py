@@ -27,20 +27,6 @@ from . import audit, inspections, notices, programs, rights, scope
 
 PROGRAM = "micro_project"
 PURPOSE = "micro_project"
-# Who may do what (regional scoping decides where). The acceptance inspection follows rights.START.
-ROLES = {
-    "apply": {"village"},
-    "plan_notice": {"village"},
-    "start": {"village"},
-    "complete": {"village"},
-    "acceptance": rights.START[PURPOSE],
-    "satisfaction": {"village", "township"},   # 001 二 7: 由镇党委、政府或村(社区)负责组织
-    "archive": {"village", "township"},        # 001 三 11: 村(社区)要建立全流程的事项档案
-    "fund": {"village", "township"},
-}
-ROLE_ACTIONS = {"apply": "申报微实事项目", "plan_notice": "发布立项公示", "start": "登记开工", "complete": "发布完工公示",
-                "acceptance": "开始微实事验收", "satisfaction": "登记满意度测评", "archive": "归档项目",
-                "fund": "管理微服务资金"}
 LIVE = ("applied", "approved", "started", "noticed", "accepting", "evaluated", "archived")  # count against the year
 
 
@@ -57,16 +43,13 @@ class Invalid(ValueError):
 
 
 def may(user: User, action: str) -> bool:
-    """Whether the user's role allows a micro-project action (for showing buttons)."""
-    return user.role in ROLES[action]
+    """Whether the user's role allows a micro-project action (rights.ACTIONS["micro_" + action])."""
+    return rights.can(user, "micro_" + action)
 
 
 def require(user: User, action: str) -> None:
     """Raise rights.Forbidden naming the roles that may, unless the user's role allows the action."""
-    if may(user, action):
-        return
-    who = "、".join(ROLE_LABELS[r] for r in sorted(ROLES[action]))
-    raise rights.Forbidden(f"{ROLE_LABELS.get(user.role, user.role)}账号不能{ROLE_ACTIONS[action]}（可由：{who}）")
+    rights.require(user, "micro_" + action)
 
 
 def _transition(project: MicroProject, action: str) -> None:

@@ -16,11 +16,10 @@ from sqlmodel import Session, select
 from ..core import programs as core
 from ..core.workdays import Due
 from ..models import ROLE_LABELS, ProgramStep, Region, Site, User, utcnow
-from . import audit, workcalendar
+from . import audit, rights, workcalendar
 
 PROGRAMS = ("red_landmark", "micro_project")
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "checklists" / "programs"
-BIND_ROLES = {"county_reviewer", "admin"}   # who sets a village's micro-project scheme
 _DEFINITIONS: dict[str, core.ProgramSpec] = {}
 
 
@@ -73,9 +72,7 @@ def of_site(site: Site) -> core.ProgramSpec | None:
 
 def bind(*, session: Session, site: Site, program_id: str, by: User) -> Site:
     """Bind a village site to a micro-project program (county or admin); audit-logged."""
-    if by.role not in BIND_ROLES:
-        from . import rights
-        raise rights.Forbidden(f"{ROLE_LABELS.get(by.role, by.role)}账号不能指定微实事方案（可由：县级审核、管理员）")
+    rights.require(by, "micro_bind_program")
     program = get(program_id)
     if program is None or program.kind != "micro_project":
         raise BindError(f"没有这个微实事方案：{program_id!r}")

@@ -105,3 +105,37 @@ ACTION_LABELS.update({
     "projects_view": "查看党群服务项目", "projects_edit": "登记党群服务项目",
     "projects_review": "评审党群服务项目", "projects_evaluate": "评选区级优质党群服务项目",
 })
+
+
+# ---------------------------------------------------------------- red landmark (002 篇五 7.x) and micro projects
+# The red-landmark procedure's steps and their owners are data (checklists/programs/xuzhou-red-landmark.yaml);
+# what a role may do is here, like every other action. `services/landmark.py` and `services/micro.py` call
+# `require`, the pages ask `can`. Micro-project route steps are owned by the role each band names (data).
+LANDMARK = {  # action: (roles, label)
+    "landmark_apply": ({"village"}, "申报“红色地标”"),
+    "landmark_township_recommend": ({"township"}, "推荐并提交申请报告"),
+    "landmark_county_recommend": ({"county_reviewer"}, "核实材料并择优推荐"),
+    "landmark_receive": ({"city_reviewer"}, "登记收到县级推荐材料"),
+    "landmark_start_evaluation": (START["red_landmark"], "开始“红色地标”评定检查"),
+    "landmark_record_result": ({"city_reviewer"}, "记录评审结果"),
+    "landmark_meeting": ({"city_reviewer"}, "登记部务会审定结果"),
+    "landmark_objection": ({"city_reviewer"}, "登记公示异议"),
+    "landmark_resolve_objection": ({"city_reviewer"}, "处理公示异议"),
+    "landmark_award": ({"city_reviewer"}, "授予“红色地标”命名"),
+    "landmark_refuse": ({"city_reviewer"}, "作出不予命名决定"),
+    "landmark_revoke": ({"city_reviewer"}, "取消“红色地标”命名"),
+}
+MICRO = {
+    "micro_apply": ({"village"}, "申报微实事项目"),
+    "micro_plan_notice": ({"village"}, "发布立项公示"),
+    "micro_start": ({"village"}, "登记开工"),
+    "micro_complete": ({"village"}, "发布完工公示"),
+    "micro_acceptance": (START["micro_project"], "开始微实事验收"),
+    "micro_satisfaction": ({"village", "township"}, "登记满意度测评"),  # 001 二 7: 由镇党委、政府或村(社区)负责组织
+    "micro_archive": ({"village", "township"}, "归档项目"),            # 001 三 11: 村(社区)要建立全流程的事项档案
+    "micro_fund": ({"village", "township"}, "管理微服务资金"),
+    "micro_bind_program": ({"county_reviewer", "admin"}, "指定微实事方案"),  # the county sets each village's scheme
+}
+for _table in (LANDMARK, MICRO):
+    ACTIONS.update({a: roles for a, (roles, _label) in _table.items()})
+    ACTION_LABELS.update({a: label for a, (_roles, label) in _table.items()})

@@ -11,9 +11,8 @@ from werkzeug.routing import BuildError
 
 from .. import get_calendar, get_db, today
 from ..core import geo, photos
-from ..models import ROLE_LABELS, RedLandmarkApplication, Site, User
+from ..models import RedLandmarkApplication, Site, User
 from ..services import evidence, landmark, rights, scope, sites
-from ..services.rights import Forbidden
 from . import render
 
 bp = Blueprint("landmark", __name__, url_prefix='/landmark')
@@ -104,7 +103,7 @@ def index():
     rows = landmark.search(session=session, region=region, year=year, status=status or None)
     return render("landmark/index.html", "landmark/_list.html", rows=rows, year=year, status=status,
                   years=landmark.years(session=session, region=region), statuses=landmark.STATUS_LABELS,
-                  status_label=landmark.status_label, can_apply=_user().role == "village",
+                  status_label=landmark.status_label, can_apply=rights.can(_user(), "landmark_apply"),
                   can_due=rights.can(_user(), "due_list"))
 
 
@@ -124,9 +123,7 @@ def _new_context(site_id: int | None):
 
 
 def _village_only() -> None:
-    if _user().role != "village":
-        raise Forbidden(f"{ROLE_LABELS.get(_user().role, _user().role)}账号不能申报“红色地标”"
-                        f"（可由：{ROLE_LABELS['village']}）")
+    rights.require(_user(), "landmark_apply")
 
 
 @bp.get("/new")
@@ -204,7 +201,7 @@ def _county_page(year: int, *, error: str | None = None, status: int = 200, form
 @login_required
 def county_ranking():
     """7.2: the county ranks its applications and recommends a chosen subset (择优推荐)."""
-    landmark._forbid(_user(), {"county_reviewer"}, "核实材料并择优推荐")
+    rights.require(_user(), "landmark_county_recommend")
     return _county_page(request.args.get("year", type=int) or today().year)
 
 
@@ -213,7 +210,7 @@ def county_ranking():
 def county_rank():
     """Record the county's ranking and its recommended applications."""
     session = get_db()
-    landmark._forbid(_user(), {"county_reviewer"}, "核实材料并择优推荐")
+    rights.require(_user(), "landmark_county_recommend")
     year = request.form.get("year", type=int) or today().year
     region = scope.region_of(session=session, user=_user())
     ranking = []
@@ -280,7 +277,7 @@ def result(application_id: int):
 def meeting(application_id: int):
     """The department meeting's decision (部务会审定: date, minutes number); approved → the 7-day notice."""
     _application(application_id)  # another region's application is 404, then the role, then the form
-    landmark._forbid(_user(), {"city_reviewer"}, "登记部务会审定结果")
+    rights.require(_user(), "landmark_meeting")
     outcome = request.form.get("outcome", "")
     if outcome not in ("approve", "reject"):
         abort(400, description="请选择部务会审定结果：通过或未通过")

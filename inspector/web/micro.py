@@ -12,7 +12,7 @@ from .. import CHINA, get_calendar, get_db, today
 from ..core import micro as rules
 from ..core import photos
 from ..models import MicroProject, Site
-from ..services import micro, programs, scope, sites
+from ..services import micro, programs, rights, scope, sites
 
 bp = Blueprint("micro", __name__, url_prefix='/micro')
 
@@ -344,7 +344,7 @@ def program_list():
     """Every program definition (micro schemes, red landmark, build acceptance) and, for the county, the binding."""
     session = get_db()
     region = scope.region_of(session=session, user=current_user.row)
-    can_bind = current_user.row.role in programs.BIND_ROLES
+    can_bind = rights.can(current_user.row, "micro_bind_program")
     rows = [s for s, _r in sites.search(session=session, region=region, limit=500)[0]] if can_bind else []
     return render_template("micro/programs.html", definitions=list(programs.definitions().values()),
                            micro_programs=programs.of_kind("micro_project"), sites=rows, can_bind=can_bind,
