@@ -5,7 +5,6 @@ import os
 import secrets
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 from htmx_flask import Htmx
@@ -140,7 +139,7 @@ def get_db():
     return g.db
 
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from .core.clock import CHINA  # noqa: E402  (one Beijing-time zone for the app)
 
 
 def settle_after_start() -> None:
