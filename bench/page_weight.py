@@ -31,7 +31,8 @@ from inspector import create_app  # noqa: E402
 from inspector import db as dbmod  # noqa: E402
 from inspector.core.checklist import load_dir  # noqa: E402
 from inspector.models import Site  # noqa: E402
-from inspector.services import demo, inspections, users  # noqa: E402
+from inspector import demo  # noqa: E402
+from inspector.services import inspections, users  # noqa: E402
 
 AIM_KB = 30.0
 

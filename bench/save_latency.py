@@ -49,7 +49,8 @@ from inspector import SESSION_COOKIE  # noqa: E402
 from inspector import db as dbmod  # noqa: E402
 from inspector.core.checklist import load_dir  # noqa: E402
 from inspector.models import Answer, AuditLog, Site  # noqa: E402
-from inspector.services import demo, inspections, users  # noqa: E402
+from inspector import demo  # noqa: E402
+from inspector.services import inspections, users  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AIM_P95_MS = 20.0

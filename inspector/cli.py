@@ -177,7 +177,7 @@ def register(app: Flask) -> None:
     @demo_group.command("load")
     def demo_load():
         """Load a demo county (idempotent)."""
-        from .services import demo
+        from . import demo
         with _session() as session:
             counts = demo.load(session=session, specs=current_app.extensions["checklists"])
             session.commit()

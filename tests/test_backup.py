@@ -9,7 +9,8 @@ from sqlalchemy import create_engine, text
 from inspector import create_app
 from inspector.core.geo import Position
 from inspector.models import Inspection
-from inspector.services import backup, demo, evidence
+from inspector.services import backup, evidence
+from inspector import demo
 from sqlmodel import select
 
 from . import samples

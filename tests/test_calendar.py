@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from inspector.core import workdays
 from inspector.models import AuditLog, CalendarYear, DeadlineChange, Notice, RectificationTask, Report
-from inspector.services import demo, inspections, notices, workcalendar
+from inspector.services import inspections, notices, workcalendar
+from inspector import demo
 
 from . import factories
 from .test_reports import pdf_file, run

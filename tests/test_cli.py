@@ -14,8 +14,8 @@ def test_db_upgrade_is_idempotent(runner):
 
 def test_checklists_validate_and_list(runner):
     result = runner.invoke(args=["checklists", "validate"])
-    # 6 since issue 17 added service-project.yaml (the site visit of seed 003's district evaluation)
-    assert result.exit_code == 0 and "6 个清单全部有效" in result.output
+    # 7: issue 17 added service-project.yaml (seed 003), issue 13 gave seed 001's scheme its own checklist
+    assert result.exit_code == 0 and "7 个清单全部有效" in result.output
     listing = runner.invoke(args=["checklists", "list"]).output
     assert "build-standard" in listing and "十二个一" in listing
 

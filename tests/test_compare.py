@@ -10,9 +10,10 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from inspector.core.checklist import ChecklistSpec
+from inspector.demo import comparison as demo_comparison
 from inspector.models import Answer, Inspection, utcnow
 from inspector.services import checklists, inspections
-from inspector.services.demo import _value_for
+from inspector.core.examples import value_for as _value_for
 
 from . import factories
 
@@ -324,10 +325,11 @@ def test_list_takes_the_same_number_of_queries_for_2_and_20_sites(app, client, d
 
 def test_demo_adds_inspections_that_differ_from_the_self_assessments(app, db, specs):
     from inspector.models import Region
-    from inspector.services import comparison, demo
+    from inspector.services import comparison
+    from inspector import demo
     demo.load(session=db, specs=specs)
-    added = comparison.demo(session=db, specs=specs)
-    assert added >= 2 and comparison.demo(session=db, specs=specs) == 0  # idempotent
+    added = demo_comparison.load(session=db, specs=specs)
+    assert added >= 2 and demo_comparison.load(session=db, specs=specs) == 0  # idempotent
     db.commit()
     county_ = db.exec(select(Region).where(Region.code == "320322")).one()
     pairs = comparison.county_list(session=db, region=county_)

@@ -14,8 +14,10 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import event, insert
 from sqlmodel import func, select
 
+from inspector.core import examples
 from inspector.models import Answer, AuditLog, Inspection, RectificationTask, Region, Site
-from inspector.services import checklists, dashboard, demo, inspections, regions, users
+from inspector.services import checklists, dashboard, inspections, regions, users
+from inspector import demo
 
 from . import factories
 
@@ -46,7 +48,7 @@ def _walk(db, ins, site, spec, by, *, fail=(), only=None):
     for item in spec.items():
         if not item.applies(ins.tier, site.site_type) or (only is not None and item.id not in only):
             continue
-        value = demo._value_for(item, item.rule_for(ins.tier, site.site_type), item.id not in fail, rnd)
+        value = examples.value_for(item, item.rule_for(ins.tier, site.site_type), item.id not in fail, rnd)
         inspections.record_answer(session=db, inspection=ins, item_id=item.id, raw=value, note=None, by=by)
 
 

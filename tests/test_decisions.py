@@ -17,7 +17,8 @@ from sqlmodel import select
 from inspector.core import checklist as checklist_core, scoring, workdays
 from inspector.core.geo import Position
 from inspector.models import Answer, ChecklistVersion, Inspection, Report, SignOff
-from inspector.services import checklists, demo, inspections, reevaluate, workflow
+from inspector.services import checklists, inspections, reevaluate, workflow
+from inspector import demo
 
 from . import factories
 

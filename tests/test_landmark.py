@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from inspector.models import AuditLog, Inspection, Notice, Objection, ProgramStep, RedLandmarkApplication
+from inspector.demo import landmark as demo_landmark
 from inspector.services import inspections, landmark, programs
 
 from . import factories, samples
@@ -554,15 +555,15 @@ def test_forms_carry_the_csrf_token(app, client, db, login_as, world):
 
 def test_demo_adds_applications_to_the_demo_county(app, db, specs, tmp_path):
     from inspector.core import workdays
-    from inspector.services import demo
+    from inspector import demo
     demo.load(session=db, specs=specs)
-    made = landmark.demo(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30), media_root=tmp_path)
+    made = demo_landmark.load(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30), media_root=tmp_path)
     db.commit()
     rows = db.exec(select(RedLandmarkApplication).order_by(RedLandmarkApplication.id)).all()
     assert made == 2 and [r.status for r in rows] == ["under_review", "applied"]
     assert rows[0].review_due == date(2026, 10, 10)  # received 09-10 + 30 days
     assert rows[0].details["evidence"]["a"][0]["kind"] == "photo" and rows[0].details["county_rank"]["recommended"]
-    assert landmark.demo(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30),
+    assert demo_landmark.load(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30),
                          media_root=tmp_path) == 0
 
 

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
+from inspector.core import examples
+from inspector.demo import micro as demo_micro
 from inspector.models import (AuditLog, FundCommitment, FundMember, Inspection, MicroProject, Notice, ProgramStep,
                               User)
-from inspector.services import demo, inspections, micro, regions, users
+from inspector.services import inspections, micro, regions, users
+from inspector import demo
 from inspector.services import programs as micro_programs
 
 from . import factories, samples
@@ -541,7 +544,7 @@ def test_a_failed_acceptance_can_be_started_again(app, client, db, world, as_use
     for item in spec.items():
         raw = {"check": "fail", "document": "missing"}.get(item.kind)
         inspections.record_answer(session=db, inspection=ins, item_id=item.id,
-                                  raw=raw if raw else demo._value_for(item, item.rule_for(None, "village"), True,
+                                  raw=raw if raw else examples.value_for(item, item.rule_for(None, "village"), True,
                                                                       random.Random(1)),
                                   note=None, by=world["inspector"])
     db.commit()
@@ -718,14 +721,14 @@ def test_demo_projects(app, db, specs):
     db.commit()
     with app.app_context():
         calendar = get_calendar()
-    made = micro.demo(session=db, calendar=calendar, today=date(2026, 4, 1))
+    made = demo_micro.load(session=db, calendar=calendar, today=date(2026, 4, 1))
     db.commit()
     assert made == {"projects": 2, "members": 3}
     rows = db.exec(select(MicroProject).order_by(MicroProject.id)).all()
     # the demo village follows seed 000 (荷花街道 style): every project goes through the street's review
     assert [(p.program, p.route, p.status) for p in rows] == [("hehua-street-2023", "street", "approved"),
                                                               ("hehua-street-2023", "street", "applied")]
-    assert micro.demo(session=db, calendar=calendar, today=date(2026, 4, 1)) == {"projects": 0, "members": 0}
+    assert demo_micro.load(session=db, calendar=calendar, today=date(2026, 4, 1)) == {"projects": 0, "members": 0}
     assert db.exec(select(User).where(User.username == "town101")).one()
     assert regions.by_code(session=db, code="320322101002").name == "张庄村"
 

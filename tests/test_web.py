@@ -1,7 +1,7 @@
 """The first web face: home, site list with search (page or htmx fragment), site page, checklist browser."""
 import pytest
 
-from inspector.services import demo
+from inspector import demo
 
 from . import factories
 

@@ -6,7 +6,8 @@ import pytest
 from sqlmodel import select
 
 from inspector.models import AuditLog, Inspection, RectificationTask, SignOff
-from inspector.services import demo, inspections, workflow
+from inspector.services import inspections, workflow
+from inspector import demo
 
 from . import factories
 

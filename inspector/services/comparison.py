@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from ..core import scoring
 from ..core.checklist import ChecklistSpec, Item
+from ..core.words import answer_words
 from ..models import LABELS, Answer, ChecklistVersion, Inspection, Region, Site
 from . import inspections
 
@@ -372,7 +373,6 @@ def _score(session: Session, inspection: Inspection) -> float | None:
 
 def _side(item: Item, answer: Answer | None, inspection: Inspection, site: Site) -> Side:
     """An inspection's answer to an item: its stored result (the one the county list counts), words and note."""
-    from ..web.filters import answer_words  # the same wording as the inspection pages and reports
     if answer is None:
         result = scoring.OPEN if item.applies(inspection.tier, site.site_type) else scoring.NA
         return Side(result, "未填" if result == scoring.OPEN else "", "", "")
@@ -380,61 +380,12 @@ def _side(item: Item, answer: Answer | None, inspection: Inspection, site: Site)
     return Side(answer.result, answer_words(answer.value, item), answer.note or "", detail)
 
 
-# ---------------------------------------------------------------- demo data
-
-DEMO_NOTES = ("现场查看与自评不符", "未见实物，自评材料不实", "面积实测不足", "制度未上墙", "台账缺少近三个月记录")
-
-
-def demo(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026) -> int:
-    """Inspections for the demo county's submitted self-assessments that have none yet, differing on a few items.
-
-    The demo inspector re-checks what the village answered: about one item in eight the village said
-    passes is found failing (with a note why), one failing item is found passing. Returns how many
-    inspections it added; does nothing outside the demo county or where a pair already exists.
-    """
-    import random
-
-    from ..models import User
-    from .demo import _value_for
-    inspector = session.exec(select(User).where(User.username == "inspector", User.role == "inspector")).first()
-    county = session.exec(select(Region).where(Region.code == "320322")).first()
-    if inspector is None or county is None:
-        return 0
-    rnd = random.Random(seed)
-    pairs = _pairs(_sites_in(county))
+def unpaired_self_assessments(*, session: Session, region: Region) -> list[Inspection]:
+    """Submitted self-assessments in a region whose site has no inspection to compare with yet (oldest first)."""
+    pairs = _pairs(_sites_in(region))
     paired = set(session.exec(select(pairs.c.site_id)).all())
-    own_rows = session.exec(select(Inspection).where(Inspection.purpose == "self_assessment",
-                                                     Inspection.status.in_(SUBMITTED),
-                                                     Inspection.site_id.in_(_sites_in(county)))
-                            .order_by(Inspection.id)).all()
-    made = 0
-    for own in own_rows:
-        if own.site_id in paired:
-            continue
-        own_spec = inspections.spec_for(session=session, inspection=own)
-        spec = specs.get(own_spec.id)
-        if spec is None or "inspection" not in spec.purposes:
-            continue
-        site = session.get(Site, own.site_id)
-        theirs = inspections.start(session=session, site=site, spec=spec, purpose="inspection", tier=own.tier,
-                                   by=inspector)
-        answers = inspections.answers_of(session=session, inspection=own)
-        flipped_up = False
-        for item in spec.items():
-            if not item.applies(own.tier, site.site_type):
-                continue
-            answer = answers.get(item.id)
-            value, note = (answer.value if answer else None), None
-            if value is None:
-                value = _value_for(item, item.rule_for(own.tier, site.site_type), True, rnd)
-            elif answer.result == scoring.PASS and item.kind != "text" and rnd.random() < 0.125:
-                value, note = _value_for(item, item.rule_for(own.tier, site.site_type), False, rnd), rnd.choice(DEMO_NOTES)
-            elif answer.result == scoring.FAIL and not flipped_up:
-                value, note, flipped_up = _value_for(item, item.rule_for(own.tier, site.site_type), True, rnd), \
-                    "现场已整改到位", True
-            inspections.record_answer(session=session, inspection=theirs, item_id=item.id, raw=value, note=note,
-                                      by=inspector)
-        inspections.submit(session=session, inspection=theirs, by=inspector)
-        paired.add(site.id)
-        made += 1
-    return made
+    rows = session.exec(select(Inspection).where(Inspection.purpose == "self_assessment",
+                                                 Inspection.status.in_(SUBMITTED),
+                                                 Inspection.site_id.in_(_sites_in(region)))
+                        .order_by(Inspection.id)).all()
+    return [r for r in rows if r.site_id not in paired]

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from ..core import pdf, photos as photo_core, scoring
 from ..core.checklist import ChecklistSpec
+from ..core.words import answer_words
 from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User, utcnow
 from . import audit, evidence, inspections, regions, rights
 
@@ -144,7 +145,6 @@ def _signatures(session: Session, inspection: Inspection, spec) -> dict[str, Any
 
 
 def _value_words(value: Any, item) -> str:
-    from ..web.filters import answer_words
     return "" if value is None else answer_words(value, item)
 
 

@@ -521,7 +521,7 @@ def link_unit(username: str, unit_name: str):
 def demo():
     """Load the demo ledger."""
     from .. import get_calendar
-    from ..services import ledger_demo
+    from ..demo import ledger as ledger_demo
     session = get_db()
     try:
         counts = ledger_demo.load(session=session, today=today(), calendar=get_calendar())

@@ -3,7 +3,7 @@ behaviour moved out of inline handlers still works."""
 import pytest
 from playwright.sync_api import expect
 
-from inspector.services import demo
+from inspector import demo
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from inspector.models import Inspection, SignOff
-from inspector.services import demo, inspections, workflow
+from inspector.services import inspections, workflow
+from inspector import demo
 
 from .. import factories
 from .conftest import signed_in_phone

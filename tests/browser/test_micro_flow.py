@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from inspector import get_calendar
 from inspector.models import Inspection, MicroProject, Notice
-from inspector.services import demo, inspections
+from inspector.services import inspections
+from inspector import demo
 
 from .. import factories, samples
 from .conftest import signed_in_phone

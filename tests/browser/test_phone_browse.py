@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from inspector.services import demo
+from inspector import demo
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from inspector.models import Inspection
-from inspector.services import demo, inspections
+from inspector.services import inspections
+from inspector import demo
 
 from .. import factories
 from .conftest import signed_in_phone

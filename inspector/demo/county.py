@@ -1,17 +1,17 @@
-"""Demo data: a realistic county with townships, villages and communities, users and inspections."""
+"""The demo county: townships, villages and communities, users and inspections (through the services)."""
 from __future__ import annotations
 
 import random
 from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import rules, scoring, workdays
-from ..core.checklist import ChecklistSpec, Item
+from ..core import scoring, workdays
+from ..core.checklist import ChecklistSpec
+from ..core.clock import CHINA
+from ..core.examples import answers_for as demo_answers
 from ..models import Region, Site, User
-from . import inspections, regions, users, workflow
+from ..services import inspections, regions, users, workflow
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -35,53 +35,6 @@ TOWNSHIPS = [
 ]
 
 
-def _value_for(item: Item, rule: Any, passing: bool, rnd: random.Random) -> Any:
-    """A plausible answer for an item that passes or fails its rule."""
-    kind = item.kind
-    if kind == "check":
-        return "pass" if passing else "fail"
-    if kind == "document":
-        return "present" if passing else "missing"
-    if kind == "choice":
-        options = [o for o in item.options or () if o.passes == passing] or list(item.options or ())
-        return rnd.choice(options).value
-    if kind == "text":
-        return "现场查看，情况如实记录。"
-    if kind in ("measure", "count") and isinstance(rule, rules.Compare):
-        t = rule.threshold
-        up = rule.op in (">=", ">", "==")
-        if rule.op == "==":
-            value = t if passing else t + max(1, t * 0.2)
-        elif passing == up:
-            value = t * rnd.uniform(1.02, 1.4) + (1 if rule.op == ">" else 0)
-        else:  # a “左右” rule's band reaches `tolerance` past the number
-            edge = t - getattr(rule, "tolerance", 0) if up else t + getattr(rule, "tolerance", 0)
-            value = edge * rnd.uniform(0.6, 0.95) - (1 if rule.op in ("<",) else 0)
-        value = max(value, 0)
-        return int(round(value)) if kind == "count" or t >= 10 else round(value, 1)
-    if kind == "dimensions" and isinstance(rule, rules.Dimensions):
-        off = 0 if passing else rule.tolerance + 3
-        return [rule.first + off, rule.second]
-    if kind == "rate" and isinstance(rule, rules.Rate):
-        respondents = rnd.randint(30, 80)
-        share = min(1.0, rule.percent / 100 + 0.05) if passing else rule.percent / 100 - 0.12
-        satisfied = respondents if rule.percent >= 100 and passing else int(respondents * share)
-        return {"respondents": respondents, "satisfied": max(0, min(satisfied, respondents))}
-    return None
-
-
-def demo_answers(spec: ChecklistSpec, *, tier: str | None, site_type: str, pass_rate: float,
-                 share: float, rnd: random.Random) -> dict[str, Any]:
-    """Answers for a share of the applicable items, passing with the given probability."""
-    out = {}
-    for item in spec.items():
-        if not item.applies(tier, site_type) or rnd.random() > share:
-            continue
-        rule = item.rule_for(tier, site_type)
-        out[item.id] = _value_for(item, rule, rnd.random() < pass_rate, rnd)
-    return out
-
-
 def _approve_with_signers(*, session: Session, inspection, site: Site, county_user: User, inspector: User,
                           hashed: str) -> None:
     """Approve a completion acceptance with its signers (a contractor account for the village) and
@@ -91,7 +44,7 @@ def _approve_with_signers(*, session: Session, inspection, site: Site, county_us
                               role="contractor", region=village, password_hash=hashed)
     township = session.exec(select(User).where(User.role == "township", User.region_id == village.parent_id)).first()
     calendar = workdays.load()  # years without a schedule count provisionally, so the demo loads in any year
-    workflow.approve(session=session, inspection=inspection, by=county_user, today=datetime.now(ZoneInfo("Asia/Shanghai")).date(), calendar=calendar,
+    workflow.approve(session=session, inspection=inspection, by=county_user, today=datetime.now(CHINA).date(), calendar=calendar,
                      signers={"township-staff": [township.id], "acceptance-team": [inspector.id, county_user.id],
                               "contractor-lead": [contractor.id]})
     for who in (township, inspector):
@@ -177,8 +130,9 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
 def load_programs(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workdays.Calendar,
                   today, media_root=None) -> None:
     """The demo county's comparisons, micro projects and red-landmark applications (each idempotent)."""
-    from . import comparison, dashboard, landmark, micro
-    comparison.demo(session=session, specs=specs)
+    from ..services import dashboard
+    from . import comparison, landmark, micro
+    comparison.load(session=session, specs=specs)
     dashboard.demo(session=session, today=today)
-    micro.demo(session=session, calendar=calendar, today=today)
-    landmark.demo(session=session, specs=specs, calendar=calendar, today=today, media_root=media_root)
+    micro.load(session=session, calendar=calendar, today=today)
+    landmark.load(session=session, specs=specs, calendar=calendar, today=today, media_root=media_root)

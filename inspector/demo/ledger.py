@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from ..core import ledger as core
 from ..core.workdays import Calendar
 from ..models import LedgerMember, Region, Site, User
-from . import ledger, service_projects, users
+from ..services import ledger, service_projects, users
 
 UNITS = (("沛县财政局", "沛县财政局机关党支部", "中共沛县财政局党组", True),
          ("沛县教育局", "沛县教育局机关党委", "中共沛县教育局党组", True),
@@ -76,7 +76,7 @@ def load(*, session: Session, today: date, calendar: Calendar, seed: int = 2026)
 
 def users_password() -> str:
     """The demo password (as every demo account)."""
-    from .demo import DEMO_PASSWORD
+    from .county import DEMO_PASSWORD
     return DEMO_PASSWORD
 
 
