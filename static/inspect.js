@@ -9,7 +9,7 @@
   "use strict";
   /* hx-boost swaps pages without reloading: this file may be evaluated again; set up once. */
   if (window.inspectorReady) { window.inspectorReady(); return; }
-  var OB = window.InspectorOutbox, J = window.InspectorJudge;
+  var OB = { add: function (e) { return window.InspectorOutbox.add(e); }, meta: function (k, v) { return window.InspectorOutbox.meta(k, v); } };
   var SKIP = { csrf_token: 1, client_id: 1, device_id: 1, base_version: 1 };
   var flushTimer = null, progress = {}, position = null, lastGeo = null, geoStarted = false;
 
@@ -123,6 +123,7 @@
   /* The phone's judgement of an item waiting in the outbox. */
   function showLocal(item, vals, label) {
     var article = document.getElementById("item-" + item), state = document.getElementById("state-" + item);
+    var J = window.InspectorJudge;
     if (!article || !state || !J) return;
     var j = J.judge(article, vals), chip = state.querySelector(".result"), detail = state.querySelector(".detail");
     article.setAttribute("data-local-result", j.result);
@@ -211,4 +212,5 @@
   }
   window.inspectorReady = ready;
   ready();
+  if (window.inspectorBoot) window.inspectorBoot();
 })();

@@ -74,4 +74,5 @@
   }
 
   window.InspectorJudge = { judge: judge, LABELS: LABELS };
+  if (window.inspectorBoot) window.inspectorBoot();
 })();

@@ -201,4 +201,5 @@
 
   root.InspectorOutbox = { state: state, open: openDb, all: all, add: add, put: put, remove: remove, meta: meta,
                            flush: flush, reasonOf: reasonOf };
+  if (root.inspectorBoot) root.inspectorBoot();  /* static/queue.js waits for it on a swapped-in page */
 })(typeof self !== "undefined" ? self : this);

@@ -3,8 +3,8 @@
  * registration and "离线可用". Needs static/outbox.js, static/inspect.js; docs/offline.md. */
 (function () {
   "use strict";
-  if (window.InspectorQueue) return;
-  var OB = window.InspectorOutbox, P = window.InspectorPage, urls = {}, timer = null, busy = false;
+  if (window.inspectorBoot) { window.inspectorBoot(); return; }
+  var OB = null, P = null, urls = {}, timer = null, busy = false;
 
   function here() { return P.walk() ? P.walk().getAttribute("data-inspection") : null; }
   function mine(e) { return String(e.user) === String(P.user()); }
@@ -137,15 +137,6 @@
     navigator.serviceWorker.ready.then(function (reg) { if (reg.sync) return reg.sync.register("outbox"); }).catch(function () {});
   }
 
-  window.InspectorQueue = { ready: ready, refresh: refresh, flush: function () { return sync(); }, sync: sync };
-  window.addEventListener("online", function () { syncSoon(0); });
-  window.addEventListener("offline", refresh);
-  document.addEventListener("change", onPhotos, true);
-  setInterval(function () { if (navigator.onLine !== false) sync(); }, 20000);
-  if (navigator.serviceWorker) {
-    navigator.serviceWorker.addEventListener("message", function (event) { if (event.data && event.data.type === "flush") syncSoon(0); });
-  }
-
   /* ---- after a load (or a boosted swap): what is waiting goes back on its items ---- */
   function migrate() {
     var w = P.walk(), key = w && "inspector:pending:" + w.getAttribute("data-inspection"), old = {};
@@ -217,6 +208,21 @@
       return ask({ type: "keep", urls: [location.pathname], fragments: [] });  /* opened before the worker ran */
     }).catch(function () {});
   }
-  document.addEventListener("click", keepAll);
-  ready();
+  /* The scripts of a page swapped in by hx-boost run in any order: start once all are there. */
+  function boot() {
+    if (window.InspectorQueue || !window.InspectorOutbox || !window.InspectorPage || !window.InspectorJudge) return;
+    OB = window.InspectorOutbox; P = window.InspectorPage;
+    window.InspectorQueue = { ready: ready, refresh: refresh, flush: function () { return sync(); }, sync: sync };
+    window.addEventListener("online", function () { syncSoon(0); });
+    window.addEventListener("offline", refresh);
+    document.addEventListener("change", onPhotos, true);
+    document.addEventListener("click", keepAll);
+    setInterval(function () { if (navigator.onLine !== false) sync(); }, 20000);
+    if (navigator.serviceWorker) {
+      navigator.serviceWorker.addEventListener("message", function (event) { if (event.data && event.data.type === "flush") syncSoon(0); });
+    }
+    ready();
+  }
+  window.inspectorBoot = boot;
+  boot();
 })();
