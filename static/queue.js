@@ -204,8 +204,9 @@
       if (note) note.textContent = "此浏览器不能离线打开页面；未上传的填写和照片仍保存在手机上";
       return;
     }
+    var controlled = !!navigator.serviceWorker.controller;  /* if so, the worker kept this page as it passed */
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
-      return ask({ type: "keep", urls: [location.pathname], fragments: [] });  /* opened before the worker ran */
+      if (!controlled) return ask({ type: "keep", urls: [location.pathname], fragments: [] });  /* opened before the worker ran */
     }).catch(function () {});
   }
   /* The scripts of a page swapped in by hx-boost run in any order: start once all are there. */
