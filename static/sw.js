@@ -11,7 +11,8 @@
 "use strict";
 var STATIC = "static-" + SHELL.version;
 var PAGES = "pages";
-var KEEP = /^\/(inspections\/\d+(\/items\/[^/]+|\/sections\/[^/]+|\/summary)?|sites\/\d+|checklists\/[^/]+)\/?$/;
+var KEEP = /^\/(inspections\/\d+(\/[^.]*)?|sites\/\d+\/?|checklists\/[^/]+\/?)$/;  /* an inspection's pages and fragments */
+var MEDIA = /^\/media\//;  /* photo thumbnails of kept pages: kept with them, emptied with them */
 
 try { importScripts(SHELL.outbox); } catch (e) { /* Background Sync falls back to the open page */ }
 
@@ -77,6 +78,17 @@ function staticFile(request) {
   });
 }
 
+function media(request) {
+  return caches.open(PAGES).then(function (cache) {
+    return cache.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        if (response.ok) cache.put(request, response.clone());
+        return response;
+      });
+    });
+  });
+}
+
 function clearPages() { return caches.delete(PAGES); }
 
 self.addEventListener("fetch", function (event) {
@@ -88,7 +100,7 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.method !== "GET") return;
   if (url.pathname.indexOf("/static/") === 0) { event.respondWith(staticFile(request)); return; }
-  if (url.pathname === "/login") event.waitUntil(clearPages());
+  if (MEDIA.test(url.pathname)) { event.respondWith(media(request)); return; }
   if (request.mode === "navigate" || KEEP.test(url.pathname)) event.respondWith(page(request, url));
 });
 
