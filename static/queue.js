@@ -151,11 +151,12 @@
       });
     }, Promise.resolve()).then(function () { try { localStorage.removeItem(key); } catch (e) {} });
   }
-  function putBack(list) {
+  function putBack(list, again) {
     list.forEach(function (e) {
       if (e.kind !== "answer" || e.inspection !== here()) return;
       var form = document.getElementById("form-" + e.item);
       if (form) { P.restore(form, e.values || {}); form.dataset.sent = JSON.stringify(e.values || {}); }
+      if (e.status === "conflict" && again) return;
       if (e.status === "conflict") { e.status = "pending"; OB.put(e); }  /* once more: the server shows the conflict */
       if (e.status === "failed") { P.showLocal(e.item, e.values || {}, ""); P.pending(e.item, "未上传：" + e.reason, true); }
       else P.showLocal(e.item, e.values || {}, "待同步");
@@ -218,6 +219,10 @@
     window.addEventListener("offline", refresh);
     document.addEventListener("change", onPhotos, true);
     document.addEventListener("click", keepAll);
+    document.body.addEventListener("htmx:afterSwap", function (event) {  /* a section loaded later */
+      var t = event.detail && event.detail.target;
+      if (t && t.querySelector && t.querySelector("form[id^='form-']")) refresh().then(function (list) { putBack(list, true); });
+    });
     setInterval(function () { if (navigator.onLine !== false) sync(); }, 20000);
     if (navigator.serviceWorker) {
       navigator.serviceWorker.addEventListener("message", function (event) { if (event.data && event.data.type === "flush") syncSoon(0); });
