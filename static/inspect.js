@@ -90,16 +90,20 @@
   function itemOf(form) { return form.id.replace(/^form-/, ""); }
   function answerForm(el) { var f = el && (el.form || el.closest && el.closest("form")); return f && /^form-/.test(f.id) ? f : null; }
 
-  function enqueueAnswer(form, clientId) {
+  /* `draft`: made while typing; the next change to the item replaces it. A committed change (a tap,
+   * leaving the field) is kept and sent in its turn, so every committed value is saved in order. */
+  function enqueueAnswer(form, clientId, draft) {
     var vals = values(form), snapshot = JSON.stringify(vals);
-    if (!clientId && form.dataset.sent === snapshot) return Promise.resolve(null);
+    if (!clientId && form.dataset.sent === snapshot && (draft || form.dataset.draft !== "1")) return Promise.resolve(null);
     form.dataset.sent = snapshot;
+    form.dataset.draft = draft ? "1" : "";
     var fields = Object.assign({}, vals, here(), {
       csrf_token: form.elements.csrf_token.value, client_id: clientId || uid(), device_id: deviceId(),
       base_version: form.elements.base_version.value, captured_at: isoNow() });
     form.elements.client_id.value = fields.client_id;
     var entry = { kind: "answer", user: user(), inspection: walk().getAttribute("data-inspection"),
-                  item: itemOf(form), url: form.action, fields: fields, client_id: fields.client_id, values: vals };
+                  item: itemOf(form), url: form.action, fields: fields, client_id: fields.client_id, values: vals,
+                  draft: !!draft };
     showLocal(entry.item, vals, "待同步");
     return OB.add(entry).then(function (e) { refresh(); return e; });
   }
@@ -107,7 +111,8 @@
     var form = answerForm(event.target);
     if (!form || form.querySelector("fieldset[disabled]")) return;
     startGeo();
-    enqueueAnswer(form).then(function (e) { if (e) scheduleFlush(event.type === "input" ? 1200 : 150); });
+    var typing = event.type === "input" && !/^(radio|checkbox)$/.test(event.target.type);
+    enqueueAnswer(form, null, typing).then(function (e) { if (e) scheduleFlush(typing ? 1200 : 0); });
   }
   function onSubmit(event) {
     var form = answerForm(event.target);

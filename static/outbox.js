@@ -64,10 +64,11 @@
     });
   }
 
-  /* A new answer replaces the one still waiting for the same item (not one on its way). */
+  /* A new answer replaces a draft (typed, not yet committed) still waiting for the same item, or
+   * one the server refused; never one on its way. */
   function sameItem(a, b) {
     return a.kind === "answer" && b.kind === "answer" && a.inspection === b.inspection && a.item === b.item &&
-      (!sending || sending.client_id !== b.client_id);
+      (b.draft || b.status !== "pending") && (!sending || sending.client_id !== b.client_id);
   }
   function addFallback(entry, why) {
     if (why) degrade(why);

@@ -10,8 +10,9 @@
   function mine(e) { return String(e.user) === String(P.user()); }
 
   /* ---- photos: into the outbox, never straight to the server ---- */
-  function prepare(file) {
-    if (window.InspectorPhotos && window.InspectorPhotos.prepare) {
+  function prepare(form, file) {
+    /* a county that requires originals (data-photo-originals): the file as taken */
+    if (window.InspectorPhotos && window.InspectorPhotos.prepare && !form.hasAttribute("data-photo-originals")) {
       return window.InspectorPhotos.prepare(file).catch(function () { return { blob: file, name: file.name, fields: {} }; });
     }
     return Promise.resolve({ blob: file, name: file.name, fields: {} });
@@ -19,7 +20,7 @@
   function photoEntry(form, item, file, capturedAt) {
     var base = Object.assign({ csrf_token: form.elements.csrf_token.value, client_id: P.uid(), captured_at: capturedAt,
                                device_id: P.deviceId() }, P.here());
-    return prepare(file).then(function (prep) {
+    return prepare(form, file).then(function (prep) {
       return { kind: "photo", user: P.user(), inspection: here(), item: item, url: form.action,
                blob: prep.blob, name: prep.name || file.name || "photo.jpg", client_id: base.client_id,
                fields: Object.assign(base, prep.fields || {}) };
@@ -45,7 +46,13 @@
     li.innerHTML = '<img alt="待上传的照片" width="96" height="96"><progress max="100" value="0"></progress><span class="queued-state"></span>';
     li.querySelector("img").src = urls[entry.seq] || "";
     li.querySelector(".queued-state").textContent = entry.status === "failed" ? "未上传：" + entry.reason : "待上传";
-    if (entry.status === "failed") li.classList.add("failed");
+    if (entry.status === "failed") {
+      li.classList.add("failed");
+      var drop = document.createElement("button");
+      drop.type = "button"; drop.className = "link"; drop.textContent = "放弃这张";
+      drop.setAttribute("data-discard", entry.seq);
+      li.appendChild(drop);
+    }
     return li;
   }
   function showPhotos(list) {
@@ -61,7 +68,9 @@
   function status(list) {
     var el = document.querySelector("[data-outbox-status]"), warn = document.querySelector("[data-outbox-warn]");
     var waiting = list.filter(function (e) { return e.status === "pending"; });
-    var photos = waiting.filter(function (e) { return e.kind === "photo"; }).length, answers = waiting.length - photos;
+    var photos = waiting.filter(function (e) { return e.kind === "photo"; }).length, items = {};
+    waiting.forEach(function (e) { if (e.kind === "answer") items[e.inspection + "/" + e.item] = 1; });
+    var answers = Object.keys(items).length;
     var stuck = list.length - waiting.length;
     if (el) {
       var parts = [];
@@ -108,8 +117,9 @@
     if (entry.kind === "answer") afterAnswer(entry, what, reply, swapped);
   }
   function afterAnswer(entry, what, reply, swapped) {
-    var article = document.getElementById("item-" + entry.item);
+    var article = document.getElementById("item-" + entry.item), mine = document.getElementById("form-" + entry.item);
     if (article) article.removeAttribute("data-local-result");
+    if (what === "done" && mine && mine.elements.client_id.value === entry.client_id) mine.dataset.draft = "";  /* nothing left to commit */
     if (what === "failed") {
       if (!swapped || !/class="error"/.test(reply.text)) P.pending(entry.item, "未上传：" + OB.reasonOf(reply.text), true);
       var form = document.getElementById("form-" + entry.item);
@@ -187,6 +197,14 @@
     });
     return { urls: list, fragments: fragments };
   }
+  function discard(event) {  /* only a photo the server refused, and only when the inspector says so */
+    var button = event.target.closest && event.target.closest("[data-discard]");
+    if (!button) return;
+    OB.all().then(function (list) {
+      var entry = list.filter(function (e) { return String(e.seq) === button.getAttribute("data-discard"); })[0];
+      return entry && entry.status === "failed" ? OB.remove(entry) : null;
+    }).then(refresh);
+  }
   function keepAll(event) {
     var button = event.target.closest("[data-offline-keep]"), note = document.querySelector("[data-offline-note]");
     if (!button) return;
@@ -219,6 +237,7 @@
     window.addEventListener("offline", refresh);
     document.addEventListener("change", onPhotos, true);
     document.addEventListener("click", keepAll);
+    document.addEventListener("click", discard);
     document.body.addEventListener("htmx:afterSwap", function (event) {  /* a section loaded later */
       var t = event.detail && event.detail.target;
       if (t && t.querySelector && t.querySelector("form[id^='form-']")) refresh().then(function (list) { putBack(list, true); });

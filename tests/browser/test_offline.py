@@ -334,4 +334,7 @@ def test_a_bad_value_is_kept_with_its_reason_not_dropped(browser, server, field,
     expect(page.locator("[data-queued-photo].failed")).to_contain_text("未上传：")
     expect(status(page)).to_contain_text("1 条未能上传")
     expect(item.locator(".saved")).to_have_text("已保存 · 第 1 版")
+    page.locator("[data-queued-photo].failed").get_by_role("button", name="放弃这张").tap()
+    expect(page.locator("[data-queued-photo]")).to_have_count(0)
+    expect(status(page)).to_have_text("全部已上传")
     ctx.close()
