@@ -164,6 +164,7 @@
     return all().then(function (list) {
       return meta("user").then(function (user) {
         var mine = list.filter(function (e) {
+          if (e.draft && Date.now() - Date.parse(e.created) < 1000) return false;  /* still being typed */
           return e.status === "pending" && (opts.user ? String(e.user) === String(opts.user) : (user && String(e.user) === String(user)));
         });
         var i = 0, sent = 0;

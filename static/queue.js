@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   if (window.inspectorBoot) { window.inspectorBoot(); return; }
-  var OB = null, P = null, urls = {}, timer = null, busy = false;
+  var OB = null, P = null, urls = {}, timer = null, busy = false, again = false;
 
   function here() { return P.walk() ? P.walk().getAttribute("data-inspection") : null; }
   function mine(e) { return String(e.user) === String(P.user()); }
@@ -61,7 +61,7 @@
       var box = e.kind === "photo" && e.inspection === here() && document.getElementById("photos-" + e.item);
       if (!box) return;
       var ul = box.querySelector("[data-queued]");
-      if (!ul) { ul = document.createElement("ul"); ul.className = "thumbs queued"; ul.setAttribute("data-queued", ""); box.insertBefore(ul, box.querySelector("form")); }
+      if (!ul) { ul = document.createElement("ul"); ul.className = "queued"; ul.setAttribute("data-queued", ""); box.insertBefore(ul, box.querySelector("form")); }
       ul.appendChild(thumb(e));
     });
   }
@@ -128,10 +128,12 @@
     P.recompute();
   }
   function sync() {
-    if (busy) return Promise.resolve();
+    if (busy) { again = true; return Promise.resolve(); }  /* what came in meanwhile goes next */
     busy = true;
+    again = false;
     return OB.flush({ user: P.user(), onStart: onStart, onProgress: onProgress, onReply: onReply }).then(function (r) {
       busy = false;
+      if (again && !r.stopped) { again = false; return sync(); }
       return refresh().then(function (list) {
         list.forEach(function (e) { if (e.kind === "answer" && e.status === "pending" && e.inspection === here()) P.showLocal(e.item, e.values || {}, "待同步"); });
       });
