@@ -175,6 +175,49 @@ def _capture_offline(page, items, photo_items):
     expect(status(page)).to_have_text(f"待上传 {len(photo_items)} 张照片 · {len(items)} 项（无网络，恢复后自动上传）")
 
 
+def _offline_then_reload(page, items, photo_items):
+    """Capture offline, see the phone's own judgement, reload: everything comes back."""
+    _capture_offline(page, items, photo_items)
+    first = page.locator(f"#item-{items[0]}")
+    expect(first.locator(".result")).to_have_text("符合")
+    expect(first.locator("[data-pending]")).to_have_text("待同步")
+    expect(page.locator("[data-progress-answered]")).to_contain_text("已查 20/")
+    expect(page.locator("[data-progress-answered]")).to_contain_text("待同步")
+    expect(page.locator(f"#photos-{items[0]} [data-queued-photo]")).to_have_count(1)
+    page.reload()  # offline: the kept page, and the outbox puts everything back
+    expect(status(page)).to_contain_text("待上传 5 张照片 · 20 项")
+    expect(first.locator("[data-pending]")).to_have_text("待同步")
+    expect(first.get_by_role("radio", name="符合", exact=True)).to_be_checked()
+
+
+def _deploy_new_worker_while_saves_are_refused(page, app, ctx, server, db, ins_id):
+    """The link returns but the server refuses saves (503) while a new worker version is deployed."""
+    version = page.evaluate("() => caches.keys()")
+    app.config["SW_BUILD"] = "second"
+    server.refuse_posts = True
+    restore(ctx, server)
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
+    page.wait_for_function("""old => caches.keys().then(k => k.filter(n => n.startsWith('static-')))
+        .then(s => s.length === 1 && !old.includes(s[0]))""", arg=version, polling=300)  # the old shell is gone
+    assert "pages" in page.evaluate("() => caches.keys()")  # the kept inspection pages are not
+    page.reload()
+    expect(status(page)).to_contain_text("待上传 5 张照片 · 20 项")
+    assert db.exec(select(Answer).where(Answer.inspection_id == ins_id)).all() == []
+
+
+def _assert_all_arrived_once(db, ins_id, items, photo_items):
+    db.expire_all()
+    answers = db.exec(select(Answer).where(Answer.inspection_id == ins_id)).all()
+    assert sorted(x.item_id for x in answers) == sorted(items) and all(x.version == 1 for x in answers)
+    assert all(x.captured_at is not None and x.result == "pass" for x in answers)
+    photos = db.exec(select(Photo).where(Photo.inspection_id == ins_id)).all()
+    assert sorted(p.item_id for p in photos) == sorted(photo_items)  # 5 photos, one per item, none twice
+    for p in photos:  # EXIF GPS and time kept; at the site, taken now: no flags
+        assert abs(p.exif_lat - SITE[0]) < 1e-4 and abs(p.exif_lon - SITE[1]) < 1e-4
+        assert p.exif_time is not None and p.device_lat is not None
+        assert not p.flags, p.flags
+
+
 def test_answers_and_photos_wait_through_reload_restart_and_worker_update(browser, server, app, db, field, tmp_path):
     _site, a, _b, ins_id = field
     profile = tmp_path / "profile"
@@ -187,18 +230,7 @@ def test_answers_and_photos_wait_through_reload_restart_and_worker_update(browse
     items = check_items(page, 20)
     photo_items = items[:5]
     cut(ctx, server)
-    _capture_offline(page, items, photo_items)
-    first = page.locator(f"#item-{items[0]}")
-    expect(first.locator(".result")).to_have_text("符合")
-    expect(first.locator("[data-pending]")).to_have_text("待同步")
-    expect(page.locator("[data-progress-answered]")).to_contain_text("已查 20/")
-    expect(page.locator("[data-progress-answered]")).to_contain_text("待同步")
-    expect(page.locator(f"#photos-{items[0]} [data-queued-photo]")).to_have_count(1)
-
-    page.reload()  # offline: the kept page, and the outbox puts everything back
-    expect(status(page)).to_contain_text("待上传 5 张照片 · 20 项")
-    expect(first.locator("[data-pending]")).to_have_text("待同步")
-    expect(first.get_by_role("radio", name="符合", exact=True)).to_be_checked()
+    _offline_then_reload(page, items, photo_items)
     ctx.close()
 
     ctx = launch(browser, server, profile)  # the browser restarts, still without a link
@@ -206,36 +238,14 @@ def test_answers_and_photos_wait_through_reload_restart_and_worker_update(browse
     page = page_of(ctx)
     page.goto(f"/inspections/{ins_id}")
     expect(status(page)).to_contain_text("待上传 5 张照片 · 20 项")
-    version = page.evaluate("() => caches.keys()")
-
-    # the link returns but saves are refused for now, and a new worker version is deployed
-    app.config["SW_BUILD"] = "second"
-    server.refuse_posts = True
-    restore(ctx, server)
-    page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
-    page.wait_for_function("""old => caches.keys().then(k => k.filter(n => n.startsWith('static-')))
-        .then(s => s.length === 1 && !old.includes(s[0]))""", arg=version, polling=300)  # the old shell is gone
-    assert "pages" in page.evaluate("() => caches.keys()")  # the kept inspection pages are not
-    page.reload()
-    first = page.locator(f"#item-{items[0]}")
-    expect(status(page)).to_contain_text("待上传 5 张照片 · 20 项")
-    assert db.exec(select(Answer).where(Answer.inspection_id == ins_id)).all() == []
+    _deploy_new_worker_while_saves_are_refused(page, app, ctx, server, db, ins_id)
 
     server.refuse_posts = False
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     expect(status(page)).to_have_text("全部已上传", timeout=60000)
-    expect(first.locator(".saved")).to_have_text("已保存 · 第 1 版")
-    db.expire_all()
-    answers = db.exec(select(Answer).where(Answer.inspection_id == ins_id)).all()
-    assert sorted(x.item_id for x in answers) == sorted(items) and all(x.version == 1 for x in answers)
-    assert all(x.captured_at is not None and x.result == "pass" for x in answers)
-    photos = db.exec(select(Photo).where(Photo.inspection_id == ins_id)).all()
-    assert sorted(p.item_id for p in photos) == sorted(photo_items)
-    for p in photos:  # EXIF GPS and time kept; at the site, taken now: no flags
-        assert abs(p.exif_lat - SITE[0]) < 1e-4 and abs(p.exif_lon - SITE[1]) < 1e-4
-        assert p.exif_time is not None and p.device_lat is not None
-        assert not p.flags, p.flags
+    expect(page.locator(f"#item-{items[0]} .saved")).to_have_text("已保存 · 第 1 版")
     expect(page.locator(f"#photos-{items[0]} .thumbs img")).to_have_count(1)
+    _assert_all_arrived_once(db, ins_id, items, photo_items)
     ctx.close()
 
 
