@@ -81,19 +81,45 @@
     state.warning = state.warning || "手机存储已满：新的照片只保存在本页，关闭页面前请联网上传。";
     return entry;
   }
+  /* An answer is written to a small localStorage journal at once (synchronous), so a page closed
+   * before IndexedDB has committed loses nothing: `recover` moves it over at the next load. */
+  var JOURNAL = "inspector:journal";
+  function journal(entry, keep) {
+    if (entry.kind !== "answer" || !root.localStorage) return;
+    try {
+      var j = JSON.parse(localStorage.getItem(JOURNAL) || "{}");
+      if (keep) j[entry.client_id] = entry; else delete j[entry.client_id];
+      localStorage.setItem(JOURNAL, JSON.stringify(j));
+    } catch (e) { /* no room: IndexedDB still gets it */ }
+  }
+  function recover() {
+    var j = {};
+    try { j = JSON.parse((root.localStorage && localStorage.getItem(JOURNAL)) || "{}"); } catch (e) { return Promise.resolve(); }
+    var waiting = Object.keys(j);
+    if (!waiting.length) return Promise.resolve();
+    return all().then(function (list) {
+      var known = {};
+      list.forEach(function (e) { known[e.client_id] = 1; });
+      return waiting.reduce(function (chain, id) {
+        return chain.then(function () { return known[id] ? journal(j[id], false) : add(j[id]); });
+      }, Promise.resolve());
+    });
+  }
   function add(entry) {
     entry.status = entry.status || "pending";
     entry.created = entry.created || new Date().toISOString();
-    if (state.store !== "idb") return Promise.resolve(addFallback(entry));
+    journal(entry, true);
+    if (state.store !== "idb") return Promise.resolve(addFallback(entry)).then(function (e) { journal(e, false); return e; });
     return tx(ENTRIES, "readwrite", function (s) {
       return req(s.getAll()).then(function (list) {
         list.forEach(function (e) { if (sameItem(entry, e)) s.delete(e.seq); });
         if (root.__outboxFailPut) throw new DOMException("test: quota", root.__outboxFailPut);
         return req(s.add(entry));
       });
-    }).then(function (seq) { entry.seq = seq; return entry; }, function (err) {
+    }).then(function (seq) { entry.seq = seq; journal(entry, false); return entry; }, function (err) {
       var why = quota(err) ? "手机存储空间已满：新的照片只保存在本页，关闭页面前请联网上传；填写改存到浏览器的简易存储。请清理手机空间。"
         : "离线存储出错（" + (err && err.name || err) + "）：新的照片只保存在本页，关闭页面前请联网上传。";
+      journal(entry, false);
       return addFallback(entry, why);
     });
   }
@@ -201,7 +227,7 @@
     return running;
   }
 
-  root.InspectorOutbox = { state: state, open: openDb, all: all, add: add, put: put, remove: remove, meta: meta,
+  root.InspectorOutbox = { state: state, open: openDb, all: all, add: add, put: put, remove: remove, meta: meta, recover: recover,
                            flush: flush, reasonOf: reasonOf };
   if (root.inspectorBoot) root.inspectorBoot();  /* static/queue.js waits for it on a swapped-in page */
 })(typeof self !== "undefined" ? self : this);

@@ -177,7 +177,7 @@
   function ready() {
     if (!P.walk()) return;
     if (P.user()) OB.meta("user", P.user());
-    migrate().then(refresh).then(function (list) { putBack(list); status(list); syncSoon(300); });
+    OB.recover().then(migrate).then(refresh).then(function (list) { putBack(list); status(list); syncSoon(300); });
     shell();
   }
 
