@@ -8,7 +8,8 @@ Builds the app on a temporary SQLite database with the demo county, serves it on
 signs in as the demo inspector and opens the walk page of a fresh inspection. The server counts
 the bytes of every response body it sends (as sent: gzip where the app compresses), split into
 HTML pages, static files (`/static/…`) and the worker (`/sw.js`). First visit: an empty profile
-(this includes the worker's own download of the shell, which a phone makes once). Repeat visit:
+(this includes the worker's own download of the shell, and its one fetch of the opening page to
+keep it, which a phone makes once). Repeat visit:
 a new tab on the same profile, after the worker is active. Baseline in the same run: the same
 repeat visit with service workers blocked, i.e. what the browser's HTTP cache alone gives (the
 hashed URLs are immutable, so it also sends no static bytes when its cache is warm — the worker's
@@ -115,6 +116,8 @@ def visit(pw, base: str, profile: Path, path: str, meter: Meter, *, worker: bool
         if worker:
             page.wait_for_function("""() => navigator.serviceWorker.controller &&
                 caches.open('pages').then(c => c.match(location.href)).then(Boolean)""", polling=200, timeout=60000)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1000)  # the worker's own fetches of the first visit are counted with it
         first = meter.take()
         again = ctx.new_page()
         again.goto(path)
