@@ -110,6 +110,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(jobs_bp)
     from .web.filters import register as register_filters
     register_filters(app)
+    from .web.assets import register as register_assets  # hashed static URLs, /sw.js (docs/offline.md)
+    register_assets(app)
     from .cli import register as register_cli
     register_cli(app)
     if app.config["MEDIA_SWEEP_AT_START"]:

@@ -142,6 +142,7 @@ class Answer(SQLModel, table=True):
     version: int = 1
     client_id: Optional[str] = Field(default=None, max_length=64)  # last save's id, makes repeats harmless
     device_id: Optional[str] = Field(default=None, max_length=64)  # the phone that saved it last
+    captured_at: Optional[datetime] = None  # the phone's clock when the last save was made (offline outbox)
 
 
 class Photo(SQLModel, table=True):

@@ -1,201 +1,221 @@
-/* Field inspection on a phone: position, autosave with retry, nothing typed is lost.
+/* Field inspection on a phone, offline first (docs/offline.md).
  *
- * Every change to an item form gets a fresh client id and is kept in localStorage until the
- * server confirms it; a failed save (offline, server down) stays "unsaved" on the item and is
- * retried with the same client id, so a retry can never store a value twice. */
+ * Every change to an item and every photo goes into the outbox (static/outbox.js, IndexedDB)
+ * with a client id, the phone's time and position at capture, and is sent from there, in order,
+ * when there is a link (at once, on the `online` event, every 20 s, and by Background Sync).
+ * While an answer waits, its result chip, the score and the progress are the phone's own
+ * judgement (static/judge.js), marked 待同步; the server's reply replaces them. */
 (function () {
   "use strict";
   /* hx-boost swaps pages without reloading: this file may be evaluated again; set up once. */
   if (window.inspectorReady) { window.inspectorReady(); return; }
+  var OB = { add: function (e) { return window.InspectorOutbox.add(e); }, meta: function (k, v) { return window.InspectorOutbox.meta(k, v); } };
   var SKIP = { csrf_token: 1, client_id: 1, device_id: 1, base_version: 1 };
-  var retryTimer = null;
+  var flushTimer = null, progress = {}, position = null, lastGeo = null, geoStarted = false;
 
   function uid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
     return Date.now().toString(16) + Math.random().toString(16).slice(2);
   }
-
   function deviceId() {
     var id = null;
     try { id = localStorage.getItem("inspector:device"); } catch (e) { /* private mode */ }
     if (!id) { id = uid(); try { localStorage.setItem("inspector:device", id); } catch (e) {} }
     return id;
   }
+  /* Now, ISO 8601 with the phone's offset (2026-05-01T09:30:00+08:00). */
+  function isoNow() {
+    var d = new Date(), off = -d.getTimezoneOffset(), p = function (n) { return (n < 10 ? "0" : "") + n; };
+    var local = new Date(d.getTime() + off * 60000).toISOString().slice(0, 19);
+    return local + (off >= 0 ? "+" : "-") + p(Math.floor(Math.abs(off) / 60)) + ":" + p(Math.abs(off) % 60);
+  }
+  function walk() { return document.querySelector("[data-inspection]"); }
+  function user() { var w = walk(); return w ? w.getAttribute("data-user") : null; }
 
-  function store() {
-    var walk = document.querySelector("[data-inspection]");
-    return walk ? "inspector:pending:" + walk.getAttribute("data-inspection") : null;
-  }
-  function load() {
-    var STORE = store();
-    if (!STORE) return {};
-    try { return JSON.parse(localStorage.getItem(STORE) || "{}"); } catch (e) { return {}; }
-  }
-  function save(all) {
-    var STORE = store();
-    if (!STORE) return;
-    try { localStorage.setItem(STORE, JSON.stringify(all)); } catch (e) {}
-  }
-
-  function fields(form) {
-    var out = {};
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || SKIP[el.name] || el.type === "file" || el.type === "submit") return;
-      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
-      out[el.name] = el.value;
-    });
-    return out;
-  }
-  function restore(form, values) {
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || SKIP[el.name] || el.type === "file") return;
-      if (el.type === "radio" || el.type === "checkbox") el.checked = values[el.name] === el.value;
-      else if (el.name in values) el.value = values[el.name];
-    });
-  }
-
-  function itemOf(form) { return form.id.replace(/^form-/, ""); }
-  function pendingLabel(item, text) {
-    var state = document.getElementById("state-" + item);
-    var el = state && state.querySelector("[data-pending]");
-    if (!el) return;
-    el.textContent = text || "";
-    el.hidden = !text;
-    state.classList.toggle("unsaved", !!text);
-  }
-
-  /* A change: remember it (with a new client id) before htmx sends it. */
-  function onEdit(event) {
-    var form = event.target.form;
-    if (!form || !/^form-/.test(form.id)) return;
-    var values = fields(form);
-    var snapshot = JSON.stringify(values);
-    if (form.dataset.sent === snapshot) return;
-    form.dataset.sent = snapshot;
-    form.elements.client_id.value = uid();
-    var all = load();
-    all[itemOf(form)] = { values: values, client_id: form.elements.client_id.value,
-                          base: form.elements.base_version.value };
-    save(all);
-    pendingLabel(itemOf(form), "保存中…");
-  }
-
-  function resend(item, entry) {
-    var form = document.getElementById("form-" + item);
-    if (!form) return;
-    restore(form, entry.values);
-    form.elements.client_id.value = entry.client_id;
-    form.dataset.sent = JSON.stringify(entry.values);
-    htmx.trigger(form, "submit");
-  }
-
-  function retryAll() {
-    retryTimer = null;
-    var all = load();
-    Object.keys(all).forEach(function (item) {
-      if (!all[item].failed) return;
-      pendingLabel(item, "重新保存中…");
-      resend(item, all[item]);
-    });
-  }
-  function scheduleRetry() {
-    if (!retryTimer) retryTimer = setTimeout(retryAll, navigator.onLine === false ? 15000 : 4000);
-  }
-
-  function netStatus() {
-    var el = document.querySelector("[data-net-status]");
-    var all = load(), n = Object.keys(all).filter(function (k) { return all[k].failed; }).length;
-    if (!el) return;
-    el.textContent = n ? ("未保存 " + n + " 项" + (navigator.onLine === false ? "（无网络）" : "")) : "";
-    el.classList.toggle("warn", !!n);
-  }
-
-  function afterSave(event) {
-    var form = event.detail.elt;
-    if (!form || !/^form-/.test(form.id || "")) return;
-    var item = itemOf(form), xhr = event.detail.xhr, all = load();
-    var entry = all[item];
-    var reached = xhr && xhr.status > 0 && xhr.status < 500;
-    if (reached) {
-      /* The server answered (saved, refused with a reason, or conflict): nothing to retry. */
-      if (entry && entry.client_id === form.elements.client_id.value) delete all[item];
-      save(all);
-    } else {
-      if (entry) { entry.failed = true; save(all); }
-      pendingLabel(item, navigator.onLine === false ? "未保存：没有网络，恢复后自动重试" : "未保存：服务器暂时无法连接，将自动重试");
-      scheduleRetry();
-    }
-    netStatus();
-  }
-
-  /* Position: watched while the page is open; copied into every form that sends it. */
-  var position = null;
-  function describe(p) {
-    return "定位 ±" + Math.round(p.accuracy) + " 米";
-  }
+  /* ---- position: asked for after a tap, or at once when already allowed ---- */
   function fillGeo() {
+    if (!position) return;
     document.querySelectorAll("[data-geo-form]").forEach(function (form) {
-      if (!position) return;
       form.elements.lat.value = position.latitude.toFixed(7);
       form.elements.lon.value = position.longitude.toFixed(7);
       form.elements.accuracy.value = Math.round(position.accuracy * 10) / 10;
     });
   }
-  var lastGeo = null;
   function geoStatus(text, bad) {
     lastGeo = [text, bad];
     document.querySelectorAll("[data-geo-status]").forEach(function (el) {
       el.textContent = text; el.classList.toggle("warn", !!bad);
     });
   }
-  if (navigator.geolocation) {
+  function startGeo() {
+    if (geoStarted) return;
+    geoStarted = true;
+    if (!navigator.geolocation) { geoStatus("此浏览器不支持定位", true); return; }
+    geoStatus("正在获取定位…");
     navigator.geolocation.watchPosition(function (pos) {
-      position = pos.coords; fillGeo(); geoStatus(describe(pos.coords), pos.coords.accuracy > 100);
+      position = pos.coords; fillGeo(); geoStatus("定位 ±" + Math.round(pos.coords.accuracy) + " 米", pos.coords.accuracy > 100);
     }, function (err) {
       geoStatus(err.code === 1 ? "未允许定位：照片将标记“无定位”" : "暂时无法定位", true);
     }, { enableHighAccuracy: true, maximumAge: 10000, timeout: 20000 });
-  } else {
-    geoStatus("此浏览器不支持定位", true);
+  }
+  function geoOnLoad() {
+    if (geoStarted || !document.querySelector("[data-geo-status]")) return;
+    geoStatus("点“定位”或开始填写后获取定位");
+    if (navigator.permissions && navigator.permissions.query) {
+      navigator.permissions.query({ name: "geolocation" }).then(function (p) { if (p.state === "granted") startGeo(); }, function () {});
+    }
+  }
+  function here() {
+    return position ? { lat: position.latitude.toFixed(7), lon: position.longitude.toFixed(7),
+                        accuracy: String(Math.round(position.accuracy * 10) / 10) } : { lat: "", lon: "", accuracy: "" };
+  }
+
+  /* ---- answers ---- */
+  function values(form) {
+    var out = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || SKIP[el.name] || el.type === "file" || el.type === "submit" || el.type === "button") return;
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+      out[el.name] = el.value;
+    });
+    return out;
+  }
+  function restore(form, vals) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || SKIP[el.name] || el.type === "file") return;
+      if (el.type === "radio" || el.type === "checkbox") el.checked = vals[el.name] === el.value;
+      else if (el.name in vals) el.value = vals[el.name];
+    });
+  }
+  function itemOf(form) { return form.id.replace(/^form-/, ""); }
+  function answerForm(el) { var f = el && (el.form || el.closest && el.closest("form")); return f && /^form-/.test(f.id) ? f : null; }
+
+  /* `draft`: made while typing; the next change to the item replaces it. A committed change (a tap,
+   * leaving the field) is kept and sent in its turn, so every committed value is saved in order. */
+  function enqueueAnswer(form, clientId, draft) {
+    var vals = values(form), snapshot = JSON.stringify(vals);
+    if (!clientId && form.dataset.sent === snapshot && (draft || form.dataset.draft !== "1")) return Promise.resolve(null);
+    form.dataset.sent = snapshot;
+    form.dataset.draft = draft ? "1" : "";
+    var fields = Object.assign({}, vals, here(), {
+      csrf_token: form.elements.csrf_token.value, client_id: clientId || uid(), device_id: deviceId(),
+      base_version: form.elements.base_version.value, captured_at: isoNow() });
+    form.elements.client_id.value = fields.client_id;
+    var entry = { kind: "answer", user: user(), inspection: walk().getAttribute("data-inspection"),
+                  item: itemOf(form), url: form.action, fields: fields, client_id: fields.client_id, values: vals,
+                  draft: !!draft };
+    showLocal(entry.item, vals, "待同步");
+    return OB.add(entry).then(function (e) { refresh(); return e; });
+  }
+  function onEdit(event) {
+    var form = answerForm(event.target);
+    if (!form || form.querySelector("fieldset[disabled]")) return;
+    startGeo();
+    var typing = event.type === "input" && !/^(radio|checkbox)$/.test(event.target.type);
+    enqueueAnswer(form, null, typing).then(function (e) { if (e) scheduleFlush(typing ? 1200 : 0); });
+  }
+  function onSubmit(event) {
+    var form = answerForm(event.target);
+    if (form) { event.preventDefault(); event.stopPropagation(); enqueueAnswer(form).then(function () { scheduleFlush(0); }); return; }
+    if (event.target.matches && event.target.matches("form[action$='/logout']")) signOut();
+  }
+  /* htmx must not send an item's form itself: the outbox does. */
+  function cancelHtmx(event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && (answerForm(elt) === elt || (elt.matches && elt.matches("form.upload")))) event.preventDefault();
+  }
+
+  /* The phone's judgement of an item waiting in the outbox. */
+  function showLocal(item, vals, label) {
+    var article = document.getElementById("item-" + item), state = document.getElementById("state-" + item);
+    var J = window.InspectorJudge;
+    if (!article || !state || !J) return;
+    var j = J.judge(article, vals), chip = state.querySelector(".result"), detail = state.querySelector(".detail");
+    article.setAttribute("data-local-result", j.result);
+    article.className = article.className.replace(/\bresult-\w+/, "result-" + j.result);
+    if (chip) { chip.className = "result result-" + j.result; chip.textContent = J.LABELS[j.result]; }
+    if (!detail && j.detail && chip) { detail = document.createElement("span"); detail.className = "detail"; chip.after(detail); }
+    if (detail) detail.textContent = j.detail || "";
+    pending(item, label);
+    recompute();
+  }
+  function pending(item, text, bad) {
+    var state = document.getElementById("state-" + item), el = state && state.querySelector("[data-pending]");
+    if (!el) return;
+    el.textContent = text || ""; el.hidden = !text;
+    state.classList.toggle("unsaved", !!text);
+    el.classList.toggle("warn", !!bad);
+  }
+
+  /* Score and progress: the server's, moved by the items still waiting. */
+  function recompute() {
+    var prog = document.getElementById("progress"), bar = prog && prog.querySelector("[role=progressbar]");
+    if (!bar) return;
+    var answered = +bar.getAttribute("aria-valuenow"), total = +bar.getAttribute("aria-valuemax");
+    var earned = +prog.getAttribute("data-earned"), possible = +prog.getAttribute("data-possible"), n = 0;
+    document.querySelectorAll("[data-local-result]").forEach(function (a) {
+      var state = document.getElementById("state-" + a.getAttribute("data-item"));
+      var r0 = state ? state.getAttribute("data-result") : "open", r1 = a.getAttribute("data-local-result");
+      var w = +a.getAttribute("data-weight") || 0;
+      n += 1;
+      answered += (r1 !== "open") - (r0 !== "open");
+      possible += w * ((r1 !== "na") - (r0 !== "na"));
+      earned += w * ((r1 === "pass") - (r0 === "pass"));
+    });
+    var a = prog.querySelector("[data-progress-answered]"), s = prog.querySelector("[data-progress-score]");
+    if (!n) return;
+    if (a) a.textContent = "已查 " + answered + "/" + total + " · 待同步";
+    if (s) s.textContent = possible > 0 ? (Math.round(1000 * earned / possible) / 10).toFixed(1) + " 分（待同步）" : "";
+    var fill = bar.querySelector("span");
+    if (fill && total) fill.style.width = Math.round(100 * answered / total) + "%";
+  }
+
+  window.InspectorPage = { enqueueAnswer: enqueueAnswer, showLocal: showLocal, pending: pending, recompute: recompute,
+                           here: here, isoNow: isoNow, uid: uid, deviceId: deviceId, user: user, walk: walk,
+                           restore: restore, startGeo: startGeo, fillGeo: fillGeo, geo: function () { return lastGeo; },
+                           geoStatus: geoStatus, geoOnLoad: geoOnLoad, refresh: function () { refresh(); },
+                           scheduleFlush: function (ms) { scheduleFlush(ms); }, progress: progress };
+  function refresh() { if (window.InspectorQueue) window.InspectorQueue.refresh(); }
+  function scheduleFlush(ms) {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = setTimeout(function () { flushTimer = null; if (window.InspectorQueue) window.InspectorQueue.flush(); }, ms);
+  }
+  function signOut() {
+    OB.meta("user", null);
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage({ type: "logout" });
   }
 
   document.addEventListener("input", onEdit, true);
-  document.addEventListener("change", onEdit, true);
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("form.upload input[type=file]")) return;  /* static/queue.js */
+    onEdit(event);
+  }, true);
+  document.addEventListener("submit", onSubmit, true);
+  document.addEventListener("pointerdown", function (event) {
+    if (event.target.closest && event.target.closest("[data-inspection] .item, [data-geo-start], [data-geo-form]")) startGeo();
+  }, true);
+  document.body.addEventListener("htmx:beforeRequest", cancelHtmx);
   document.body.addEventListener("htmx:configRequest", function (event) {
-    if ("device_id" in event.detail.parameters || event.detail.elt.closest && event.detail.elt.closest("[data-inspection]")) {
-      event.detail.parameters.device_id = deviceId();
-    }
+    if ("device_id" in event.detail.parameters) event.detail.parameters.device_id = deviceId();
     if (event.detail.elt.matches && event.detail.elt.matches("[data-geo-form]")) fillGeo();
   });
-  document.body.addEventListener("htmx:afterRequest", afterSave);
-  document.body.addEventListener("htmx:afterSwap", function () { fillGeo(); netStatus(); });
+  document.body.addEventListener("htmx:afterSwap", function () { fillGeo(); recompute(); });
   document.body.addEventListener("click", function (event) {
+    if (event.target.closest("[data-geo-start]")) { geoStarted = false; startGeo(); return; }
     var keep = event.target.closest("[data-keep-mine]");
     if (!keep) return;
-    var item = keep.closest(".item").getAttribute("data-item");
-    var form = document.getElementById("form-" + item);
+    var form = document.getElementById("form-" + keep.closest(".item").getAttribute("data-item"));
     form.elements.base_version.value = keep.getAttribute("data-base");
-    form.elements.client_id.value = uid();
     form.dataset.sent = "";
-    htmx.trigger(form, "submit");
+    enqueueAnswer(form).then(function () { scheduleFlush(0); });
   });
-  window.addEventListener("online", function () { retryAll(); netStatus(); });
-  window.addEventListener("offline", netStatus);
 
-  /* After a reload: put back what was typed but not confirmed, and send it again. */
   function ready() {
     fillGeo();
-    if (lastGeo) geoStatus(lastGeo[0], lastGeo[1]);  /* a boosted page swap brought new, empty status lines */
-    if (!store()) return;
-    var all = load();
-    Object.keys(all).forEach(function (item) {
-      all[item].failed = true;
-      var form = document.getElementById("form-" + item);
-      if (form) { restore(form, all[item].values); pendingLabel(item, "未保存，正在重试…"); }
-    });
-    save(all);
-    netStatus();
-    if (Object.keys(all).length) setTimeout(retryAll, 300);
+    if (lastGeo) geoStatus(lastGeo[0], lastGeo[1]); else geoOnLoad();  /* a boosted swap brought new, empty status lines */
+    if (window.InspectorQueue) window.InspectorQueue.ready();
   }
   window.inspectorReady = ready;
   ready();
+  if (window.inspectorBoot) window.inspectorBoot();
 })();

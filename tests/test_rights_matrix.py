@@ -202,6 +202,7 @@ NEW_USER = {"display_name": "新用户", "role": "village", "password": "long-pa
 MATRIX: list[Case] = [
     # ---- public pages
     Case("static", "GET", "/static/app.css", public(), sides=("-",)),
+    Case("service_worker", "GET", "/sw.js", public(), sides=("-",)),  # the offline shell (docs/offline.md)
     Case("main.home", "GET", "/", public(), sides=("-",)),
     Case("main.healthz", "GET", "/healthz", public(), sides=("-",)),
     Case("checklists.index", "GET", "/checklists/", public(), sides=("-",)),

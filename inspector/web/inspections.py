@@ -12,8 +12,8 @@ from .. import get_db
 from ..core import geo, photos, scoring
 from ..core.checklist import ChecklistSpec, Item
 from ..models import PURPOSES, Inspection, Site, User
-from ..services import evidence, inspections, rights, scope, workflow
-from . import security
+from ..services import capture, evidence, inspections, rights, scope, workflow
+from . import offline, security
 
 bp = Blueprint("inspections", __name__)
 
@@ -198,11 +198,13 @@ def save(inspection_id: int, item_id: str):
         base_version = int(form["base_version"])
     except ValueError:
         abort(400, description="base_version 应为整数")
+    captured_at = offline.captured_at_of_form()  # the phone's clock at capture (a queued save)
     try:
         answer = inspections.record_answer(
             session=session, inspection=inspection, item_id=it.id, raw=_raw_answer(it, form),
             note=form.get("note"), by=_user(), base_version=base_version,
             client_id=(form.get("client_id") or None), device_id=(form.get("device_id") or None))
+        capture.note_capture(answer=answer, client_id=(form.get("client_id") or None), captured_at=captured_at)
         page = _page_context(inspection, site, spec)  # one read of answers and photos for score and reply
         inspections.store_score(session=session, inspection=inspection, result=page["decision"])
         session.commit()

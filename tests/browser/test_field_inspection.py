@@ -169,8 +169,8 @@ def test_offline_save_is_kept_shown_and_retried(browser, live_server, db, people
     area = item(page, "premises-building-area")
     area.locator("input[name=value]").fill("401")
     area.locator("input[name=value]").blur()
-    expect(area.locator("[data-pending]")).to_contain_text("未保存")
-    expect(page.locator("[data-net-status]")).to_contain_text("未保存 1 项")
+    expect(area.locator("[data-pending]")).to_contain_text("待同步")  # issue 15: queued in the outbox
+    expect(page.locator("[data-outbox-status]")).to_contain_text("待上传 1 项")
     assert db.exec(select(Answer).where(Answer.inspection_id == ins_id)).all() == []
     page.context.set_offline(False)
     saved(page, "premises-building-area", 1)
@@ -187,7 +187,7 @@ def test_reload_while_offline_loses_nothing(browser, live_server, db, people):
     area = item(page, "premises-building-area")
     area.locator("input[name=value]").fill("433")
     area.locator("input[name=value]").blur()
-    expect(area.locator("[data-pending]")).to_contain_text("未保存")
+    expect(area.locator("[data-pending]")).to_contain_text("待同步")  # issue 15: queued in the outbox
     page.unroute("**/items/**")
     page.reload()  # what was typed comes back from the phone and is sent again
     expect(item(page, "premises-building-area").locator("input[name=value]")).to_have_value("433")

@@ -1,0 +1,94 @@
+"""Static files under content-hashed URLs, and the service worker that keeps the app offline.
+
+Every `url_for('static', filename=…)` gets `?v=<first 12 hex of the file's SHA-256>`; a request
+carrying the current hash is answered as immutable for a year (a changed file gets a new URL).
+`/sw.js` serves static/sw.js at the site's root (scope `/`) with the list of hashed static URLs
+to keep and a version made from their hashes: a changed file makes a new worker, which replaces
+only its own versioned static cache (docs/offline.md).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request, url_for
+
+_hashes: dict[str, tuple[tuple[int, int], str]] = {}
+SHELL_SUFFIXES = (".css", ".js")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def file_hash(filename: str) -> str | None:
+    """The content hash of a file under static/ (cached by size and mtime), or None if there is none."""
+    root = Path(current_app.static_folder or "")
+    path = (root / filename).resolve()
+    if root.resolve() not in path.parents or not path.is_file():
+        return None
+    stat = path.stat()
+    key = (stat.st_size, stat.st_mtime_ns)
+    known = _hashes.get(str(path))
+    if known and known[0] == key:
+        return known[1]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    _hashes[str(path)] = (key, digest)
+    return digest
+
+
+def static_url(filename: str) -> str:
+    """The hashed URL of a static file (for templates: `static_url('app.css')`)."""
+    return url_for("static", filename=filename)
+
+
+def static_exists(filename: str) -> bool:
+    """Whether a static file is there (a template loads an optional script only then)."""
+    return file_hash(filename) is not None
+
+
+def _add_hash(endpoint: str, values: dict) -> None:
+    """url_for('static', …) gets the file's content hash, unless the caller gave one."""
+    if endpoint == "static" and "v" not in values and values.get("filename"):
+        digest = file_hash(values["filename"])
+        if digest:
+            values["v"] = digest
+
+
+def _immutable(response: Response) -> Response:
+    """A static file asked for by its current hash never changes: cache it for a year."""
+    if request.endpoint == "static" and response.status_code == 200 and request.args.get("v"):
+        if request.args["v"] == file_hash((request.view_args or {}).get("filename", "")):
+            response.headers["Cache-Control"] = IMMUTABLE
+    return response
+
+
+def shell_files() -> list[str]:
+    """Every CSS and JS file under static/ (vendor included), sorted: what the worker keeps."""
+    root = Path(current_app.static_folder or "")
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                  if p.is_file() and p.suffix in SHELL_SUFFIXES and p.name != "sw.js")
+
+
+def service_worker() -> Response:
+    """static/sw.js at /sw.js, preceded by its shell: hashed URLs and a version made of them."""
+    files = shell_files()
+    urls = [static_url(f) for f in files]
+    worker = Path(current_app.static_folder or "") / "sw.js"
+    body = worker.read_text(encoding="utf-8")
+    build = str(current_app.config.get("SW_BUILD", ""))
+    version = hashlib.sha256(("\n".join(urls) + body + build).encode()).hexdigest()[:12]
+    shell = {"version": version, "files": urls, "outbox": static_url("outbox.js")}
+    text = f"self.SHELL = {json.dumps(shell)};\n{body}"
+    response = Response(text, mimetype="application/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def register(app: Flask) -> None:
+    """Hashed static URLs, their immutable caching, `/sw.js`, and `static_url` for templates."""
+    app.url_defaults(_add_hash)
+    app.after_request(_immutable)
+    app.add_url_rule("/sw.js", "service_worker", service_worker)
+    app.jinja_env.globals.update(static_url=static_url, static_exists=static_exists)
+    from . import offline
+    offline.register(app)
