@@ -198,10 +198,10 @@ def test_markup_is_a_new_photo_linked_to_its_original_which_is_kept(app, client,
     ins_id, original = upload_one(client, db, field)
     page = client.get(f"/photos/{original.id}/markup").get_data(as_text=True)
     assert f"/media/{original.original}" in page and "markup.js" in page
-    drawn = Image.open(io.BytesIO(samples.jpeg()))
-    drawn.paste((255, 0, 0), (100, 100, 300, 110))
     buf = io.BytesIO()
-    drawn.save(buf, "JPEG")
+    with Image.open(io.BytesIO(samples.jpeg())) as drawn:  # what markup.js sends: the photo with a red stroke
+        drawn.paste((255, 0, 0), (100, 100, 300, 110))
+        drawn.save(buf, "JPEG")
     r = client.post(f"/photos/{original.id}/markup", content_type="multipart/form-data",
                     data={"photo": (io.BytesIO(buf.getvalue()), "markup.jpg"), "client_id": "markup-00001"})
     assert r.status_code == 303
