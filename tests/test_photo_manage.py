@@ -252,3 +252,15 @@ def test_a_county_requiring_originals_refuses_a_resized_photo(app, client, db, f
             original_sha256=hashlib.sha256(original).hexdigest(), prepared="resized"))
     photo, _created = evidence.attach_photo(data=original, capture=evidence.Capture(prepared="original"), **common)
     assert photo.prepared == "original" and photo.original_sha256 == photo.sha256
+
+
+def test_the_purge_command_removes_deleted_photos_of_closed_inspections(app, client, db, field, runner):
+    ins_id, photo = upload_one(client, db, field)
+    assert client.post(f"/photos/{photo.id}/delete", data={"reason": "拍错了"}).status_code == 303
+    assert "文件 0 个" in runner.invoke(args=["media", "purge-deleted"]).output  # a draft keeps everything
+    inspection = db.get(Inspection, ins_id)
+    inspection.status = "accepted"
+    db.add(inspection)
+    db.commit()
+    assert "文件 3 个" in runner.invoke(args=["media", "purge-deleted"]).output
+    assert not any(f.exists() for f in files_of(app, photo))

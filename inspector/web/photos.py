@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from .. import get_db
 from ..core import geo, photos as photo_core
 from ..models import Inspection, Photo, Region, Site, User
-from ..services import evidence, inspections, photo_manage, regions, scope
+from ..services import evidence, inspections, photo_manage, regions, rights, scope
 
 bp = Blueprint("photos", __name__)
 
@@ -140,6 +140,7 @@ def replace(photo_id: int):
 def markup_page(photo_id: int):
     """Draw an arrow, a circle or a short text on a copy of the photo."""
     photo, inspection, site = photo_or_404(photo_id)
+    rights.require(_user(), "start", inspection.purpose)  # 403 for a role that does not fill it in
     ctx = _context(photo, inspection, site)
     if not ctx["editable"]:
         return _page(photo, inspection, site, error="这张照片已不能再标注", status=409)
