@@ -228,7 +228,6 @@ def save(inspection_id: int, item_id: str):
 @login_required
 def upload(inspection_id: int, item_id: str):
     """Attach photos to an item with the device position; each bad file is refused with its reason."""
-    session = get_db()
     inspection, site, spec, it = _inspection_item(inspection_id, item_id)
     files = [f for f in request.files.getlist("photos") + request.files.getlist("photo") if f and f.filename is not None]
     if not files:
@@ -238,41 +237,49 @@ def upload(inspection_id: int, item_id: str):
         capture = evidence.parse_capture(request.form)
     except photos.PhotoError as exc:
         return _render_item(_item_context(inspection, site, spec, it, error=exc.reason), exc.status, part="photos")
-    from .photos import originals_required
-    root = Path(current_app.config["MEDIA_DIR"])
     errors, stored, status, photo_id = [], 0, 200, None
     for i, f in enumerate(files):
-        try:
-            data = photos.read_upload(f.stream, current_app.config["PHOTO_MAX_BYTES"])  # whole, or refused
-        finally:
-            f.close()
-        created: tuple[str, ...] = ()
-        try:
-            one = capture if i == 0 or capture.client_id is None else \
-                dataclasses.replace(capture, client_id=f"{capture.client_id[:60]}.{i}")
-            photo, created = evidence.attach_photo(
-                session=session, inspection=inspection, item_id=it.id, data=data, device=device, by=_user(),
-                media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
-                max_bytes=current_app.config["PHOTO_MAX_BYTES"], capture=one,
-                require_original=originals_required(inspection, site))
-            session.commit()
+        one = capture if i == 0 or capture.client_id is None else \
+            dataclasses.replace(capture, client_id=f"{capture.client_id[:60]}.{i}")
+        photo, problem = _attach_one(inspection, site, it, f, device, one)
+        if photo is not None:
             stored, photo_id = stored + 1, photo.id
-        except photos.PhotoError as exc:
-            session.rollback()
-            errors.append(f"{f.filename or '照片'}：{exc.reason}")
-            status = exc.status
-        except inspections.InspectionError as exc:
-            session.rollback()
-            errors.append(str(exc))
-            status = 409
-        except Exception:
-            session.rollback()
-            evidence.discard(session=session, media_root=root, created=created)
-            raise
+        else:
+            errors.append(problem[0])
+            status = problem[1]
     error = "；".join(errors) if errors else None
     response = _render_item(_item_context(inspection, site, spec, it, error=error), 200 if stored else status,
                             part="photos")
     return _with_photo_id(response, photo_id)
+
+
+def _attach_one(inspection, site, it, f, device, capture):
+    """Store one uploaded file: (photo, None), or (None, (reason, status)) when it is refused."""
+    from .photos import originals_required
+    session, root = get_db(), Path(current_app.config["MEDIA_DIR"])
+    try:
+        data = photos.read_upload(f.stream, current_app.config["PHOTO_MAX_BYTES"])  # whole, or refused
+    finally:
+        f.close()
+    created: tuple[str, ...] = ()
+    try:
+        photo, created = evidence.attach_photo(
+            session=session, inspection=inspection, item_id=it.id, data=data, device=device, by=_user(),
+            media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
+            max_bytes=current_app.config["PHOTO_MAX_BYTES"], capture=capture,
+            require_original=originals_required(inspection, site))
+        session.commit()
+        return photo, None
+    except photos.PhotoError as exc:
+        session.rollback()
+        return None, (f"{f.filename or '照片'}：{exc.reason}", exc.status)
+    except inspections.InspectionError as exc:
+        session.rollback()
+        return None, (str(exc), 409)
+    except Exception:
+        session.rollback()
+        evidence.discard(session=session, media_root=root, created=created)
+        raise
 
 
 def _with_photo_id(response, photo_id: int | None):
