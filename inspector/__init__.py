@@ -60,6 +60,10 @@ def create_app(config: dict | None = None) -> Flask:
         # Hosts answered besides 127.0.0.1, localhost and PUBLIC_URL's (comma-separated); others get 400.
         EXTRA_TRUSTED_HOSTS=os.environ.get("TRUSTED_HOSTS", ""),
         INSPECTOR_HTTPS=os.environ.get("INSPECTOR_HTTPS", "") == "1",
+        # Counties (region codes, comma-separated; "*" for all) whose completion acceptances take photos
+        # as original files, not resized on the phone (docs/photos.md).
+        ORIGINAL_PHOTOS_COUNTIES=tuple(c.strip() for c in os.environ.get("ORIGINAL_PHOTOS_COUNTIES", "").split(",")
+                                       if c.strip()),
         MEDIA_SWEEP_AT_START=True,  # remove temporary upload files older than an hour at start-up
     )
     if config:
@@ -104,6 +108,8 @@ def create_app(config: dict | None = None) -> Flask:
     for bp in (main.bp, auth.bp, sites.bp, inspections.bp, review.bp, reports.bp, media.bp, checklists.bp,
                dashboard.bp, compare.bp, landmark.bp, micro.bp, notices.bp, admin.bp, calendar.bp, errors.bp):
         app.register_blueprint(bp)
+    from .web.photos import bp as photos_bp  # a photo's page: delete, replace, mark up (issue 15)
+    app.register_blueprint(photos_bp)
     from .web.ledger import register as register_ledger  # in-service members' ledger and service projects
     register_ledger(app)
     from .jobs.web import bp as jobs_bp

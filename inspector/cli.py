@@ -135,6 +135,17 @@ def register(app: Flask) -> None:
         verb = "已删除" if delete else "发现（加 --delete 删除）"
         click.echo(f"{verb}无记录引用的文件 {len(result.orphans)} 个，共 {result.orphan_bytes:,} 字节")
 
+    @media_group.command("purge-deleted")
+    def media_purge_deleted():
+        """Remove the files of photos deleted before submission, once their inspection is closed."""
+        from pathlib import Path
+
+        from .services import photo_manage
+        with _session() as session:
+            removed = photo_manage.purge_closed(session=session, media_root=Path(current_app.config["MEDIA_DIR"]))
+            session.commit()
+        click.echo(f"已删除已结束检查中删除照片的文件 {len(removed)} 个")
+
     @app.cli.group("backup")
     def backup_group():
         """Backup and restore (database + media + reports, with a SHA-256 manifest)."""

@@ -148,7 +148,8 @@ class Answer(SQLModel, table=True):
 class Photo(SQLModel, table=True):
     """A photo attached to one item of an inspection, with where and when it was taken."""
 
-    __table_args__ = (UniqueConstraint("inspection_id", "item_id", "sha256"),)
+    __table_args__ = (UniqueConstraint("inspection_id", "item_id", "sha256"),
+                      UniqueConstraint("inspection_id", "client_id", name="uq_photo_client"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)
@@ -170,6 +171,20 @@ class Photo(SQLModel, table=True):
     flags: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
     by_id: int = Field(foreign_key="user.id")
     at: datetime = Field(default_factory=utcnow)
+    # what the phone took and when (docs/photos.md): a resized upload names its original's hash and size
+    client_id: Optional[str] = Field(default=None, max_length=64)  # a photo sent twice is stored once
+    original_sha256: Optional[str] = Field(default=None, max_length=64)
+    original_size: Optional[int] = None
+    original_name: Optional[str] = Field(default=None, max_length=200)
+    prepared: Optional[str] = Field(default=None, max_length=16)  # "resized" on the phone, or "original"
+    captured_at: Optional[datetime] = None  # the device's clock when the photo was taken
+    # soft delete and replacement before submission; files stay on disk until the inspection is closed
+    deleted_at: Optional[datetime] = None
+    deleted_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    delete_reason: Optional[str] = Field(default=None, max_length=200)
+    replaced_by_id: Optional[int] = Field(default=None, foreign_key="photo.id")
+    derived_from_id: Optional[int] = Field(default=None, foreign_key="photo.id", index=True)  # a marked-up copy
+    purged_at: Optional[datetime] = None  # a deleted photo's files removed after the inspection closed
 
 
 class AuditLog(SQLModel, table=True):

@@ -248,6 +248,12 @@ MATRIX: list[Case] = [
     # ---- media
     Case("media.file", "GET", "/media/{photo_thumb}", signed_in(), label="photo"),
     Case("media.file", "GET", "/media/{report_path}", signed_in(), label="report"),
+    # ---- a photo's page and managing it before submission (issue 15; the photo is on a draft inspection)
+    Case("photos.detail", "GET", "/photos/{photo_id}", signed_in()),
+    Case("photos.delete", "POST", "/photos/{photo_id}/delete", start("inspection", 422)),  # no reason given
+    Case("photos.replace", "POST", "/photos/{photo_id}/replace", start("inspection", 422)),  # no reason given
+    Case("photos.markup_page", "GET", "/photos/{photo_id}/markup", start("inspection", 200)),
+    Case("photos.markup", "POST", "/photos/{photo_id}/markup", start("inspection", 400)),  # no file
     # ---- admin
     Case("admin.index", "GET", "/admin/", admin_area(), sides=("-",)),
     Case("admin.users_list", "GET", "/admin/users", action("manage_users", 200), sides=("-",)),
@@ -536,9 +542,12 @@ def build_world(app, db, specs) -> dict:
         for rel, data in ((photo_path, samples.jpeg(64, 48)), (report_path, b"%PDF-1.4 matrix\n")):
             (media / rel).parent.mkdir(parents=True, exist_ok=True)
             (media / rel).write_bytes(data)
-        db.add(Photo(inspection_id=w["draft_inspection"], item_id=w["item_inspection"], sha256=side * 10,
-                     size_bytes=1, format="jpeg", width=64, height=48, original=photo_path, display=photo_path,
-                     thumb=photo_path, by_id=author.id))
+        matrix_photo = Photo(inspection_id=w["draft_inspection"], item_id=w["item_inspection"], sha256=side * 10,
+                             size_bytes=1, format="jpeg", width=64, height=48, original=photo_path,
+                             display=photo_path, thumb=photo_path, by_id=author.id)
+        db.add(matrix_photo)
+        db.flush()
+        w["photo_id"] = matrix_photo.id  # issue 15: a photo's page, delete, replace, mark-up
         db.add(Report(public_id=f"matrix{side}", number=f"M-{side}", inspection_id=w["submitted_completion_acceptance"],
                       kind="acceptance", sha256="0" * 64, path=report_path, size_bytes=16, pages=1, inputs={
                           "site": {"name": "x"}, "inspection": {"purpose": "x", "tier": None},

@@ -166,6 +166,8 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
     def photo_data(p: Photo, item_text: str) -> dict[str, Any]:
         return {"item": p.item_id, "item_text": item_text, "print": photo_core.print_copy(media_root, p.display),
                 "sha256": p.sha256, "at": _local(p.at), "exif_time": _local(p.exif_time),
+                "original_sha256": p.original_sha256 or p.sha256, "original_size": p.original_size or p.size_bytes,
+                "captured_at": _local(p.captured_at), "derived_from": p.derived_from_id,
                 "lat": p.device_lat, "lon": p.device_lon, "accuracy": p.device_accuracy_m,
                 "flags": [{"label": f["label"], "detail": f["detail"]} for f in p.flags or []]}
 

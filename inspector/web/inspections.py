@@ -1,6 +1,7 @@
 """Field inspection: start, walk the checklist with autosave, photos with position, finish and submit."""
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def _page_context(inspection, site, spec):
     photos_by_item = evidence.photos_of(session=session, inspection=inspection)
     verdict = inspections.decision(session=session, inspection=inspection, answers=answers)
     result = verdict.outcome
-    prog = inspections.progress(spec, result, {k: len(v) for k, v in photos_by_item.items()}, site_type=site.site_type,
+    prog = inspections.progress(spec, result, evidence.photo_counts(photos_by_item), site_type=site.site_type,
                                 scope=inspection.scope_items, answered=answers)
     nonce = uuid.uuid4().hex[:16]  # one per page render: a re-sent form repeats its client id
     before = {}
@@ -229,42 +230,68 @@ def save(inspection_id: int, item_id: str):
 @login_required
 def upload(inspection_id: int, item_id: str):
     """Attach photos to an item with the device position; each bad file is refused with its reason."""
-    session = get_db()
     inspection, site, spec, it = _inspection_item(inspection_id, item_id)
-    files = [f for f in request.files.getlist("photos") if f and f.filename is not None]
+    files = [f for f in request.files.getlist("photos") + request.files.getlist("photo") if f and f.filename is not None]
     if not files:
         return _render_item(_item_context(inspection, site, spec, it, error="请选择要上传的照片"), 400, part="photos")
     device = _device()
-    root = Path(current_app.config["MEDIA_DIR"])
-    errors, stored, status = [], 0, 200
-    for f in files:
-        try:
-            data = photos.read_upload(f.stream, current_app.config["PHOTO_MAX_BYTES"])  # whole, or refused
-        finally:
-            f.close()
-        created: tuple[str, ...] = ()
-        try:
-            _photo, created = evidence.attach_photo(
-                session=session, inspection=inspection, item_id=it.id, data=data, device=device, by=_user(),
-                media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
-                max_bytes=current_app.config["PHOTO_MAX_BYTES"])
-            session.commit()
-            stored += 1
-        except photos.PhotoError as exc:
-            session.rollback()
-            errors.append(f"{f.filename or '照片'}：{exc.reason}")
-            status = exc.status
-        except inspections.InspectionError as exc:
-            session.rollback()
-            errors.append(str(exc))
-            status = 409
-        except Exception:
-            session.rollback()
-            evidence.discard(session=session, media_root=root, created=created)
-            raise
+    try:  # the phone's client id, original hash/size/name and capture time (web/photos.py, docs/photos.md)
+        capture = evidence.parse_capture(request.form)
+    except photos.PhotoError as exc:
+        return _render_item(_item_context(inspection, site, spec, it, error=exc.reason), exc.status, part="photos")
+    errors, stored, status, photo_id = [], 0, 200, None
+    for i, f in enumerate(files):
+        one = capture if i == 0 or capture.client_id is None else \
+            dataclasses.replace(capture, client_id=f"{capture.client_id[:60]}.{i}")
+        photo, problem = _attach_one(inspection, site, it, f, device, one)
+        if photo is not None:
+            stored, photo_id = stored + 1, photo.id
+        else:
+            errors.append(problem[0])
+            status = problem[1]
     error = "；".join(errors) if errors else None
-    return _render_item(_item_context(inspection, site, spec, it, error=error), 200 if stored else status,
-                        part="photos")
+    response = _render_item(_item_context(inspection, site, spec, it, error=error), 200 if stored else status,
+                            part="photos")
+    return _with_photo_id(response, photo_id)
+
+
+def _attach_one(inspection, site, it, f, device, capture):
+    """Store one uploaded file: (photo, None), or (None, (reason, status)) when it is refused."""
+    from .photos import originals_required
+    session, root = get_db(), Path(current_app.config["MEDIA_DIR"])
+    try:
+        data = photos.read_upload(f.stream, current_app.config["PHOTO_MAX_BYTES"])  # whole, or refused
+    finally:
+        f.close()
+    created: tuple[str, ...] = ()
+    try:
+        photo, created = evidence.attach_photo(
+            session=session, inspection=inspection, item_id=it.id, data=data, device=device, by=_user(),
+            media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
+            max_bytes=current_app.config["PHOTO_MAX_BYTES"], capture=capture,
+            require_original=originals_required(inspection, site))
+        session.commit()
+        return photo, None
+    except photos.PhotoError as exc:
+        session.rollback()
+        return None, (f"{f.filename or '照片'}：{exc.reason}", exc.status)
+    except inspections.InspectionError as exc:
+        session.rollback()
+        return None, (str(exc), 409)
+    except Exception:
+        session.rollback()
+        evidence.discard(session=session, media_root=root, created=created)
+        raise
+
+
+def _with_photo_id(response, photo_id: int | None):
+    """The stored (or already stored) photo's id in `X-Photo-Id`, for a phone's outbox."""
+    if photo_id is None:
+        return response
+    from flask import make_response
+    response = make_response(response)
+    response.headers["X-Photo-Id"] = str(photo_id)
+    return response
 
 
 def _summary(inspection, site, spec, error=None, status=200):

@@ -13,7 +13,7 @@ SITE = (30.2741, 120.1551)
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2025, 5, 20, 10, 0, tzinfo=CST)
 ALL_CODES = ["no_position", "site_unlocated", "outside_geofence", "poor_accuracy",
-             "exif_gps_far", "exif_time_far", "duplicate_photo"]
+             "exif_gps_far", "exif_time_far", "late_upload", "clock_ahead", "duplicate_photo"]
 
 
 def away(metres, bearing=0.0, origin=SITE):
@@ -214,9 +214,11 @@ def test_gallery_photo_from_elsewhere_while_standing_on_site():
 
 def test_every_flag_carries_its_label():
     flags = photo(site=None, device=None, exif_time=NOW - timedelta(days=2), other_uses=3) + \
-        photo(device=device(3000, accuracy=900), exif_gps=away(5000, 270))
+        photo(device=device(3000, accuracy=900), exif_gps=away(5000, 270)) + \
+        photo(captured_at=NOW - timedelta(hours=3), exif_time=None) + photo(captured_at=NOW + timedelta(hours=1))
     assert {f.code for f in flags} == set(ALL_CODES)
-    assert all(f.label == evidence.FLAG_LABELS[f.code] and f.detail for f in flags)
+    # the late-upload label carries its delay ("离线采集，上传晚 3 小时"); every other label is the fixed one
+    assert all(f.label.startswith(evidence.FLAG_LABELS[f.code]) and f.detail for f in flags)
 
 
 @settings(max_examples=200, deadline=None)
@@ -238,3 +240,26 @@ def test_flags_are_unique_ordered_and_consistent(dev, site_known, exif, minutes,
     if d is None:
         assert not {"outside_geofence", "poor_accuracy", "exif_gps_far"} & set(got)
     assert ("duplicate_photo" in got) == (uses > 0)
+
+
+def test_late_upload_says_how_late_and_compares_exif_with_capture_time():
+    """A photo taken on site at 07:00 (EXIF and phone agree), queued offline, sent at 10:00."""
+    flags = photo(captured_at=NOW - timedelta(hours=3), exif_time=NOW - timedelta(hours=3, minutes=1))
+    assert [f.label for f in flags] == ["离线采集，上传晚 3 小时"]
+    assert "2025-05-20 07:00（北京时间）" in flags[0].detail
+    # against the upload time alone the same photo would be called a wrong capture time
+    assert codes(photo(exif_time=NOW - timedelta(hours=3, minutes=1))) == ["exif_time_far"]
+    # a gallery photo from two days before the capture is still caught, against the capture time
+    far = photo(captured_at=NOW - timedelta(hours=3), exif_time=NOW - timedelta(days=2, hours=3))
+    assert codes(far) == ["exif_time_far", "late_upload"]
+    assert far[0].detail == "照片拍摄时间比手机采集时间早 2 天（允许相差 2 小时）"
+
+
+def test_late_upload_boundary_and_clock_ahead():
+    assert evidence.LATE_UPLOAD_LIMIT == timedelta(hours=2)
+    assert photo(captured_at=NOW - timedelta(hours=2)) == []
+    assert codes(photo(captured_at=NOW - timedelta(hours=2, seconds=1), exif_time=None)) == ["late_upload"]
+    # a capture time in the future: the phone's clock is wrong, EXIF is compared with the upload time
+    ahead = photo(captured_at=NOW + timedelta(days=1), exif_time=NOW - timedelta(minutes=10))
+    assert codes(ahead) == ["clock_ahead"]
+    assert photo(captured_at=NOW + timedelta(minutes=5)) == []
