@@ -82,3 +82,17 @@ def task_dues(*, session: Session, inspection: Inspection) -> dict[str, dict[str
     return {t.item_id: {"date": t.due_date.isoformat(), "provisional": t.due_provisional,
                         "working_days": t.due_working_days, "from": t.due_from.isoformat() if t.due_from else None}
             for t in rows}
+
+
+def record_inputs(*, session: Session, site, title: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A seed form's inputs from a micro project's record alone (no inspection yet): the shape the
+    report templates read, with no items, photos or checklist."""
+    from ..models import SITE_TYPE_LABELS
+    from . import regions as region_service
+    chain = [r.name for r in region_service.ancestry(session=session, region=session.get(Region, site.region_id))]
+    return {"kind": "form", "title": title, "project": record, "sections": [], "photos": [], "parameters": {},
+            "site": {"name": site.name, "type": SITE_TYPE_LABELS[site.site_type], "address": site.address,
+                     "lat": site.lat, "lon": site.lon, "regions": chain},
+            "inspection": {"purpose": "", "started_at": "", "started_on": "", "inspector": "", "tier": ""},
+            "outcome": {"verdict_label": ""}, "dates": {"warnings": []}, "checklist": None, "extra": {},
+            "issuer": None, "standards": []}
