@@ -237,3 +237,40 @@ def test_seed_forms_are_filled_from_the_project_record_in_their_own_layout(clien
 def test_an_unknown_form_is_404(client, project):
     assert client.get(f"/micro/{project.id}/forms/nope").status_code == 404
     assert client.get("/micro/999999/forms/application").status_code == 404
+
+
+def test_every_seed_has_a_document_record_and_a_bad_file_names_its_lines():
+    from inspector.core import checklist, sources
+    docs = sources.documents()
+    assert set(docs) == set(checklist.SEEDS)
+    c = sources.cite("002_a83f9f6db4fc39eb.txt › 篇六 附件1 序号2；附件2 序号2")
+    assert c.words == "《振兴重点村党群服务中心建设项目实施方案》附件1 第2项；附件2 第2项"
+    assert sources.cite("000_7a80efa72703d9ff.txt › 附件1").record == (
+        "中共浏阳市荷花街道工委、浏阳市荷花街道办事处，荷工发〔2023〕65号，2023年9月13日")
+    bad = ("documents:\n"
+           "  - file: 000_7a80efa72703d9ff.txt\n"
+           "    title: 《带书名号》\n"
+           "    issuer: null\n"
+           "  - file: 999_0000000000000000.txt\n"
+           "    title: 不存在\n")
+    with pytest.raises(checklist.ChecklistError) as exc:
+        sources.parse_text(bad, "sources.yaml")
+    message = str(exc.value)
+    assert "sources.yaml:3:" in message and "书名号" in message
+    assert "sources.yaml:5:" in message and "999_0000000000000000.txt" in message
+    unexplained = "documents:\n  - file: 000_7a80efa72703d9ff.txt\n    title: 某方案\n    issuer: null\n"
+    with pytest.raises(checklist.ChecklistError) as exc:
+        sources.parse_text(unexplained, "sources.yaml")
+    assert "sources.yaml:2:" in str(exc.value) and "note" in str(exc.value)  # a null issuer must say why
+    with pytest.raises(checklist.ChecklistError) as exc:
+        sources.parse_text(unexplained + "    note: 原文未署名\n", "sources.yaml")
+    assert "缺少原文 001_ce2f6b89bf5be0ba.txt 的记录" in str(exc.value)
+
+
+def test_walk_page_and_checklist_browser_cite_by_title(client, db, acceptance):
+    ins, _site, _spec = acceptance
+    ins.status = "draft"
+    db.commit()
+    page = client.get(f"/inspections/{ins.id}").get_data(as_text=True)
+    assert '<details class="source cite"><summary>《振兴重点村党群服务中心建设项目实施方案》' in page
+    assert not SEED_NAME.search(page)
