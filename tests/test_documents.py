@@ -144,7 +144,7 @@ def test_report_numbers_are_unique_when_issued_at_once(app, db):
     def one():
         try:
             with Session(app.extensions["engine"]) as s:
-                got.append(reports.next_number(session=s, code="ZZ", year=2031))
+                got.append(documents.next_number(session=s, code="ZZ", year=2031))
                 s.commit()
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)

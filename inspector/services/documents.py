@@ -1,17 +1,20 @@
 """What an official document prints beyond the inspection's data: its issuing authority, the
 category's own wording of each requirement, the standards it applied (for its appendix) and the
-rectification tasks' stored due dates. Used by reports.gather; plain JSON out.
+rectification tasks' stored due dates; and the report numbers per type and year. Used by reports.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..core import sources
 from ..core.checklist import ChecklistSpec
-from ..models import Inspection, RectificationTask, Region
+from ..models import Inspection, RectificationTask, Region, Report, ReportSequence, Site
+from . import regions as region_service
 
 TIER_WORDS = {"demo": "示范村", "standard": "达标村"}
 _SEGMENT = re.compile(r"(示范村|达标村)：")
@@ -88,7 +91,6 @@ def record_inputs(*, session: Session, site, title: str, record: dict[str, Any])
     """A seed form's inputs from a micro project's record alone (no inspection yet): the shape the
     report templates read, with no items, photos or checklist."""
     from ..models import SITE_TYPE_LABELS
-    from . import regions as region_service
     chain = [r.name for r in region_service.ancestry(session=session, region=session.get(Region, site.region_id))]
     return {"kind": "form", "title": title, "project": record, "sections": [], "photos": [], "parameters": {},
             "site": {"name": site.name, "type": SITE_TYPE_LABELS[site.site_type], "address": site.address,
@@ -96,3 +98,59 @@ def record_inputs(*, session: Session, site, title: str, record: dict[str, Any])
             "inspection": {"purpose": "", "started_at": "", "started_on": "", "inspector": "", "tier": ""},
             "outcome": {"verdict_label": ""}, "dates": {"warnings": []}, "checklist": None, "extra": {},
             "issuer": None, "standards": []}
+
+
+def for_print(*, session: Session, inspection: Inspection, spec: ChecklistSpec, tier: str | None,
+              inputs: dict[str, Any]) -> None:
+    """What the standard forms print: the issuing authority, the category's own wording in the
+    fixes, reasons and outcome lines, seed citations as titles, the standards applied (appendix),
+    and each fix's stored due date (rectification tasks)."""
+    rewrite = retext(spec, tier)
+    site_region = session.get(Region, session.get(Site, inspection.site_id).region_id)
+    inputs["issuer"] = issuer(session=session, spec=spec,
+                             regions=region_service.ancestry(session=session, region=site_region))
+    rows = [r for s in inputs["sections"] for r in s["rows"]]
+    inputs["standards"] = standards(spec, rows)
+    dues = task_dues(session=session, inspection=inspection)
+    for f in inputs["fixes"]:
+        f["text"], f["due"] = rewrite(f["text"]), dues.get(f["item_id"])
+    d, o = inputs["decision"], inputs["outcome"]
+    d["reasons"], d["info"] = [rewrite(x) for x in d["reasons"]], [rewrite(x) for x in d["info"]]
+    d["rule"] = rewrite(d["rule"])
+    for a in d["advisory"]:
+        a["text"] = rewrite(a["text"])
+    for key in ("vetoes", "gates_failed", "open_critical"):
+        o[key] = [rewrite(x) for x in o[key]]
+    inputs["checklist"]["decision_rule"] = rewrite(inputs["checklist"]["decision_rule"])
+    failed = {r["id"] for r in rows if r["result"] == "fail"} | {f["item_id"] for f in inputs["fixes"]}
+    inputs["failed_photos"] = [p for p in inputs["photos"] if p["item"] in failed]
+
+
+def next_number(*, session: Session, code: str, year: int) -> str:
+    """The next number of a report type in a year, YS-2026-0001: one UPDATE of its sequence row in
+    the caller's transaction (PostgreSQL's row lock makes a concurrent issuer wait for the commit;
+    a rollback gives the number back). The year's first report creates the row."""
+    table = ReportSequence.__table__
+    bump = (update(table).where(table.c.code == code, table.c.year == year)
+            .values(last=table.c.last + 1).returning(table.c.last))
+    n = session.execute(bump).scalar()
+    if n is None:
+        try:
+            with session.begin_nested():  # two first issuers of a year: one insert wins, both bump
+                session.execute(insert(table).values(code=code, year=year, last=0))
+        except IntegrityError:
+            pass
+        n = session.execute(bump).scalar()
+    return f"{code}-{year}-{n:04d}"
+
+
+def number_for(*, session: Session, inspection: Inspection, kind, version: int, year: int) -> str:
+    """A first version takes the type's next number; a later version is the same number with its
+    version as a suffix (YS-2026-0001-2). Reports issued before keep the numbers they bear."""
+    if version == 1:
+        return next_number(session=session, code=kind.code, year=year)
+    first = session.exec(select(Report).where(Report.inspection_id == inspection.id, Report.kind == kind.id,
+                                              Report.version == 1)).first()
+    if first is None:
+        return next_number(session=session, code=kind.code, year=year) + f"-{version}"
+    return f"{first.number}-{version}"

@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..core import pdf, photos as photo_core, scoring, sources
 from ..core.checklist import ChecklistSpec
-from ..models import (LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, ReportSequence, Site, User,
-                      utcnow)
+from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User, utcnow
 from . import audit, documents, evidence, inspections, regions, rights
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -211,7 +208,8 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
                  "category_doc_date": site.category_doc_date.isoformat() if site.category_doc_date else ""},
         "inspection": {"id": inspection.id, "purpose": LABELS[inspection.purpose],
                        "tier": LABELS.get(tier, "") if tier else "", "status": LABELS[inspection.status],
-                       "started_at": _local(inspection.started_at), "started_on": _cn_day(inspection.started_at), "submitted_at": _local(inspection.submitted_at),
+                       "started_at": _local(inspection.started_at), "started_on": _cn_day(inspection.started_at),
+                       "submitted_at": _local(inspection.submitted_at),
                        "inspector": inspector.display_name if inspector else "",
                        "start_flags": [{"label": f["label"], "detail": f["detail"]} for f in inspection.start_flags or []]},
         "checklist": {"id": spec.id, "title": spec.title, "version": spec.version, "hash": spec.content_hash,
@@ -230,34 +228,8 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
         "extra": extra,
     }
     inputs["dates"] = _dates(kind, extra, calendar, today or datetime.now(CHINA).date())
-    _for_print(session, inspection, spec, tier, inputs)
+    documents.for_print(session=session, inspection=inspection, spec=spec, tier=tier, inputs=inputs)
     return inputs
-
-
-def _for_print(session: Session, inspection: Inspection, spec: ChecklistSpec, tier: str | None,
-               inputs: dict[str, Any]) -> None:
-    """What the standard forms print: the issuing authority, the category's own wording in the
-    fixes, reasons and outcome lines, seed citations as titles, the standards applied (appendix),
-    and each fix's stored due date (rectification tasks)."""
-    rewrite = documents.retext(spec, tier)
-    site_region = session.get(Region, session.get(Site, inspection.site_id).region_id)
-    inputs["issuer"] = documents.issuer(session=session, spec=spec,
-                                        regions=regions.ancestry(session=session, region=site_region))
-    rows = [r for s in inputs["sections"] for r in s["rows"]]
-    inputs["standards"] = documents.standards(spec, rows)
-    dues = documents.task_dues(session=session, inspection=inspection)
-    for f in inputs["fixes"]:
-        f["text"], f["due"] = rewrite(f["text"]), dues.get(f["item_id"])
-    d, o = inputs["decision"], inputs["outcome"]
-    d["reasons"], d["info"] = [rewrite(x) for x in d["reasons"]], [rewrite(x) for x in d["info"]]
-    d["rule"] = rewrite(d["rule"])
-    for a in d["advisory"]:
-        a["text"] = rewrite(a["text"])
-    for key in ("vetoes", "gates_failed", "open_critical"):
-        o[key] = [rewrite(x) for x in o[key]]
-    inputs["checklist"]["decision_rule"] = rewrite(inputs["checklist"]["decision_rule"])
-    failed = {r["id"] for r in rows if r["result"] == "fail"} | {f["item_id"] for f in inputs["fixes"]}
-    inputs["failed_photos"] = [p for p in inputs["photos"] if p["item"] in failed]
 
 
 def _dates(kind: Kind, extra: dict[str, Any], calendar, today: date) -> dict[str, Any]:
@@ -361,7 +333,7 @@ def issue(*, session: Session, inspection: Inspection, kind: Kind, inputs: dict[
                     version=(current.version + 1) if current else 1, sha256="", path="", size_bytes=0, pages=0,
                     inputs=inputs, inputs_hash=digest, issued_by_id=by.id, issued_at=now,
                     supersedes_id=current.id if current else None)
-    report.number = number_for(session=session, inspection=inspection, kind=kind, version=report.version,
+    report.number = documents.number_for(session=session, inspection=inspection, kind=kind, version=report.version,
                                year=now.astimezone(CHINA).year)
     session.add(report)
     session.flush()
@@ -379,36 +351,6 @@ def issue(*, session: Session, inspection: Inspection, kind: Kind, inputs: dict[
                  after={"number": report.number, "kind": kind.id, "sha256": sha, "version": report.version,
                         "supersedes": current.number if current else None})
     return report, (rel if created else None)
-
-
-def next_number(*, session: Session, code: str, year: int) -> str:
-    """The next number of a report type in a year, YS-2026-0001: one UPDATE of its sequence row in
-    the caller's transaction (PostgreSQL's row lock makes a concurrent issuer wait for the commit;
-    a rollback gives the number back). The year's first report creates the row."""
-    table = ReportSequence.__table__
-    bump = (update(table).where(table.c.code == code, table.c.year == year)
-            .values(last=table.c.last + 1).returning(table.c.last))
-    n = session.execute(bump).scalar()
-    if n is None:
-        try:
-            with session.begin_nested():  # two first issuers of a year: one insert wins, both bump
-                session.execute(insert(table).values(code=code, year=year, last=0))
-        except IntegrityError:
-            pass
-        n = session.execute(bump).scalar()
-    return f"{code}-{year}-{n:04d}"
-
-
-def number_for(*, session: Session, inspection: Inspection, kind: Kind, version: int, year: int) -> str:
-    """A first version takes the type's next number; a later version is the same number with its
-    version as a suffix (YS-2026-0001-2). Reports issued before keep the numbers they bear."""
-    if version == 1:
-        return next_number(session=session, code=kind.code, year=year)
-    first = session.exec(select(Report).where(Report.inspection_id == inspection.id, Report.kind == kind.id,
-                                              Report.version == 1)).first()
-    if first is None:
-        return next_number(session=session, code=kind.code, year=year) + f"-{version}"
-    return f"{first.number}-{version}"
 
 
 def pdf_pages(data: bytes) -> int:
