@@ -672,3 +672,17 @@ class Job(SQLModel, table=True):
     result_mime: Optional[str] = Field(default=None, max_length=100)
     result: Any = Field(default=None, sa_column=Column(JSON, nullable=True))  # summary shown on the page
     error: str = Field(default="", max_length=2000)  # why it failed, in Chinese
+
+
+class ReportSequence(SQLModel, table=True):
+    """The last report number given per report type and year (YS-2026-0001, ZG-2026-0001…).
+
+    Incremented by one UPDATE in the issuing transaction: on PostgreSQL the row lock makes
+    concurrent issuers wait, so no two reports get the same number and none is skipped.
+    """
+
+    __tablename__ = "report_sequence"
+
+    code: str = Field(primary_key=True, max_length=8)  # the report type's prefix (YS, ZG…)
+    year: int = Field(primary_key=True)  # the Beijing-time year of issue
+    last: int = 0

@@ -210,7 +210,8 @@ def test_the_verify_page_of_an_issued_notice_shows_the_recomputed_date_and_why(
     assert report.inputs["dates"]["deadline"] == "2027-10-27" and report.inputs["dates"]["provisional"] == ["deadline"]
     pdf = (Path(app.config["MEDIA_DIR"]) / report.path).read_bytes()
     text = re.sub(r"\s+", "", run("pdftotext", str(pdf_file(tmp_path, pdf)), "-"))
-    assert "请于2027-10-27（暂定）前" in text and "2027-10-27为暂定日期：2027年的国务院节假日安排尚未录入" in text
+    # the task's stored due date, as an official document writes dates (issue 16)
+    assert "请于2027年10月27日（暂定）前" in text and "2027年10月27日为暂定日期：2027年的国务院节假日安排尚未录入" in text
     client.post("/logout")
     assert _enter_2027(client, login_as, world).status_code == 303
     db.expire_all()

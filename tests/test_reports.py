@@ -11,7 +11,7 @@ from sqlmodel import select
 from inspector.core import pdf
 from inspector.core.geo import Position
 from inspector.models import Inspection, MicroProject, Notice, Report, User
-from inspector.services import evidence, inspections
+from inspector.services import documents, evidence, inspections
 
 from . import factories, samples
 
@@ -78,7 +78,8 @@ def test_acceptance_report_is_a_real_pdf_with_chinese_text_fonts_photos_and_a_qr
     assert "竣工验收报告" in text and "张庄村党群服务中心" in text
     shown = [i for i in spec.items() if i.applies("standard", "village")]
     for item in shown[:6] + [spec.by_id["hall-area"], spec.by_id["no-unapproved-design-change"]]:
-        assert re.sub(r"\s+", "", item.text) in flat, item.text
+        own = documents.tier_text(item.text, "standard")  # a 达标村 acceptance prints the 达标村 wording only
+        assert re.sub(r"\s+", "", own) in flat, own
     assert "实测35m²，要求≥40" in flat and "差5m²" in flat and "大厅隔断未拆除" in flat
     assert "施工方负责人" in text and "一律不予验收" in flat
     assert f"第1页共{report.pages}页" in flat and "□" not in text
@@ -171,7 +172,8 @@ def test_rectification_notice_lists_failures_with_shortfall_and_a_working_day_de
     text = re.sub(r"\s+", "", run("pdftotext", str(pdf_file(tmp_path, (Path(app.config["MEDIA_DIR"]) / report.path)
                                                                .read_bytes())), "-"))
     assert "整改通知书" in text and "实测35m²" in text and "差5" in text
-    assert report.inputs["dates"]["deadline"] in text and "10个工作日" in text
+    deadline = date.fromisoformat(report.inputs["dates"]["deadline"])  # dates as an official document writes them
+    assert f"{deadline.year}年{deadline.month}月{deadline.day}日" in text and "10个工作日" in text
     assert "复查" in text
 
 
@@ -252,8 +254,8 @@ def test_red_landmark_report_shows_gates_rates_and_procedure_dates(client, progr
                                                "&received=2026-11-02&notice_start=2026-09-29")
     assert "红色地标评定报告" in text and "吴庄社区党群服务中心" in text and "4.2" in text
     assert "满意46/调查50=92.0%" in text or "46/50=92.0%" in text
-    assert "2026-12-02" in text  # received 11-02 + 30 days (7.x)
-    assert "2026-10-13" in text  # 7 working days from 09-29: 09-29, 09-30, 10-08, 10-09, 10-10 (make-up), 10-12, 10-13
+    assert "2026年12月2日" in text  # received 11-02 + 30 days (7.x)
+    assert "2026年10月13日" in text  # 7 working days from 09-29: 09-29, 09-30, 10-08, 10-09, 10-10 (make-up), 10-12, 10-13
     assert "预览稿" in text
 
 
@@ -266,8 +268,9 @@ def test_micro_notice_is_one_page_with_photos_and_a_five_working_day_period(clie
     assert "吴庄社区道路修缮" in text and "别的名字" not in text and "修缮社区道路120米，安装路灯6盏" in text
     assert "张三" in text and "13800000000" in text and "王书记" in text and "街道微实事专项资金" in text
     assert "845,050" not in text and "8,450.50元" in text
-    assert "2026-12-21至2026-12-25" in text and "5个工作日" in text and "2026-12-01" not in text
-    assert "项目实施之前" in text and "项目完成之后" in text and "000_7a80efa72703d9ff.txt›二、活动步骤4" in text
+    assert "2026年12月21日至2026年12月25日" in text and "5个工作日" in text and "2026年12月1日" not in text
+    assert "项目实施之前" in text and "项目完成之后" in text and ".txt" not in text  # sources by title (issue 16)
+    assert "《荷花街道党员微服务、群众大满意活动实施方案》二、活动步骤4" in text
     assert "监督电话：0516-89001234" in text and "2026年12月21日" in text
 
 
@@ -280,7 +283,7 @@ def test_micro_notice_in_a_year_without_its_schedule_is_marked_provisional_or_re
     db.add(notice)
     db.commit()
     text = client.get(f"/inspections/{micro.id}/reports/micro_notice").get_data(as_text=True)
-    assert "2027-03-01 至 2027-03-05（暂定）" in text
+    assert "2027年3月1日至2027年3月5日（暂定）" in text
     assert "2027-03-05 为暂定日期：2027 年的国务院节假日安排尚未录入" in text
     app.config["WORKDAYS_STRICT"] = True
     r = client.get(f"/inspections/{micro.id}/reports/micro_notice?format=pdf")

@@ -57,7 +57,9 @@ def test_checklist_detail_shows_rules_by_tier_and_sources(client):
     demo_page = client.get("/checklists/build-standard?tier=demo&type=village").get_data(as_text=True)
     std_page = client.get("/checklists/build-standard?tier=standard&type=village").get_data(as_text=True)
     assert "≥ 600 m²" in demo_page and "≥ 400 m²" in std_page
-    assert "002_a83f9f6db4fc39eb.txt › 篇六" in std_page
+    # sources by the document's title and clause (issue 16); the record opens on a tap, no seed file name
+    assert "《振兴重点村党群服务中心建设项目实施方案》附件1 第1项" in std_page and ".txt" not in std_page
+    assert '<details class="source cite">' in std_page and "收于《党群服务中心建设标准（六篇汇编）》" in std_page
     assert "否决项" in std_page and "1,000,000 元" in std_page
     assert "施工方负责人" in std_page  # the signature rule
 

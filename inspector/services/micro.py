@@ -719,6 +719,11 @@ def report_record(*, session: Session, inspection: Inspection, media_root: Path)
     project = of_acceptance(session=session, inspection=inspection)
     if project is None:
         raise MicroError("这次验收检查不属于任何微实事项目：请从微实事项目页开始验收，表格和公示从项目记录生成")
+    return project_record(session=session, project=project, media_root=media_root)
+
+
+def project_record(*, session: Session, project: MicroProject, media_root: Path) -> dict[str, Any]:
+    """The project record as the seed's forms print it (附件1 申报表 to 附件4 标牌), plain JSON."""
     program = program_of(project)
     notice = completion_notice(session=session, project=project)
     defined = program.notice_gating("acceptance")
@@ -734,6 +739,11 @@ def report_record(*, session: Session, inspection: Inspection, media_root: Path)
         "spent": rules.format_money(completion["spent_fen"]) if completion.get("spent_fen") is not None else "",
         "details": completion.get("details", ""), "village_lead": completion.get("village_lead", ""),
         "village_phone": completion.get("village_phone", ""), "photos": photos,
+        "description": project.description, "scale": project.scale, "expected_effect": project.expected_effect,
+        "start_date": project.start_date.isoformat(), "finish_date": project.finish_date.isoformat(),
+        "member_list": [{"name": m.get("name", ""), "phone": m.get("phone", ""), "kind": m.get("kind", "")}
+                        for m in project.members or []],
+        "household_list": [{"name": h.get("name", ""), "phone": h.get("phone", "")} for h in project.households or []],
         "notice": None if notice is None else {
             "start": notice.start_date.isoformat(), "end": notice.end_date.isoformat(),
             "working_days": notice.working_days, "public_id": notice.public_id, "title": notice.title,

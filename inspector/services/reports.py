@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import pdf, photos as photo_core, scoring
+from ..core import pdf, photos as photo_core, scoring, sources
 from ..core.checklist import ChecklistSpec
 from ..core.words import answer_words
 from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User, utcnow
-from . import audit, evidence, inspections, regions, rights
+from . import audit, documents, evidence, inspections, regions, rights
 
 CHINA = ZoneInfo("Asia/Shanghai")
 RESULT_WORDS = scoring.RESULT_LABELS
@@ -124,6 +124,11 @@ def _local(dt: datetime | None) -> str:
     return dt.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
+def _cn_day(dt: datetime | None) -> str:
+    """A stored UTC time as its Beijing-time date, 2026年12月2日."""
+    return sources.cn_date(dt.astimezone(CHINA).date()) if dt else ""
+
+
 def _signatures(session: Session, inspection: Inspection, spec) -> dict[str, Any] | None:
     """The checklist's signature parties, each with the people assigned, how and when they signed.
 
@@ -179,9 +184,10 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
                 continue
             j = outcome.judgements[item.id]
             answer = answers.get(item.id)
-            item_photos = [photo_data(p, item.text) for p in photo_rows.get(item.id, [])]
+            item_photos = [photo_data(p, documents.tier_text(item.text, tier)) for p in photo_rows.get(item.id, [])]
             all_photos += item_photos
-            rows.append({"id": item.id, "text": item.text, "kind": item.kind, "unit": item.unit,
+            rows.append({"id": item.id, "text": item.text, "requirement": documents.tier_text(item.text, tier),
+                         "kind": item.kind, "unit": item.unit,
                          "rule": item.describe_rule(tier, site_type), "source": item.source,
                          "critical": item.is_critical(tier), "gate": item.gate, "result": j.result,
                          "result_label": RESULT_WORDS[j.result], "value": _value_words(answer.value if answer else None, item),
@@ -204,7 +210,8 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
                  "category_doc_date": site.category_doc_date.isoformat() if site.category_doc_date else ""},
         "inspection": {"id": inspection.id, "purpose": LABELS[inspection.purpose],
                        "tier": LABELS.get(tier, "") if tier else "", "status": LABELS[inspection.status],
-                       "started_at": _local(inspection.started_at), "submitted_at": _local(inspection.submitted_at),
+                       "started_at": _local(inspection.started_at), "started_on": _cn_day(inspection.started_at),
+                       "submitted_at": _local(inspection.submitted_at),
                        "inspector": inspector.display_name if inspector else "",
                        "start_flags": [{"label": f["label"], "detail": f["detail"]} for f in inspection.start_flags or []]},
         "checklist": {"id": spec.id, "title": spec.title, "version": spec.version, "hash": spec.content_hash,
@@ -223,6 +230,7 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
         "extra": extra,
     }
     inputs["dates"] = _dates(kind, extra, calendar, today or datetime.now(CHINA).date())
+    documents.for_print(session=session, inspection=inspection, spec=spec, tier=tier, inputs=inputs)
     return inputs
 
 
@@ -327,10 +335,12 @@ def issue(*, session: Session, inspection: Inspection, kind: Kind, inputs: dict[
                     version=(current.version + 1) if current else 1, sha256="", path="", size_bytes=0, pages=0,
                     inputs=inputs, inputs_hash=digest, issued_by_id=by.id, issued_at=now,
                     supersedes_id=current.id if current else None)
+    report.number = documents.number_for(session=session, inspection=inspection, kind=kind, version=report.version,
+                               year=now.astimezone(CHINA).year)
     session.add(report)
     session.flush()
-    report.number = f"{kind.code}-{now.astimezone(CHINA).year}-{report.id:05d}"
     meta = {"number": report.number, "version": report.version, "issued_at": _local(now),
+            "issued_on": _cn_day(now), "issued_time": now.astimezone(CHINA).strftime("%H:%M"),
             "issued_by": by.display_name, "verify_url": verify_url(report.public_id), "preview": False}
     data = render_pdf(render(inputs, meta), media_root=media_root, static_root=static_root)
     sha, rel, created = _store(media_root, data)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from markupsafe import Markup
 
-from ..core import scoring, units
+from ..core import scoring, sources, units
 from ..core.words import answer_words
 from ..services import rights
 from ..models import LABELS, ROLE_LABELS, SITE_TYPE_LABELS
@@ -102,6 +102,10 @@ def register(app: Flask) -> None:
                      "choice": "选择", "text": "记录", "document": "资料"},
     )
     app.jinja_env.filters["china_time"] = china_time
+    app.jinja_env.filters["cite"] = sources.cite  # a seed citation as《title》clause (templates/_cite.html)
+    app.jinja_env.filters["cite_words"] = sources.words
+    app.jinja_env.filters["scrub_sources"] = sources.scrub  # seed citations inside a text, readable
+    app.jinja_env.filters["cn_date"] = sources.cn_date  # 2026年12月2日
     app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["label"] = lambda key: LABELS.get(key, key or "—")
     app.jinja_env.filters["unit"] = units.label

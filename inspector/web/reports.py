@@ -9,9 +9,9 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 from flask_login import current_user, login_required
 
 from .. import ROOT, get_calendar, get_db, today
-from ..core import workdays
+from ..core import sources, workdays
 from ..models import Inspection, Report, Site, User
-from ..services import inspections, micro, reports, scope, workcalendar
+from ..services import documents, inspections, micro, reports, scope, workcalendar
 from . import security
 
 bp = Blueprint("reports", __name__)
@@ -171,3 +171,50 @@ def verify(public_id: str):
     dated = workcalendar.restated(kind=report.kind, inputs=report.inputs, calendar=get_calendar())
     return render_template("reports/verify.html", report=report, issuer=issuer, newer=newer, checked=checked,
                            kind=reports.KINDS[report.kind], dated=dated), 200
+
+
+# ------------------------------------------------ the seed's forms from a micro project's record (000 附件1–4)
+
+APPLICATION = reports.Kind("micro_application", "活动项目申报表", "SB")
+FORMS = {"application": APPLICATION, "notice": reports.KINDS["micro_notice"],
+         "acceptance": reports.KINDS["micro_acceptance"], "plaque": reports.KINDS["plaque"]}
+
+
+def _form_inputs(project, site, kind):
+    """A form's inputs: the acceptance inspection's when there is a submitted one (its measured
+    values prefill the form), else the project record alone."""
+    session = get_db()
+    inspection = session.get(Inspection, project.acceptance_id) if project.acceptance_id else None
+    if kind is not APPLICATION and inspection is not None and inspection.status != "draft":
+        return _gather(inspection, site, kind, {})
+    record = micro.project_record(session=session, project=project, media_root=_media())
+    if kind.id == "micro_notice" and record["notice"] is None:
+        raise reports.ReportError(f"项目“{project.name}”尚未发布完工公示")
+    if kind.id == "plaque" and record["plaque"] is None:
+        raise reports.ReportError(f"“{record['program']['title']}”不设项目标牌")
+    return documents.record_inputs(session=session, site=site, title=kind.title, record=record)
+
+
+@bp.get("/micro/<int:project_id>/forms/<form_id>")
+@login_required
+def micro_form(project_id: int, form_id: str):
+    """A seed form (申报表、完成情况公示、验收表、标牌样稿) filled from the project record, as PDF
+    (`?format=html` shows the HTML). A form to print and sign, not an issued report."""
+    session = get_db()
+    project = (micro.get(session=session, user=current_user.row, project_id=project_id)
+               or abort(404, description="没有这个微实事项目"))
+    kind = FORMS.get(form_id) or abort(404, description="没有这种表格")
+    site = session.get(Site, project.site_id)
+    try:
+        inputs = _form_inputs(project, site, kind)
+    except (reports.ReportError, micro.MicroError, workdays.CalendarUnknown) as exc:
+        abort(422, description=str(exc))
+    meta = {"number": "", "version": 0, "issued_at": "", "issued_by": "", "verify_url": None, "preview": False,
+            "form": True, "printed_on": sources.cn_date(today())}
+    html = _renderer(kind)(inputs, meta)
+    if request.args.get("format") == "html":
+        return html
+    data = reports.render_pdf(html, media_root=_media(), static_root=ROOT / "static")
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename={form_id}-{project.id}.pdf"
+    return response

@@ -43,6 +43,10 @@ def test_find_a_site_and_review_the_checklist_on_a_phone(phone, county, tmp_path
     expect(phone.locator("body")).to_contain_text("≥ 600 m²")
     phone.get_by_label("等级").select_option("standard")
     expect(phone.locator("body")).to_contain_text("≥ 400 m²")
-    expect(phone.locator("body")).to_contain_text("002_a83f9f6db4fc39eb.txt › 篇六")
+    expect(phone.locator("body")).to_contain_text("《振兴重点村党群服务中心建设项目实施方案》")
+    cite = phone.locator("details.cite").first
+    cite.locator("summary").tap()  # a tap opens the document's record (issue 16)
+    expect(cite.locator(".cite-record")).to_be_visible()
+    expect(phone.locator("body")).not_to_contain_text(".txt")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(tmp_path / "phone-checklist.png"), full_page=False)
