@@ -6,18 +6,26 @@
  *   <select data-sort-by>               options "name:asc" / "name:desc" sort by data-sort-name
  *                                       (numbers numerically, else text in Chinese order; "" = as served);
  *   <span data-filter-count>            "显示 n / m 项".
- * Rows are the target's [data-row] elements; [data-group-head] rows (section headings) hide while a
- * filter or a sort is active. Without JavaScript the page shows everything in the server's order.
+ * Rows are the target's [data-row] elements (or those matching the block's data-rows selector); a row's
+ * sort value is its own data-sort-name or that of an element inside it; [data-group-head] rows (section
+ * headings) hide while a filter or a sort is active. Without JavaScript the page shows everything in the server's order.
  */
 (function () {
   "use strict";
 
-  function rowsOf(target) {
-    return Array.prototype.slice.call(target.querySelectorAll("[data-row]"));
+  function rowsOf(box, target) {
+    return Array.prototype.slice.call(target.querySelectorAll(box.getAttribute("data-rows") || "[data-row]"));
+  }
+
+  function sortValue(row, key) {
+    var name = "data-sort-" + key;
+    if (row.hasAttribute(name)) { return row.getAttribute(name); }
+    var inner = row.querySelector("[" + name + "]");
+    return inner ? inner.getAttribute(name) : "";
   }
 
   function compare(a, b, key) {
-    var x = a.getAttribute("data-sort-" + key) || "", y = b.getAttribute("data-sort-" + key) || "";
+    var x = sortValue(a, key), y = sortValue(b, key);
     var nx = parseFloat(x), ny = parseFloat(y);
     if (x !== "" && y !== "" && !isNaN(nx) && !isNaN(ny) && String(nx) === x.trim() && String(ny) === y.trim()) {
       return nx - ny;
@@ -47,7 +55,7 @@
   }
 
   function apply(box, target) {
-    var rows = rowsOf(target), text = box.querySelector("[data-filter-text]");
+    var rows = rowsOf(box, target), text = box.querySelector("[data-filter-text]");
     var words = text ? text.value.toLowerCase().split(/\s+/).filter(Boolean) : [];
     var attrs = {}, active = words.length > 0;
     box.querySelectorAll("[data-filter-attr]").forEach(function (sel) {
@@ -71,7 +79,7 @@
     var target = document.querySelector(box.getAttribute("data-list-filter"));
     if (!target || box._target === target) { return; }
     box._target = target;  // again after htmx swapped the list in: the new rows are sorted and filtered too
-    rowsOf(target).forEach(function (row, i) { row._order = i; });
+    rowsOf(box, target).forEach(function (row, i) { row._order = i; });
     box.hidden = false;
     if (!box._listening) {
       box._listening = true;

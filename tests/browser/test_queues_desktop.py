@@ -196,7 +196,7 @@ def test_the_county_pages_use_a_desktops_width_and_fit_a_360_px_phone(browser, l
     expect(desk.locator("#compare-rows tr:visible")).to_have_count(1)
     desk.goto("/admin/audit")
     desk.locator("[data-sort-by]").select_option("at:asc")
-    times = desk.locator("#audit-rows [data-row]").evaluate_all("rows => rows.map(r => r.dataset.sortAt)")
+    times = desk.locator("#audit-rows .audit-row time").evaluate_all("ts => ts.map(t => t.dataset.sortAt)")
     assert times == sorted(times)
     desk.context.close()
 
