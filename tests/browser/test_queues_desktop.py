@@ -156,6 +156,10 @@ def test_a_missing_contractor_is_named_at_the_top_and_signers_find_their_signatu
     banner = page.locator("[data-missing-signers]")
     expect(banner).to_contain_text("施工方")
     assert banner.bounding_box()["y"] < 700  # at the top, not thousands of pixels down
+    page.get_by_role("button", name="审核通过").click()  # approving without naming the contractor lead
+    expect(page.locator("[data-review-error]")).to_contain_text("施工方")
+    expect(page.locator("[data-review-error]")).to_be_in_viewport()  # the refusal is seen where the page opens
+    banner = page.locator("[data-missing-signers]")
     banner.get_by_role("link").first.click()
     name = page.locator("input[name='named-contractor-lead-name']").first
     expect(name).to_be_in_viewport()
