@@ -215,6 +215,11 @@ MATRIX: list[Case] = [
          data={"username": "nobody", "password": "wrong-password"}),
     Case("auth.password", "GET", "/account/password", signed_in(), sides=("-",)),
     Case("auth.password", "POST", "/account/password", signed_in(422), sides=("-",), data={"current": "wrong"}),
+    # ---- notifications (issue 16): each user's own; another's (or none) is not found
+    Case("notifications.index", "GET", "/notifications/", signed_in(), sides=("-",)),
+    Case("notifications.read_all", "POST", "/notifications/read", signed_in(303), sides=("-",)),
+    Case("notifications.open_", "POST", "/notifications/999999/open",
+         lambda role, side: REDIRECT_TO_LOGIN if role == ANON else 404, sides=("-",)),
     # ---- sites
     Case("sites.index", "GET", "/sites/", signed_in(), sides=("-",)),
     Case("sites.detail", "GET", "/sites/{site}", signed_in()),

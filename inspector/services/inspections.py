@@ -13,7 +13,7 @@ from ..core.decision import Approval, Decision, decide
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Site, User, utcnow
 from ..db import insert_new
-from . import audit, rights
+from . import audit, notifications, rights
 from .checklists import cached_spec, ensure_version, spec_of
 
 
@@ -345,4 +345,6 @@ def submit(*, session: Session, inspection: Inspection, by: User) -> scoring.Out
     audit.record(session=session, user_id=by.id, action="submit", entity="inspection", entity_id=inspection.id,
                  before={"status": before}, after={"status": inspection.status, "score": result.score,
                                                    "verdict": verdict.verdict, "subsidy": verdict.subsidy})
+    notifications.submitted(session=session, inspection=inspection, reviewers=rights.REVIEW.get(inspection.purpose, ()),
+                            by=by)
     return result

@@ -23,7 +23,7 @@ from ..core.geo import Position
 from ..core.scoring import VERDICT_LABELS
 from ..models import (LABELS, ROLE_LABELS, ChecklistVersion, Inspection, Notice, Objection, ProgramStep,
                       RedLandmarkApplication, Region, Site, User, utcnow)
-from . import audit, inspections, notices, programs, regions, rights
+from . import audit, inspections, notices, notifications, programs, regions, rights
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 PROGRAM = "red_landmark"
@@ -141,8 +141,12 @@ def _open(session: Session, application: RedLandmarkApplication, site: Site, ste
           due: date | workdays.Due | None,
           by: User) -> ProgramStep:
     """Open the application's next step, owned by the step's role."""
-    return programs.open_step(session=session, program=PROGRAM, program_id=application.id, step=step,
-                              owner_role=procedure().step(step).role, region_id=site.region_id, due_date=due, by=by)
+    row = programs.open_step(session=session, program=PROGRAM, program_id=application.id, step=step,
+                             owner_role=procedure().step(step).role, region_id=site.region_id, due_date=due, by=by)
+    notifications.step_opened(session=session, region_id=site.region_id, role=row.owner_role, target="landmark",
+                              target_id=application.id, what=f"{site.name}的红色地标申请：{step_label(step)}，待您办理",
+                              by=by)
+    return row
 
 
 def _expect(session: Session, application: RedLandmarkApplication, *steps: str, what: str) -> ProgramStep:

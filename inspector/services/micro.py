@@ -23,7 +23,7 @@ from ..core.checklist import ChecklistSpec
 from ..core.workdays import Calendar, CalendarUnknown, Due
 from ..models import (ROLE_LABELS, FundCommitment, FundMember, Inspection, MicroProject, Notice, Region, Site,
                       User, utcnow)
-from . import audit, inspections, notices, programs, rights, scope
+from . import audit, inspections, notices, notifications, programs, rights, scope
 
 PROGRAM = "micro_project"
 PURPOSE = "micro_project"
@@ -199,6 +199,9 @@ def _open(session: Session, project: MicroProject, step: rules.Step, *, site: Si
     programs.open_step(session=session, program=PROGRAM, program_id=project.id, step=step.id,
                        owner_role=step.owner_role, region_id=site.region_id,
                        due_date=_due(today, calendar, step.working_days), by=by)
+    notifications.step_opened(session=session, region_id=site.region_id, role=step.owner_role, target="micro",
+                              target_id=project.id, what=f"{site.name}的微实事项目“{project.name}”：{step.label}，待您办理",
+                              by=by)
 
 
 def site_program(site: Site) -> programs.core.ProgramSpec:

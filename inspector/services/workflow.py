@@ -28,7 +28,7 @@ from ..core.decision import Decision
 from ..core.geo import Position
 from ..core.workdays import Calendar
 from ..models import (LABELS, Inspection, Region, RectificationTask, ReturnReason, SignOff, Site, User, utcnow)
-from . import audit, rights, users, workcalendar
+from . import audit, notifications, rights, users, workcalendar
 from .inspections import InspectionError, refresh_decision, spec_for
 
 # action → {from status: to status}; anything else is refused with both statuses named.
@@ -112,6 +112,9 @@ def return_for_changes(*, session: Session, inspection: Inspection, reasons: dic
     inspection.reviewed_by_id = by.id
     _move(session, inspection, "return", by, round=inspection.round,
           reasons={(i or "*"): r for i, r in [(row.item_id, row.reason) for row in rows]})
+    notifications.about_inspection(session=session, inspection=inspection, kind="returned", by=by,
+                                   users=[notifications.author_of(session, inspection)],
+                                   what=f"被退回修改（第 {inspection.round} 次，{len(rows)} 条原因），请按原因修改后重新提交")
     return rows
 
 
@@ -180,6 +183,7 @@ def approve(*, session: Session, inspection: Inspection, by: User, signers: dict
                             assigned_by_id=by.id))
     _move(session, inspection, "approve", by, score=result.score, verdict=verdict.verdict, subsidy=verdict.subsidy,
           signers=[[p, u or n] for p, u, n, _r in slots], tasks=[t.item_id for t in tasks if t.status == "open"])
+    notifications.approved(session=session, inspection=inspection, by=by, slots=slots, tasks=tasks)
     return tasks
 
 
@@ -205,6 +209,10 @@ def reject(*, session: Session, inspection: Inspection, by: User, today: date, c
     _move(session, inspection, "reject", by, score=result.score, verdict=verdict.verdict, subsidy=0,
           reasons=list(verdict.reasons)[:20], note=(reason or "").strip()[:2000],
           tasks=[t.item_id for t in tasks if t.status == "open"])
+    notifications.about_inspection(session=session, inspection=inspection, kind="rejected", by=by,
+                                   users=[notifications.author_of(session, inspection)],
+                                   what=f"判定验收不通过（不予拨付），{len(tasks)} 项转为整改任务，整改后复查")
+    notifications.tasks_issued(session=session, inspection=inspection, tasks=tasks, by=by)
     return tasks
 
 
@@ -292,6 +300,10 @@ def _stand_if_all_signed(session: Session, inspection: Inspection, by: User, now
     if all(s.signed_at is not None for s, _u in signoffs(session=session, inspection=inspection)):
         inspection.accepted_at = now
         _move(session, inspection, "accept", by, by_signatures=True)
+        notifications.about_inspection(session=session, inspection=inspection, kind="accepted", by=by,
+                                       what="各方均已签字，验收生效",
+                                       users=[notifications.author_of(session, inspection),
+                                              session.get(User, inspection.reviewed_by_id)])
         return True
     return False
 
@@ -370,6 +382,8 @@ def accept(*, session: Session, inspection: Inspection, by: User) -> None:
     _next_status(inspection, "accept")
     inspection.accepted_at = utcnow()
     _move(session, inspection, "accept", by)
+    notifications.about_inspection(session=session, inspection=inspection, kind="accepted", what="已验收", by=by,
+                                   users=[notifications.author_of(session, inspection)])
 
 
 # ---------------------------------------------------------------- rectification loop

@@ -1,35 +1,32 @@
-"""Home page."""
+"""Home page: the signed-in user's to-do list (services/queues.py), each entry a link to the work."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
-from sqlalchemy import func
 from sqlmodel import select
 
-from .. import get_db
-from ..models import Inspection, Region, Site
-from ..services import scope, workcalendar
+from .. import get_db, today
+from ..models import Region
+from ..services import queues, workcalendar
+from . import notifications
 
 bp = Blueprint("main", __name__)
+bp.record_once(lambda state: notifications.register(state.app))  # the bell and /notifications come with the home
 
 
 @bp.get("/")
 def home():
-    """Home: what is here (in the user's region) and where to go."""
+    """Home: what waits on the user (in their region), then what is here and where to go."""
     counts = {"checklists": len(current_app.extensions["checklists"]), "sites": 0, "inspections": 0}
     by_status: dict[str, int] = {}
-    changes = []
+    changes, todo = [], []
     if current_user.is_authenticated:
         session = get_db()
-        path = scope.region_of(session=session, user=current_user.row).path
-        in_region = (select(Site.id).join(Region, Site.region_id == Region.id)
-                     .where(Region.path.startswith(path)).scalar_subquery())
-        counts["sites"] = session.exec(select(func.count()).select_from(Site).where(Site.id.in_(in_region))).one()
-        by_status = dict(session.exec(select(Inspection.status, func.count()).where(Inspection.site_id.in_(in_region))
-                                      .group_by(Inspection.status)).all())
+        todo = queues.todo_for(session=session, user=current_user.row, today=today())
+        counts["sites"], by_status = queues.overview(session=session, user=current_user.row)
         counts["inspections"] = sum(by_status.values())
         changes = workcalendar.changes_for(session=session, user=current_user.row, limit=10)
-    return render_template("home.html", counts=counts, by_status=by_status, changes=changes)
+    return render_template("home.html", counts=counts, by_status=by_status, changes=changes, todo=todo)
 
 
 @bp.get("/healthz")

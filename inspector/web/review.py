@@ -11,7 +11,7 @@ from .. import get_calendar, get_db, today
 from ..core import geo
 from ..core.workdays import CalendarUnknown
 from ..models import AuditLog, Inspection, SignOff, User
-from ..services import inspections, rights, workflow
+from ..services import evidence, inspections, rights, workflow
 from .inspections import inspection_or_404
 
 bp = Blueprint("review", __name__)
@@ -53,6 +53,7 @@ def _review_page(inspection, site, spec, *, error=None, status=200, form=None):
     return render_template("review/review.html", inspection=inspection, site=site, spec=spec, outcome=verdict.outcome,
                            decision=verdict, team_min=_team_min(),
                            answers=inspections.answers_of(session=session, inspection=inspection),
+                           photos=evidence.photos_of(session=session, inspection=inspection),
                            parties=(workflow.signature_parties(session=session, inspection=inspection)
                                     if inspection.purpose == "completion_acceptance" else []),
                            error=error, form=form or request.form, me=_user()), status
@@ -79,7 +80,7 @@ def return_(inspection_id: int):
     except inspections.InspectionError as exc:
         session.rollback()
         return _review_page(inspection, site, spec, error=str(exc), status=422)
-    flash("已退回，并通知填写人按原因修改")
+    flash("已退回，已通知填写人按原因修改")
     return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
 
 

@@ -1,14 +1,14 @@
 """answer.captured_at: the phone's clock when an answer was made (offline outbox, issue 15)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
