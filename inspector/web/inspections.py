@@ -328,12 +328,32 @@ def summary(inspection_id: int):
     return _summary(*inspection_or_404(inspection_id))
 
 
+def _confirm_step(inspection, site, spec):
+    """Before a submission the service would accept but with evidence missing (required photos not all
+    taken, photos with evidence flags): a page listing it, to confirm (`confirm=1`) or go back. None when
+    nothing is missing, or when something blocks the submission (the service then says what). Asked
+    when the summary page's form sends `check=1`; a bare POST (scripts, the API) submits as before."""
+    ctx = _page_context(inspection, site, spec)
+    outcome, progress = ctx["outcome"], ctx["progress"]
+    if outcome.open_items or outcome.unexplained or progress.answered < progress.total \
+            or not inspections.may_edit(inspection, _user()):
+        return None
+    flagged = [(item_id, p) for item_id, plist in ctx["photos_by_item"].items() for p in plist if p.flags]
+    if not progress.photos_missing and not flagged:
+        return None
+    return render_template("inspections/confirm.html", flagged=flagged, **ctx)
+
+
 @bp.post("/inspections/<int:inspection_id>/submit")
 @login_required
 def submit(inspection_id: int):
     """Submit the finished inspection."""
     session = get_db()
     inspection, site, spec = inspection_or_404(inspection_id)
+    if request.form.get("check") and not request.form.get("confirm"):  # from the summary page's button
+        step = _confirm_step(inspection, site, spec)
+        if step is not None:
+            return step
     try:
         inspections.submit(session=session, inspection=inspection, by=_user())
         session.commit()
