@@ -65,8 +65,14 @@
     return load(sec);
   }
 
+  /* The bottom edge of the sticky bars: what is above it is hidden under them. */
+  function barBottom() {
+    var bar = document.querySelector(".walk-bar");
+    return bar ? bar.getBoundingClientRect().bottom : 0;
+  }
   function scrollTo(el) {
-    el.scrollIntoView({ block: "start" });
+    var at = (el.matches("details") ? el.querySelector("summary") : el).getBoundingClientRect().top;
+    window.scrollBy(0, at - barBottom() - 8);
     if (el.matches("article.item")) {
       el.setAttribute("tabindex", "-1");
       el.focus({ preventScroll: true });
@@ -98,8 +104,7 @@
 
   /* The first unanswered item below the top of the screen, else the first of all (loading its section). */
   function nextOpen() {
-    var bar = document.querySelector(".walk-bar");
-    var line = (bar ? bar.getBoundingClientRect().bottom : 0) + 8;
+    var line = barBottom() + 16;  /* an item scrolled to sits 8 px under the bars, above this line: "next" moves on */
     var first = null, below = null;
     sections().forEach(function (sec) {
       if (below) return;
