@@ -110,8 +110,14 @@ def score(url: str, cookie: str | None, out: Path) -> dict[str, float]:
            "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"]
     if cookie:
         cmd.append(f"--extra-headers={json.dumps({'Cookie': cookie})}")
-    subprocess.run(cmd, check=True, env=dict(os.environ, CHROME_PATH=CHROME), timeout=300,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for attempt in (1, 2):  # Lighthouse sometimes loses the trace of a load (NO_NAVSTART): once more
+        try:
+            subprocess.run(cmd, check=True, env=dict(os.environ, CHROME_PATH=CHROME), timeout=300,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 2:
+                raise
     data = json.loads(out.read_text())
     result = {c: round(data["categories"][c]["score"] * 100) for c in CATEGORIES}
     short = [f"{a['id']} {a['score']:.2f}" for a in data["audits"].values()
