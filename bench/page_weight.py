@@ -8,7 +8,9 @@ JS file it references (`<link rel=stylesheet href>`, `<script src>`) with `Accep
 gzip`, counting the bytes of the body as served (after the app's own compression) and the raw
 bytes. Pages: the walk page of a fresh build-standard inspection (tier standard, village), of a
 fresh function-rooms inspection (the largest checklist), the site list and the checklist browser
-for build-standard. Aim: ≤ 30 KB gzip per page on a first visit (empty cache). Response headers
+for build-standard. Aim: ≤ 30 KB gzip per page on a first visit (empty cache). A walk page of a large
+checklist renders its sections closed; their items come from each section's data-section-url when
+opened: those fragments are listed apart ("later"), not counted in the first visit. Response headers
 are not counted. Exit status 1 when a page cannot be fetched; the aim is reported, not enforced.
 """
 from __future__ import annotations
@@ -94,7 +96,22 @@ def measure_page(client, label: str, url: str) -> dict:
         rows.append((kind, asset))
     items = len(re.findall(r'<article id="item-', page["text"]))
     forms = len(re.findall(r"<form\b", page["text"]))
-    return {"label": label, "url": url, "rows": rows, "other": parser.other, "items": items, "forms": forms}
+    later = []  # closed sections of a walk page: fetched when opened (and by the offline copy), not on first visit
+    for ref in re.findall(r'data-section-url="([^"]+)"', page["text"]):
+        if _is_open(page["text"], ref):
+            continue
+        frag = fetch(client, urljoin(url, ref))
+        if frag["status"] != 200:
+            raise RuntimeError(f"{label}: section {ref} answered {frag['status']}")
+        later.append(frag)
+    return {"label": label, "url": url, "rows": rows, "other": parser.other, "items": items, "forms": forms,
+            "later": later, "elements": len(re.findall(r"<[a-zA-Z]", page["text"]))}
+
+
+def _is_open(html: str, ref: str) -> bool:
+    """Whether the section with this fragment URL is rendered open (its items are in the page)."""
+    at = html.index(f'data-section-url="{ref}"')
+    return re.search(r"\sopen[\s>]", html[html.rfind("<details", 0, at):html.index(">", at) + 1]) is not None
 
 
 def kb(n: int) -> str:
@@ -171,6 +188,11 @@ def main() -> int:
             g9 += row["gzip9"]
         verdict = "meets" if wire / 1024 <= AIM_KB else "MISSES"
         print(f"  {'total':<50} {kb(raw):>8} {kb(wire):>9} {'':>8} {kb(g9):>8}  {verdict} ≤ {AIM_KB:.0f} KB")
+        print(f"  ({res['elements']} HTML elements in the page as served)")
+        if res["later"]:
+            lw, lr = sum(f["wire"] for f in res["later"]), sum(f["raw"] for f in res["later"])
+            print(f"  later: {len(res['later'])} closed sections, fetched when opened or saved for offline use: "
+                  f"{kb(lr)} KB raw, {kb(lw)} KB served in all (largest {kb(max(f['wire'] for f in res['later']))} KB)")
         for tag, ref in res["other"]:
             print(f"  (also references <{tag}> {ref}, not counted)")
         totals.append((res["label"], raw, wire))

@@ -231,6 +231,7 @@ MATRIX: list[Case] = [
     # ---- inspections (field)
     Case("inspections.new", "GET", "/sites/{site}/inspections/new", signed_in()),
     Case("inspections.walk", "GET", "/inspections/{draft_inspection}", signed_in()),
+    Case("inspections.section", "GET", "/inspections/{draft_inspection}/sections/1", signed_in()),
     Case("inspections.item", "GET", "/inspections/{draft_inspection}/items/{item_inspection}", signed_in(),
          headers=HX),
     Case("inspections.summary", "GET", "/inspections/{draft_inspection}/summary", signed_in()),

@@ -323,16 +323,27 @@ def _orientation(fmt: str, exif: Image.Exif) -> int:
     return value if value in TRANSPOSE else 1
 
 
+# (time tag, its offset tag): DateTimeOriginal with OffsetTimeOriginal, then DateTimeDigitized with
+# OffsetTimeDigitized. Never DateTime (306): that is when the file was last saved or edited, not taken.
+CAPTURE_TIME_TAGS = ((36867, 36881), (36868, 36882))
+
+
 def _exif_time(exif: Image.Exif) -> datetime | None:
-    """DateTimeOriginal with OffsetTimeOriginal (else DateTime with OffsetTime); +08:00 when no offset."""
+    """The capture time: DateTimeOriginal, else DateTimeDigitized (Exif IFD, or IFD0 where some writers put
+    them), with its offset tag when present, else +08:00; None when neither is there or readable."""
     try:
         sub = exif.get_ifd(0x8769)
-        for stamp, offset in ((sub.get(36867), sub.get(36881)), (exif.get(36867), exif.get(36881)),
-                              (exif.get(306), sub.get(36880))):
-            if stamp:
-                return _parse_time(stamp, offset)
     except Exception:  # noqa: BLE001 - malformed EXIF gives None, never an error
         return None
+    for tag, offset_tag in CAPTURE_TIME_TAGS:
+        for ifd in (sub, exif):
+            try:
+                stamp, offset = ifd.get(tag), ifd.get(offset_tag) or sub.get(offset_tag)
+                found = _parse_time(stamp, offset) if stamp else None
+            except Exception:  # noqa: BLE001 - one malformed tag: try the next
+                found = None
+            if found is not None:
+                return found
     return None
 
 

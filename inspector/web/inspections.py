@@ -135,18 +135,66 @@ def _page_context(inspection, site, spec):
     if inspection.round:
         for r in workflow.reasons_of(session=session, inspection=inspection):
             reasons.setdefault(r.item_id, []).append(r.reason)
-    return dict(inspection=inspection, site=site, spec=spec, answers=answers, photos_by_item=photos_by_item,
+    page = dict(inspection=inspection, site=site, spec=spec, answers=answers, photos_by_item=photos_by_item,
                 outcome=result, decision=verdict, progress=prog, editable=inspections.may_edit(inspection, _user()),
                 new_client_id=lambda item_id: f"{nonce}-{item_id}", before=before, reasons=reasons,
                 shown=(lambda it: it.id in inspection.scope_items) if inspection.scope_items else (lambda it: True))
+    page["walk_sections"] = lambda open_items=(): _sections(page, open_items=open_items, open_index=_int_arg("open"))
+    return page
+
+
+COLLAPSE_OVER = 60  # a walk page with more visible items than this opens only some of its sections
+
+
+def _sections(page, *, open_items=(), open_index=None) -> list[dict]:
+    """The sections of the walk page with their visible items and counts (未答, 不合格, 缺照片), and which are
+    rendered open: all of a small checklist; of a large one only `open_index` and those holding `open_items`
+    (the item of an error, the item linked to), so its first visit stays light. The others load when opened."""
+    inspection, site, outcome = page["inspection"], page["site"], page["outcome"]
+    missing = set(page["progress"].missing_photo_items)
+    out = []
+    for index, section in enumerate(page["spec"].sections, start=1):
+        visible = [it for it in section.items if it.applies(inspection.tier, site.site_type) and page["shown"](it)]
+        if not visible:
+            continue
+        results = [outcome.judgements[it.id].result for it in visible]
+        out.append(dict(index=index, title=section.title, items=visible, total=len(visible),
+                        open_count=results.count(scoring.OPEN), fail=results.count(scoring.FAIL),
+                        nophoto=sum(1 for it in visible if it.id in missing), open=False))
+    if sum(s["total"] for s in out) <= COLLAPSE_OVER:
+        for s in out:
+            s["open"] = True
+        return out
+    for s in out:
+        s["open"] = s["index"] == open_index or any(it.id in open_items for it in s["items"])
+    return out
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
 @bp.get("/inspections/<int:inspection_id>")
 @login_required
 def walk(inspection_id: int):
-    """The checklist on one scrolling page: sections, items, a sticky progress bar."""
+    """The checklist on one scrolling page: a section index, sections (the closed ones of a large checklist
+    load when opened), items, a sticky progress bar and finish bar. `?open=<n>` or `?at=<item>` opens a section."""
     inspection, site, spec = inspection_or_404(inspection_id)
     return render_template("inspections/walk.html", **_page_context(inspection, site, spec))
+
+
+@bp.get("/inspections/<int:inspection_id>/sections/<int:index>")
+@login_required
+def section(inspection_id: int, index: int):
+    """The items of one section of the walk page (a fragment, with or without htmx: the offline copy
+    caches it by this URL)."""
+    inspection, site, spec = inspection_or_404(inspection_id)
+    page = _page_context(inspection, site, spec)
+    found = next((s for s in _sections(page) if s["index"] == index), None)
+    if found is None:
+        abort(404, description="没有这一节")
+    return render_template("inspections/_section_items.html", section=found, **page)
 
 
 def _raw_answer(item: Item, form) -> object:
@@ -309,12 +357,32 @@ def summary(inspection_id: int):
     return _summary(*inspection_or_404(inspection_id))
 
 
+def _confirm_step(inspection, site, spec):
+    """Before a submission the service would accept but with evidence missing (required photos not all
+    taken, photos with evidence flags): a page listing it, to confirm (`confirm=1`) or go back. None when
+    nothing is missing, or when something blocks the submission (the service then says what). Asked
+    when the summary page's form sends `check=1`; a bare POST (scripts, the API) submits as before."""
+    ctx = _page_context(inspection, site, spec)
+    outcome, progress = ctx["outcome"], ctx["progress"]
+    if outcome.open_items or outcome.unexplained or progress.answered < progress.total \
+            or not inspections.may_edit(inspection, _user()):
+        return None
+    flagged = [(item_id, p) for item_id, plist in ctx["photos_by_item"].items() for p in plist if p.flags]
+    if not progress.photos_missing and not flagged:
+        return None
+    return render_template("inspections/confirm.html", flagged=flagged, **ctx)
+
+
 @bp.post("/inspections/<int:inspection_id>/submit")
 @login_required
 def submit(inspection_id: int):
     """Submit the finished inspection."""
     session = get_db()
     inspection, site, spec = inspection_or_404(inspection_id)
+    if request.form.get("check") and not request.form.get("confirm"):  # from the summary page's button
+        step = _confirm_step(inspection, site, spec)
+        if step is not None:
+            return step
     try:
         inspections.submit(session=session, inspection=inspection, by=_user())
         session.commit()

@@ -43,6 +43,8 @@ def answer_last_and_submit(page, ins_id):
     expect(page.locator(f"#item-{LAST} .saved")).to_contain_text("已保存")
     page.get_by_role("link", name="完成检查，查看结果").tap()
     page.get_by_role("button", name="提交检查结果").tap()
+    expect(page.locator("[data-missing-photos]")).to_contain_text("缺少照片")  # issue 15: confirm what is missing
+    page.get_by_role("button", name="确认提交").tap()
     expect(page.locator(".flow .badge").first).to_have_text(re.compile("已提交|已重新提交"))
 
 
@@ -97,6 +99,7 @@ def test_self_assessment_inspection_return_resubmit_approve_and_every_signature(
     expect(hall.locator(".saved")).to_contain_text("已保存")
     page.get_by_role("link", name="完成检查，查看结果").tap()
     page.get_by_role("button", name="提交检查结果").tap()
+    page.get_by_role("button", name="确认提交").tap()  # issue 15: photos are missing, confirmed
     expect(page.locator(".flow .badge").first).to_have_text("已重新提交")
     page.context.close()
 

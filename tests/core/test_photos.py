@@ -271,9 +271,10 @@ def test_exif_time_without_offset_is_beijing_time(media):
     assert stored.exif_time.utcoffset() == timedelta(hours=8)
 
 
-def test_exif_datetime_is_the_fallback(media):
+def test_exif_datetime_is_not_a_capture_time(media):
+    """Issue 15: DateTime (306) is the save or edit time, never read as when the photo was taken."""
     stored = ingest(make_photo(1, datetime_only="2026:01:02 03:04:05"), media_root=media, watermark=WM)
-    assert stored.exif_time == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=8)))
+    assert stored.exif_time is None
 
 
 def test_no_exif_gives_none(media):
