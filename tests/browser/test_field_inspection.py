@@ -81,7 +81,7 @@ def test_walk_answer_every_kind_photo_and_reload(browser, live_server, db, peopl
     saved(page, "service-point-type", 1)
     item(page, "doc-committee-minutes").get_by_role("radio", name="缺", exact=True).tap()
     expect(item(page, "doc-committee-minutes").locator(".result")).to_have_text("不符合")
-    item(page, "premises-exists").locator("summary").tap()
+    item(page, "premises-exists").locator("summary", has_text="备注").tap()
     item(page, "premises-exists").locator("textarea[name=note]").fill("东侧新建，西侧在装修")
     item(page, "premises-exists").locator("textarea[name=note]").blur()
     saved(page, "premises-exists", 2)

@@ -176,6 +176,6 @@ def test_photo_flag_reasons_are_text_on_the_item(browser, live_server, db, specs
     flag = item.locator(".thumbs .flag")
     expect(flag).to_have_count(1)
     expect(flag).to_be_visible()
-    expect(flag).to_contain_text("照片拍摄时间比上传时间早")  # the reason itself, not a hover tooltip
+    expect(flag).to_contain_text("照片拍摄时间比手机采集时间早")  # the reason itself (EXIF against the capture time), not a hover tooltip
     assert flag.get_attribute("title") is None
     page.context.close()
