@@ -1,10 +1,13 @@
 """WSGI entry for benchmarks: the unmodified app, configured from the environment, CSRF off.
 
 gunicorn --pythonpath bench _wsgi:app   with DATABASE_URL and SECRET_KEY set
-(BENCH_MEDIA_DIR optional: where uploads would go, so a benchmark never writes into media/).
+(BENCH_MEDIA_DIR optional: where uploads would go, so a benchmark never writes into media/;
+BENCH_CODE_ROOT optional: serve the app from another checkout, e.g. a baseline commit exported by
+bench/save_latency.py, instead of this one).
 
 With BENCH_TIMING=1 every request writes one line to stderr, `bench-req <ms in app> <ms in SQL>
-<ms from the end of the first write statement to COMMIT> <early commits> <status> <method> <path>`
+<ms from the end of the first write statement to COMMIT> <early commits> <status> <method> <path>
+<CPU ms of the request's thread> <SQL statements>`
 (the third is how long the request held its write transaction open: on SQLite the database-wide
 write lock; the fourth counts transactions a RELEASE SAVEPOINT committed on its own, which
 happens on SQLite when the savepoint was the outermost transaction), and every SQL statement slower than BENCH_SLOW_SQL_MS (default 100)
@@ -17,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, os.environ.get("BENCH_CODE_ROOT") or str(Path(__file__).resolve().parent.parent))
 
 from inspector import create_app  # noqa: E402
 
@@ -40,6 +43,8 @@ def _instrument(app, slow_ms: float) -> None:
     @app.before_request
     def _start():
         g.bench_t0 = time.perf_counter()
+        g.bench_cpu0 = time.thread_time()
+        g.bench_n = 0
         g.bench_sql = 0.0
         g.bench_held = 0.0
         g.bench_w = None
@@ -69,6 +74,7 @@ def _instrument(app, slow_ms: float) -> None:
         ms = (time.perf_counter() - started) * 1000
         if has_app_context() and "bench_sql" in g:
             g.bench_sql += ms
+            g.bench_n += 1
             if g.bench_w is None and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
                 g.bench_w = time.perf_counter()
             elif statement.lstrip().upper().startswith("RELEASE") and g.bench_w is not None:
@@ -84,8 +90,9 @@ def _instrument(app, slow_ms: float) -> None:
     def _end(response):
         if "bench_t0" in g:
             ms = (time.perf_counter() - g.bench_t0) * 1000
+            cpu = (time.thread_time() - g.bench_cpu0) * 1000
             os.write(2, f"bench-req {ms:.2f} {g.bench_sql:.2f} {g.bench_held:.2f} {g.bench_early} {response.status_code} {request.method} "
-                        f"{request.path}\n".encode())
+                        f"{request.path} {cpu:.3f} {g.bench_n}\n".encode())
         return response
 
 

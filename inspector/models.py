@@ -122,6 +122,10 @@ class Inspection(SQLModel, table=True):
     accepted_at: Optional[datetime] = None
     subsidy: Optional[int] = None  # completion acceptance: the subsidy its decision pays (CNY; 0 = 不予拨付)
     reevaluation: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))  # before/after a rule change
+    # running totals of the decision's inputs, kept by services.inspections.record_answer (docs/saves.md);
+    # tally_rev counts its writes: each save updates it by compare-and-set
+    tally: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    tally_rev: int = 0
 
 
 class Answer(SQLModel, table=True):

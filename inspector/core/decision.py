@@ -190,3 +190,15 @@ def _also_meets(spec: ChecklistSpec, answers: Mapping[str, Any], *, tier: str | 
         if scoring.evaluate(spec, answers, tier=other, site_type=site_type, notes=notes).verdict == scoring.PASSED:
             out.append(f"另：答案亦达到“{spec.tier(other).name}”的各项要求（仅供参考，奖补只按批准类别拨付）")
     return out
+
+
+def verdict_and_subsidy(spec: ChecklistSpec, checklist_verdict: str, *, purpose: str, tier: str | None,
+                        approval: Approval | None) -> tuple[str, int | None]:
+    """The verdict and subsidy `decide` reaches from the checklist's verdict (scoring.Outcome.verdict):
+    a completion acceptance not judgeable against its approved category is ineligible, and pays its
+    category's amount only when it passes. Used where only these two are needed (core.tally)."""
+    if purpose != "completion_acceptance" or not spec.tiers:
+        return checklist_verdict, None
+    verdict = scoring.INELIGIBLE if _approval_problems(spec, tier, approval) else checklist_verdict
+    tier_row = spec.tier(tier)
+    return verdict, (tier_row.subsidy if verdict == scoring.PASSED and tier_row else 0)

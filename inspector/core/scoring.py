@@ -22,6 +22,14 @@ VERDICT_LABELS = {
 _CHECK_VALUES = {"check": ("pass", "fail"), "document": ("present", "missing")}
 
 
+WEIGHT_UNITS = 1_000_000  # points are summed as whole millionths of a weight: exact in any order
+
+
+def weight_units(item: Item) -> int:
+    """The item's weight in whole units (weights are decimals of at most six places)."""
+    return round(item.weight * WEIGHT_UNITS)
+
+
 class AnswerError(ValueError):
     """An answer that does not fit its item (wrong shape, negative count, satisfied > respondents)."""
 
@@ -207,7 +215,7 @@ def evaluate(spec: ChecklistSpec, answers: Mapping[str, Any], *, tier: str | Non
     """
     notes = notes or {}
     judgements = {}
-    earned = possible = 0.0
+    earned = possible = 0
     vetoes, gates, open_items, failed, refusals, missing = [], [], [], [], [], []
     advisory, unexplained = [], []
     answered = applicable = 0
@@ -238,9 +246,9 @@ def evaluate(spec: ChecklistSpec, answers: Mapping[str, Any], *, tier: str | Non
                 vetoes.append(item.id)
         if item.gate or item.kind == "text" or j.result == NA or force == "optional":
             continue
-        possible += item.weight
+        possible += weight_units(item)
         if j.result == PASS:
-            earned += item.weight
+            earned += weight_units(item)
     score = round(100.0 * earned / possible, 2) if possible else None
     rule = "all" if spec.pass_score is None else "score"
     if gates:

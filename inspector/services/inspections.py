@@ -4,16 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, bindparam, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ..core import scoring
 from ..core.checklist import ChecklistSpec
 from ..core.decision import Approval, Decision, decide
 from ..core.geo import Position
-from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Site, User, utcnow
-from ..db import insert_new
-from . import audit, notifications, rights
+from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Region, Site, User, utcnow
+from . import audit, notifications, rights, scope, tally
 from .checklists import cached_spec, ensure_version, spec_of
 
 
@@ -53,6 +56,7 @@ def start(*, session: Session, site: Site, spec: ChecklistSpec, purpose: str, ti
                             created_by_id=by.id, start_flags=flags or [],
                             start_lat=position.lat if position else None, start_lon=position.lon if position else None,
                             start_accuracy_m=position.accuracy_m if position else None)
+    inspection.tally = tally.fresh(spec, inspection, site)
     session.add(inspection)
     session.flush()
     audit.record(session=session, user_id=by.id, action="start", entity="inspection", entity_id=inspection.id,
@@ -91,9 +95,41 @@ def spec_for(*, session: Session, inspection: Inspection) -> ChecklistSpec:
     if spec is None:
         content_hash = session.exec(select(ChecklistVersion.content_hash)
                                     .where(ChecklistVersion.id == inspection.checklist_version_id)).one()
-        spec = cached_spec(content_hash) or spec_of(session.get(ChecklistVersion, inspection.checklist_version_id))
-        cache[inspection.checklist_version_id] = spec
+        spec = _spec_by_hash(session, inspection.checklist_version_id, content_hash)
     return spec
+
+
+def _spec_by_hash(session: Session, version_id: int, content_hash: str) -> ChecklistSpec:
+    """The spec of a checklist version whose content hash is known, kept for the session."""
+    spec = cached_spec(content_hash) or spec_of(session.get(ChecklistVersion, version_id))
+    session.info.setdefault("checklist_specs", {})[version_id] = spec
+    return spec
+
+
+def _for_save_statement():
+    """The query of `for_save`, built once (building it is a good part of a save's CPU)."""
+    region = aliased(Region)
+    return (sa_select(Inspection, Site, ChecklistVersion.content_hash, Answer)
+            .join(Site, Site.id == Inspection.site_id).join(region, region.id == Site.region_id)
+            .join(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
+            .outerjoin(Answer, and_(Answer.inspection_id == Inspection.id, Answer.item_id == bindparam("item_id")))
+            .where(Inspection.id == bindparam("inspection_id"),
+                   scope.covered(region_id=bindparam("region_id"), path=region.path)))
+
+
+_FOR_SAVE = _for_save_statement()
+
+
+def for_save(*, session: Session, user: User, inspection_id: int,
+             item_id: str) -> tuple[Inspection, Site, ChecklistSpec, Answer | None] | None:
+    """What a save needs in one query: the inspection (None unless the user may see it, as
+    scope.inspection), its site, its checklist and the stored answer to the item."""
+    row = session.execute(_FOR_SAVE, {"inspection_id": inspection_id, "item_id": item_id,
+                                      "region_id": user.region_id}).first()
+    if row is None:
+        return None
+    inspection, site, content_hash, answer = row
+    return inspection, site, _spec_by_hash(session, inspection.checklist_version_id, content_hash), answer
 
 
 def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]:
@@ -102,40 +138,59 @@ def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]
     return {a.item_id: a for a in rows}
 
 
+_UNREAD = object()
+
+
 def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw: Any, note: str | None,
                   by: User, base_version: int | None = None, client_id: str | None = None,
-                  device_id: str | None = None) -> Answer:
-    """Store an answer: normalized, judged, versioned. Safe to repeat and safe under concurrency.
+                  device_id: str | None = None, site: Site | None = None, stored: Any = _UNREAD) -> Answer:
+    """Store an answer: normalized, judged, versioned, counted. Safe to repeat and safe under concurrency.
 
     - the same client_id again (a retry, a double tap) returns the stored answer unchanged;
     - base_version older than the stored answer raises Conflict, unless this same device saved
       the newer version (its own retry whose reply was lost);
     - raises scoring.AnswerError for a value that does not fit the item, InspectionError for an
-      unknown item or an inspection that no longer takes answers.
+      unknown item or an inspection that no longer takes answers;
+    - the inspection's running totals, score, verdict and subsidy change with it (services.tally).
+    `site` and `stored` (the stored answer, or None) may come from `for_save`'s single query.
     """
     spec = spec_for(session=session, inspection=inspection)
     item = spec.by_id.get(item_id)
     check_editable(inspection=inspection, by=by, item_id=item_id, spec=spec)
-    site = session.get(Site, inspection.site_id)
+    site = site or session.get(Site, inspection.site_id)
     value = scoring.normalize(item, raw)
     result = scoring.judge(item, value, tier=inspection.tier, site_type=site.site_type).result
     clean_note = None if note is None else note.strip()[:2000]
-    for _attempt in range(3):
-        current = _current_answer(session, inspection.id, item_id)
+    for attempt in range(3):
+        current = stored if attempt == 0 and stored is not _UNREAD else _current_answer(session, inspection.id, item_id)
         if current is not None and client_id and current.client_id == client_id:
             return current
-        if current is None:
-            created = _insert_answer(session, inspection, item_id, value, result, clean_note, by, client_id, device_id)
-            if created is not None:
-                return created
-            continue  # someone inserted first; judge against their row
-        if (base_version is not None and base_version != current.version
+        if (current is not None and base_version is not None and base_version != current.version
                 and not (device_id and current.device_id == device_id)):
             raise Conflict(current, value)
-        updated = _update_answer(session, inspection, current, value, result, clean_note, by, client_id, device_id)
-        if updated is not None:
-            return updated
+        before = _side(session, inspection, current, item_id)
+        now = utcnow()
+        if current is None:
+            saved = _insert_answer(session, inspection, item_id, value, result, clean_note, by, client_id, device_id, now)
+        else:
+            saved = _update_answer(session, current, value, result, clean_note, by, client_id, device_id, now)
+        if saved is not None:
+            tally.count_save(session=session, inspection=inspection, spec=spec, site=site, item=item, before=before,
+                             after=(saved.value, saved.note, True), now=now)
+            return saved
+        # someone saved this item first: judge against their row
     raise Conflict(_current_answer(session, inspection.id, item_id), value)
+
+
+def _side(session: Session, inspection: Inspection, current: Answer | None, item_id: str) -> tally.Side:
+    """What an item counted as before this save: its own answer, else (a follow-up) its original's."""
+    if current is not None:
+        return current.value, current.note, True
+    if inspection.follow_up_of_id is None:
+        return None, None, False
+    original = session.get(Inspection, inspection.follow_up_of_id)
+    return (values_of(session=session, inspection=original).get(item_id),
+            notes_of(session=session, inspection=original).get(item_id), False)
 
 
 EDITABLE = ("draft", "returned")
@@ -169,46 +224,51 @@ def _current_answer(session: Session, inspection_id: int, item_id: str) -> Answe
                         .execution_options(populate_existing=True)).first()
 
 
-def _insert_answer(session, inspection, item_id, value, result, note, by, client_id, device_id) -> Answer | None:
-    """Insert the first answer to an item; None if another request inserted it first."""
-    now = utcnow()
-    new_id = insert_new(session, Answer, {
-        "inspection_id": inspection.id, "item_id": item_id, "value": value, "result": result, "note": note or "",
-        "by_id": by.id, "at": now, "version": 1, "client_id": client_id, "device_id": device_id},
-        ["inspection_id", "item_id"])
-    if new_id is None:
+def _insert_answer(session, inspection, item_id, value, result, note, by, client_id, device_id, now) -> Answer | None:
+    """Insert the first answer to an item; None if another request inserted it first.
+
+    `INSERT … ON CONFLICT DO NOTHING RETURNING` (as db.insert_new) returning the row itself."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    answer = session.scalars(insert(Answer).values(
+        inspection_id=inspection.id, item_id=item_id, value=value, result=result, note=note or "", by_id=by.id,
+        at=now, version=1, client_id=client_id, device_id=device_id)
+        .on_conflict_do_nothing(index_elements=["inspection_id", "item_id"]).returning(Answer)).first()
+    if answer is None:
         return None
-    answer = session.get(Answer, new_id)
-    _touch(session, inspection, now)
     audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=answer.id,
                  after={"item": item_id, "value": value, "note": answer.note, "version": 1})
     return answer
 
 
-def _update_answer(session, inspection, current, value, result, note, by, client_id, device_id) -> Answer | None:
+def _update_answer_statement(with_note: bool):
+    """UPDATE answer … WHERE id AND version (compare-and-set), built once, on the table (no ORM work)."""
+    table = Answer.__table__
+    columns = ["value", "result", "by_id", "at", "version", "client_id", "device_id"] + (["note"] if with_note else [])
+    return (update(table).where(table.c.id == bindparam("answer_id"), table.c.version == bindparam("old_version"))
+            .values({table.c[c]: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns}))
+
+
+_UPDATE_ANSWER = {False: _update_answer_statement(False), True: _update_answer_statement(True)}
+
+
+def _update_answer(session, current, value, result, note, by, client_id, device_id, now) -> Answer | None:
     """Overwrite the answer if nobody saved it since we read it (compare-and-set on version)."""
     before = {"value": current.value, "note": current.note, "version": current.version}
-    now = utcnow()
     changes = {"value": value, "result": result, "by_id": by.id, "at": now, "version": current.version + 1,
                "client_id": client_id, "device_id": device_id}
     if note is not None:
         changes["note"] = note
-    done = session.execute(update(Answer).where(Answer.id == current.id, Answer.version == current.version)
-                           .values(**changes).execution_options(synchronize_session=False))
+    params = {f"new_{k}": v for k, v in changes.items()}
+    done = session.execute(_UPDATE_ANSWER[note is not None], {"answer_id": current.id, "old_version": current.version,
+                                                              **params})
     if done.rowcount != 1:
         return None
-    session.refresh(current)
-    _touch(session, inspection, now)
+    for key, new in changes.items():  # what the row now holds, without reading it back
+        set_committed_value(current, key, new)
     audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=current.id,
                  before=before, after={"item": current.item_id, "value": value, "note": current.note,
                                        "version": current.version})
     return current
-
-
-def _touch(session: Session, inspection: Inspection, when) -> None:
-    """Mark the inspection as changed now."""
-    inspection.updated_at = when
-    session.add(inspection)
 
 
 def values_of(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> dict[str, Any]:

@@ -42,3 +42,11 @@ def media_path(*, session: Session, user: User, path: str) -> bool:
         (Photo.original == path) | (Photo.display == path) | (Photo.thumb == path))).all())
     inspection_ids |= set(session.exec(select(Report.inspection_id).where(Report.path == path)).all())
     return any(inspection(session=session, user=user, inspection_id=i) is not None for i in inspection_ids)
+
+
+def covered(*, region_id, path):
+    """SQL for `covers`: the region whose path column is `path` lies in the user's region (`region_id`:
+    the user's region id, or a bind parameter for it), or is it."""
+    from sqlalchemy import func
+    mine = select(Region.path).where(Region.id == region_id).scalar_subquery()
+    return func.substr(path, 1, func.length(mine)) == mine

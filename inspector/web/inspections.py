@@ -13,7 +13,7 @@ from .. import get_db
 from ..core import geo, photos, scoring
 from ..core.checklist import ChecklistSpec, Item
 from ..models import PURPOSES, Inspection, Site, User
-from ..services import capture, evidence, inspections, rights, scope, workflow
+from ..services import capture, evidence, inspections, rights, scope, tally, workflow
 from . import offline, security
 
 bp = Blueprint("inspections", __name__)
@@ -238,9 +238,16 @@ def item(inspection_id: int, item_id: str):
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>")
 @login_required
 def save(inspection_id: int, item_id: str):
-    """Save one answer (autosave and plain POST alike): idempotent by client id, 409 on a stale version."""
+    """Save one answer (autosave and plain POST alike): idempotent by client id, 409 on a stale version.
+
+    Read in one query, scored by the item's change alone, answered with the item's state and the
+    progress bar only (docs/saves.md)."""
     session = get_db()
-    inspection, site, spec, it = _inspection_item(inspection_id, item_id)
+    loaded = inspections.for_save(session=session, user=_user(), inspection_id=inspection_id, item_id=item_id)
+    if loaded is None:
+        abort(404, description="没有这次检查")
+    inspection, site, spec, stored = loaded
+    it = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
     security.require_form(required="base_version")  # an unreadable body or no base version changes nothing
     form = request.form
     try:
@@ -252,10 +259,10 @@ def save(inspection_id: int, item_id: str):
         answer = inspections.record_answer(
             session=session, inspection=inspection, item_id=it.id, raw=_raw_answer(it, form),
             note=form.get("note"), by=_user(), base_version=base_version,
-            client_id=(form.get("client_id") or None), device_id=(form.get("device_id") or None))
+            client_id=(form.get("client_id") or None), device_id=(form.get("device_id") or None),
+            site=site, stored=stored)
+        standing = tally.standing(session=session, inspection=inspection, spec=spec, site=site)
         capture.note_capture(answer=answer, client_id=(form.get("client_id") or None), captured_at=captured_at)
-        page = _page_context(inspection, site, spec)  # one read of answers and photos for score and reply
-        inspections.store_score(session=session, inspection=inspection, result=page["decision"])
         session.commit()
     except scoring.AnswerError as exc:
         session.rollback()
@@ -271,7 +278,19 @@ def save(inspection_id: int, item_id: str):
     except inspections.InspectionError as exc:
         session.rollback()
         return _render_item(_item_context(inspection, site, spec, it, error=str(exc)), 409)
-    return _render_item(_item_context(inspection, site, spec, it, answer=answer, page=page), page=page)
+    return _saved_reply(inspection, site, it, answer, standing)
+
+
+def _saved_reply(inspection, site, item: Item, answer, standing):
+    """A saved answer: for htmx the item's state (its swap target) and the progress bar out of
+    band, both from the counts; without htmx back to the page at the item."""
+    if not _is_htmx():
+        return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{item.id}"), code=303)
+    judgement = scoring.judge(item, answer.value, tier=inspection.tier, site_type=site.site_type)
+    body = render_template("inspections/_item_state.html", oob_base=True, inspection=inspection, item=item,
+                           answer=answer, judgement=judgement, error=None, conflict=None)
+    return body + render_template("inspections/_progress.html", oob=True, progress=standing.progress,
+                                  decision=standing, outcome=standing)
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>/photos")

@@ -53,7 +53,12 @@ def rule_attrs(item: Item, tier: str | None, site_type: str | None) -> Markup:
 
 
 def score_parts(spec, outcome: scoring.Outcome, tier: str | None) -> Markup:
-    """`data-earned` and `data-possible` of the score, so the phone can move it by its own judgements."""
+    """`data-earned` and `data-possible` of the score, so the phone can move it by its own judgements.
+
+    After a save the reply has no judgements, only the running counts (services/tally.Standing),
+    which carry the same two sums."""
+    if not hasattr(outcome, "judgements"):
+        return Markup(f'data-earned="{outcome.earned:g}" data-possible="{outcome.possible:g}"')
     earned = possible = 0.0
     for item in spec.items():
         j = outcome.judgements.get(item.id)

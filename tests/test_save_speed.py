@@ -1,0 +1,216 @@
+"""Saves score incrementally (docs/saves.md), on SQLite and PostgreSQL.
+
+- the stored decision after every save is the full rescoring's, over random answer sequences on
+  every checklist and purpose, a follow-up and an acceptance whose approval changes meanwhile;
+- the progress bar a save answers with is the one the walk page shows;
+- a save runs a bounded number of SQL statements (counted, not timed);
+- concurrent saves of one inspection's items leave the right verdict.
+"""
+import random
+import re
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from inspector.models import Inspection, Photo
+from inspector.services import inspections, tally
+from inspector import demo
+
+from . import factories
+
+CASES = [  # checklist, purpose, tier, site type
+    ("build-standard", "inspection", "standard", "village"),
+    ("build-standard", "inspection", "demo", "community"),
+    ("build-standard", "completion_acceptance", "standard", "village"),
+    ("function-rooms", "inspection", None, "village"),
+    ("micro-project", "micro_project", None, "community"),
+    ("red-landmark", "red_landmark", None, "village"),
+    ("service-ledger", "inspection", None, "community"),
+]
+MAX_STATEMENTS = 6  # user, inspection+site+checklist+answer, answer write, audit row, counts, photo counts
+
+
+@pytest.fixture
+def world(app, db):
+    c = factories.county(db)
+    w = {"village": factories.site(db, c["village_a"], tier="standard"),
+         "community": factories.site(db, c["village_b"], name="吴庄社区党群服务中心", site_type="community",
+                                     tier="standard"),
+         "inspector": factories.user(db, c["county"], username="i-saves", role="inspector")}
+    db.commit()
+    return w
+
+
+def _raw(item, rnd: random.Random):
+    """A random answer of the item's kind, sometimes 不适用 or cleared."""
+    if rnd.random() < 0.1:
+        return rnd.choice(["na", ""])
+    kind = item.kind
+    if kind == "check":
+        return rnd.choice(["pass", "pass", "fail"])
+    if kind == "document":
+        return rnd.choice(["present", "present", "missing"])
+    if kind == "choice":
+        return rnd.choice([o.value for o in item.options])
+    if kind in ("measure", "count"):
+        return str(rnd.choice([0, 1, 2, 3, 5, 8, 10, 20, 30, 50, 60, 80, 100, 120, 200, 300, 399, 400, 600, 1000]))
+    if kind == "dimensions":
+        return [str(rnd.choice([0.5, 1, 2, 3.5, 5])), rnd.choice(["", str(rnd.choice([0.5, 1, 2, 4]))])]
+    if kind == "rate":
+        respondents = rnd.randint(1, 50)
+        return {"respondents": str(respondents), "satisfied": str(rnd.randint(0, respondents))}
+    return rnd.choice(["", "记录了情况"])
+
+
+def _full(db, ins: Inspection, spec, site):
+    """What full rescoring says: the decision and the progress from every answer."""
+    decision = inspections.decision(session=db, inspection=ins)
+    own = inspections.answers_of(session=db, inspection=ins)
+    photos = {}
+    for p in db.exec(select(Photo).where(Photo.inspection_id == ins.id)):
+        photos[p.item_id] = photos.get(p.item_id, 0) + 1
+    progress = inspections.progress(spec, decision.outcome, photos, site_type=site.site_type,
+                                    scope=ins.scope_items, answered=own)
+    return decision, progress
+
+
+def _check(db, ins, spec, site, where, stored=True):
+    """The stored decision (once saved into) and the counts' standing equal full rescoring."""
+    db.refresh(ins)
+    decision, progress = _full(db, ins, spec, site)
+    assert not stored or (ins.score, ins.verdict, ins.subsidy) == (decision.score, decision.verdict, decision.subsidy), where
+    standing = tally.standing(session=db, inspection=ins, spec=spec, site=site)
+    assert (standing.score, standing.verdict, standing.subsidy) == (decision.score, decision.verdict,
+                                                                     decision.subsidy), where
+    assert standing.progress == progress, where
+
+
+def _photo(db, ins, item_id, by):
+    db.add(Photo(inspection_id=ins.id, item_id=item_id, sha256=uuid.uuid4().hex, size_bytes=1, format="jpeg",
+                 width=1, height=1, original="o", display="d", thumb="t", by_id=by.id))
+
+
+def _saves(db, ins, spec, site, by, rnd, n, items):
+    for k in range(n):
+        item = rnd.choice(items)
+        note = rnd.choice([None, "", "现场说明", None])
+        try:
+            inspections.record_answer(session=db, inspection=ins, item_id=item.id, raw=_raw(item, rnd), note=note,
+                                      by=by, client_id=uuid.uuid4().hex)
+        except Exception as exc:  # a value the item refuses (e.g. 不适用 for evidence) changes nothing
+            assert exc.__class__.__name__ == "AnswerError", exc
+            db.rollback()
+            db.refresh(ins)
+            continue
+        if rnd.random() < 0.05 and item.evidence.photos:
+            _photo(db, ins, item.id, by)
+        db.commit()
+        _check(db, ins, spec, site, f"{spec.id} save {k} of {item.id}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[3]}" for c in CASES])
+def test_incremental_decision_equals_full_rescoring_over_random_saves(db, specs, world, case):
+    checklist, purpose, tier, site_type = case
+    spec, site, by = specs[checklist], world[site_type], world["inspector"]
+    rnd = random.Random(f"{checklist}-{purpose}-{tier}-{site_type}")
+    ins = inspections.start(session=db, site=site, spec=spec, purpose=purpose, tier=tier, by=by)
+    db.commit()
+    _check(db, ins, spec, site, "no answer yet", stored=False)
+    # nearly every item met first (so verdicts past 尚未检查完 are reached), then random changes
+    for item_id, value in demo.demo_answers(spec, tier=tier, site_type=site_type, pass_rate=0.97, share=1.0,
+                                            rnd=rnd).items():
+        inspections.record_answer(session=db, inspection=ins, item_id=item_id, raw=value, note=None, by=by)
+        db.commit()
+        _check(db, ins, spec, site, f"{spec.id} filling in {item_id}")
+    special = [i for i in spec.items() if i.advisory is not None or i.gate or i.consequence or i.optional]
+    items = rnd.sample(spec.items(), min(len(spec.items()), 10)) + rnd.sample(special, min(len(special), 6))
+    _saves(db, ins, spec, site, by, rnd, 40, items)
+
+
+def test_acceptance_whose_approval_document_goes_missing_is_ineligible_as_full_rescoring_says(db, specs, world):
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    rnd = random.Random(7)
+    ins = inspections.start(session=db, site=site, spec=spec, purpose="completion_acceptance", tier="standard", by=by)
+    _saves(db, ins, spec, site, by, rnd, 15, spec.items())
+    site.category_doc_number = ""  # the approval's document number is cleared on the site page
+    db.add(site)
+    db.commit()
+    _saves(db, ins, spec, site, by, rnd, 5, spec.items())
+    assert ins.verdict == "ineligible" and ins.subsidy == 0
+
+
+def test_follow_up_and_inspection_from_before_the_counts_are_scored_as_full_rescoring(db, specs, world):
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    rnd = random.Random(11)
+    original = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier="standard", by=by)
+    _saves(db, original, spec, site, by, rnd, 40, spec.items())
+    original.status = "approved"
+    scope_items = [i.id for i in rnd.sample(spec.items(), 6)]
+    follow_up = Inspection(site_id=site.id, checklist_version_id=original.checklist_version_id, purpose="inspection",
+                           tier="standard", created_by_id=by.id, follow_up_of_id=original.id,
+                           scope_items=scope_items, start_flags=[])  # as workflow.start_follow_up: no counts yet
+    db.add_all([original, follow_up])
+    db.commit()
+    _saves(db, follow_up, spec, site, by, rnd, 20, [spec.by_id[i] for i in scope_items])
+    assert follow_up.tally["basis"].endswith(",".join(scope_items))
+
+
+def _htmx_save(client, ins, item_id, value, base=0):
+    return client.post(f"/inspections/{ins.id}/items/{item_id}", headers={"HX-Request": "true"},
+                       data={"value": value, "client_id": uuid.uuid4().hex, "base_version": str(base)})
+
+
+def _statements(app):
+    seen = []
+    event.listen(app.extensions["engine"], "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_save_answers_the_progress_bar_the_walk_page_shows_in_a_bounded_number_of_statements(
+        app, client, db, login_as, specs, world):
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    ins = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier="standard", by=by)
+    db.commit()
+    login_as(by)
+    seen = _statements(app)
+    items = [i for i in spec.items() if i.kind == "check" and i.applies("standard", "village")][:4]
+    for n, item in enumerate(items + items):
+        seen.clear()
+        reply = _htmx_save(client, ins, item.id, "fail" if n % 3 else "pass", base=1 if n >= len(items) else 0)
+        assert reply.status_code == 200
+        assert len(seen) <= MAX_STATEMENTS, seen
+        body = reply.get_data(as_text=True)
+        bar = re.search(r'<div id="progress".*?</p>\s*</div>', body, re.S).group(0)
+        page = client.get(f"/inspections/{ins.id}").get_data(as_text=True)
+        shown = re.search(r'<div id="progress".*?</p>\s*</div>', page, re.S).group(0)
+        assert re.sub(r'\s+hx-swap-oob="true"', "", bar) == shown
+        assert f'data-saved-version="{2 if n >= len(items) else 1}"' in body
+
+
+def test_concurrent_saves_of_one_inspection_leave_the_verdict_of_all_its_answers(app, db, specs, world):
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    ins = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier="standard", by=by)
+    db.commit()
+    items = [i for i in spec.items() if i.kind == "check" and i.applies("standard", "village")][:12]
+    errors = []
+
+    def one(item):
+        client = app.test_client()
+        client.post("/login", data={"username": by.username, "password": "correct-horse-1"})
+        reply = _htmx_save(client, ins, item.id, "pass")
+        if reply.status_code != 200:
+            errors.append((item.id, reply.status_code))
+
+    threads = [threading.Thread(target=one, args=(item,)) for item in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    db.expire_all()
+    ins = db.get(Inspection, ins.id)
+    assert ins.tally["answered"] == len(items) and ins.tally_rev == len(items)
+    _check(db, ins, spec, site, "after concurrent saves")
