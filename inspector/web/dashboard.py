@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import get_db, today
 from ..models import LABELS, PURPOSES
-from ..services import dashboard, rights, scope
+from ..services import dashboard, rights, scope, summaries
 from . import render
 
 bp = Blueprint("dashboard", __name__, url_prefix='/dashboard')
@@ -102,3 +102,15 @@ def import_template():
     dashboard.template_xlsx(out)
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True, download_name="站点导入模板.xlsx", max_age=0)
+
+
+@bp.cli.command("rebuild-summaries")
+def rebuild_summaries():
+    """Recount the per-site and per-region summaries from scratch (set-based SQL)."""
+    import click
+
+    session = get_db()
+    counts = summaries.rebuild(session)
+    session.commit()
+    click.echo(f"已重建汇总：{counts['site_summary']} 个站点，{counts['region_summary']} 条地区计数，"
+               f"{counts['site_failed']} 条不合格条目")
