@@ -37,18 +37,25 @@ def _who(ctx: Context) -> tuple[User, Region]:
 
 @kind("export", "导出 Excel", "export")
 def export(ctx: Context) -> None:
-    """The dashboard's filtered sites as an Excel workbook, one column per checklist item."""
+    """The dashboard's filtered sites as an Excel workbook, streamed to a file in constant memory
+    (services/dashboard_export.py) with progress every few thousand sites."""
     session = get_db()
     _user, region = _who(ctx)
     specs = current_app.extensions["checklists"]
     choices = dashboard.townships(session=session, region=region)
     filters, _notes = dashboard.parse_filters(ctx.params.get("filters") or {}, choices=choices, checklists=specs)
     spec = specs.get(filters.checklist or dashboard.DEFAULT_EXPORT_CHECKLIST) or next(iter(specs.values()))
-    ctx.progress(0, 3, f"正在读取{region.name}的站点和检查结果")
-    out = io.BytesIO()
-    rows = dashboard.export_xlsx(session=session, region=region, filters=filters, spec=spec, out=out)
-    ctx.progress(2, 3, f"已写好 {rows} 个站点，正在保存文件")
-    key = media_storage.for_app(current_app).put(out.getvalue(), prefix="jobs/exports", suffix=".xlsx")
+    ctx.progress(0, 1, f"正在读取{region.name}的站点和检查结果")
+    store = media_storage.for_app(current_app)
+    scratch = store.scratch(".xlsx")
+    try:
+        rows = dashboard.export_xlsx(session=session, region=region, filters=filters, spec=spec, out=str(scratch),
+                                     progress=lambda done, total: ctx.progress(
+                                         done, total + 1, f"已写入 {done} / {total} 个站点"))
+        ctx.progress(rows, rows + 1, f"已写好 {rows} 个站点，正在保存文件")
+        key = store.put_file(scratch, prefix="jobs/exports", suffix=".xlsx")
+    finally:
+        scratch.unlink(missing_ok=True)
     name = f"{region.name}站点检查汇总-{spec.id}-{today().isoformat()}.xlsx"
     ctx.finish(session, result={"rows": rows, "checklist": spec.title}, path=key, name=name, mime=XLSX)
     session.commit()

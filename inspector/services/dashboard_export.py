@@ -3,15 +3,16 @@
 Two statements read in the same order (village code, site id) through server-side cursors
 (`yield_per`) and are merged as they stream: the sites with their latest inspection, and that
 inspection's answers (for a follow-up, over the answers of the inspections it follows up).
-Only one site's answers are held at a time. xlsxwriter's `constant_memory` mode writes each row
-to disk as it comes, with its strings inline (openpyxl keeps every distinct string in memory
-for the shared-strings table: 200,000 site names would grow with the export).
+Only one site's answers are held at a time. core/xlsxstream.py deflates each row into the
+sheet as it comes, with its strings inline (openpyxl keeps every distinct string in memory for
+the shared-strings table, so 200,000 site names would grow with the export; xlsxwriter's
+constant-memory mode is about ten times slower here).
 
 Columns: the site and its latest inspection; one result per checklist item (合格 / 不合格 / 不适用
 / 未查); the subsidy its decision pays (issue 13: the stored amount, or 0 and 不予拨付); then the
 measured value of every item that is measured, counted or chosen (issue 16), as numbers where
 they are numbers. The header row carries an autofilter. No text cell can run as a formula
-(core/spreadsheet.py, and xlsxwriter told never to read strings as formulas or links).
+(core/spreadsheet.py; and an inline string is never read as a formula).
 """
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from datetime import datetime, timezone
 from typing import IO, Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import aliased
 
+from ..core import units
 from ..core.checklist import ChecklistSpec
 from ..core.scoring import VERDICT_LABELS
 from ..core.spreadsheet import safe_row
+from ..core.xlsxstream import SheetWriter
 from ..models import LABELS, SITE_TYPE_LABELS, STATUSES, Answer, Inspection, Region, Site
 from . import summaries
 
@@ -67,7 +70,7 @@ def count_sites(conn, path: str, tier: str | None) -> int:
     return conn.execute(query).scalar_one()
 
 
-def _streams(conn, per_site):
+def _streams(conn, per_site, measured: list[str]):
     """The two ordered, server-side streams: sites with their latest inspection; its answers."""
     last = aliased(Inspection, name="last")
     township = aliased(Region, name="township")
@@ -87,7 +90,8 @@ def _streams(conn, per_site):
     chain = chain.union_all(select(chain.c.site_id, chain.c.code, step.follow_up_of_id, chain.c.depth + 1)
                             .join(step, step.id == chain.c.member).where(step.follow_up_of_id.is_not(None)))
     answer_rows = conn.execute(
-        select(chain.c.site_id, Answer.item_id, Answer.result, Answer.value)
+        select(chain.c.site_id, Answer.item_id, Answer.result,
+               case((Answer.item_id.in_(measured or ["-"]), Answer.value)).label("value"))
         .select_from(chain).join(Answer, Answer.inspection_id == chain.c.member)
         .order_by(chain.c.code, chain.c.site_id, chain.c.depth.desc()).execution_options(yield_per=5000))
     return site_rows, answer_rows
@@ -142,18 +146,12 @@ def _subsidy(amount: int | None, purpose: str | None) -> tuple[Any, str]:
     return amount, ("不予拨付" if amount == 0 else "拨付")
 
 
-def _sheet(workbook, items, measured):
-    """The sheet with its header, widths and frozen first row."""
-    ws = workbook.add_worksheet("站点检查汇总")
-    head = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+def _header(items, measured) -> tuple[list[str], list[float]]:
+    """The header row and the column widths."""
     columns = (list(HEADERS) + [f"{item.id} {_short(item.text, 20)}" for item in items] + list(SUBSIDY_HEADERS)
-               + [f"实测：{item.id}" + (f"（{item.unit}）" if item.unit else "") for item in measured])
+               + [f"实测：{item.id}" + (f"（{units.label(item.unit)}）" if item.unit else "") for item in measured])
     widths = list(WIDTHS) + [16] * len(items) + [12, 9] + [14] * len(measured)
-    for i, width in enumerate(widths):
-        ws.set_column(i, i, width)
-    ws.write_row(0, 0, safe_row(columns), head)
-    ws.freeze_panes(1, 0)
-    return ws, len(columns)
+    return safe_row(columns), widths
 
 
 def _short(text: str, limit: int) -> str:
@@ -164,18 +162,15 @@ def _short(text: str, limit: int) -> str:
 def write(conn, *, path: str, tier: str | None, purpose: str | None, spec: ChecklistSpec, out: IO[bytes] | str,
           progress: Callable[[int, int], None] | None = None, total: int | None = None) -> int:
     """Write the workbook of the sites under `path` to `out` (a file or a path); the number of sites."""
-    import xlsxwriter
-
     per_site = _per_site(path, tier, spec.id, purpose)
-    site_rows, answer_rows = _streams(conn, per_site)
     items = spec.items()
     measured = [item for item in items if item.kind in MEASURED]
+    site_rows, answer_rows = _streams(conn, per_site, [item.id for item in measured])
     column = {item.id: i for i, item in enumerate(items)}
     where = {item.id: i for i, item in enumerate(measured)}
     by_id = {item.id: item for item in items}
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "strings_to_numbers": False})
-    ws, width = _sheet(workbook, items, measured)
+    header, widths = _header(items, measured)
+    sheet = SheetWriter(out, title="站点检查汇总", header=header, widths=widths)
     answers = _by_site(answer_rows)
     pending = next(answers, None)
     blanks: dict[tuple[str | None, str], list[str]] = {}
@@ -199,13 +194,12 @@ def write(conn, *, path: str, tier: str | None, purpose: str | None, spec: Check
                         values[where[item_id]] = measured_text(by_id[item_id], value)
             pending = next(answers, None)
         count += 1
-        ws.write_row(count, 0, safe_row([
+        sheet.append(safe_row([
             town or "", village, name, SITE_TYPE_LABELS.get(site_type, site_type), LABELS.get(tier_) if tier_ else None,
             LABELS.get(purpose_, "") if purpose_ else "", STATUS_LABELS.get(status or "none", status),
             score, VERDICT_LABELS.get(verdict, "") if verdict else "", _china_day(when), *results,
             *(_subsidy(subsidy, purpose_) if ins_id is not None else (None, None)), *values]))
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count, total or count)
-    ws.autofilter(0, 0, max(count, 1), width - 1)
-    workbook.close()
+    sheet.close()
     return count

@@ -56,7 +56,7 @@ def export():
     session, region, _choices, filters, _notes = _filters("export")
     specs = current_app.extensions["checklists"]
     spec = specs.get(filters.checklist or dashboard.DEFAULT_EXPORT_CHECKLIST) or next(iter(specs.values()))
-    out = io.BytesIO()
+    out = io.BytesIO()  # in the request: fine for a county; a province's export runs as a job (jobs/kinds.py)
     dashboard.export_xlsx(session=session, region=region, filters=filters, spec=spec, out=out)
     out.seek(0)
     name = f"{region.name}站点检查汇总-{spec.id}-{today().isoformat()}.xlsx"
