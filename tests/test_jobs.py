@@ -346,3 +346,16 @@ def test_a_notice_pdf_runs_as_a_job_for_its_region_only(app, client, db, login_a
     assert 'data-status="done"' in html
     r = fetch(client, f"/jobs/{public_id}/result")
     assert r.status_code == 200 and r.data.startswith(b"%PDF") and r.mimetype == "application/pdf"
+
+
+def test_the_notice_page_offers_the_pdf_job_to_who_may_issue_it(app, client, db, login_as):
+    from .test_notices import posted as make_notice
+    notice, _content, _photos = make_notice.__wrapped__(app, db)
+    poster = db.exec(select(User).where(User.username == "poster")).one()
+    with app.test_request_context():
+        from flask import url_for
+        page_url = url_for("notices.public", public_id=notice.public_id)
+    assert "data-notice-job" not in client.get(page_url).get_data(as_text=True)  # the public: the PDF link only
+    login_as(poster)
+    page = client.get(page_url).get_data(as_text=True)
+    assert "data-notice-job" in page and f'action="/jobs/notice/{notice.public_id}"' in page
