@@ -81,6 +81,38 @@ def import_sites(ctx: Context) -> None:
     session.commit()
 
 
+@kind("import_members", "导入在职党员名单", "ledger_import")
+def import_members(ctx: Context) -> None:
+    """A unit's list of in-service Party members stored in the user's communities: every row, or
+    none and every bad row named (services/ledger.import_members, the same checks as the form)."""
+    from ..services import ledger
+    session = get_db()
+    user, _region = _who(ctx)
+    ctx.progress(0, 2, "正在读取并核对名单")
+    with media_storage.for_app(current_app).open(ctx.params["upload"]) as fh:
+        data = fh.read()
+    default = None
+    if ctx.params.get("site_id"):
+        default = ledger.site(session=session, user=user, site_id=int(ctx.params["site_id"]))
+    else:
+        sites = ledger.community_sites(session=session, user=user)
+        default = sites[0] if len(sites) == 1 else None
+    try:
+        rows = ledger.read_rows(ctx.params["filename"], data)
+        report = ledger.import_members(session=session, user=user, rows=rows, today=today(), default_site=default)
+    except ledger.Invalid as exc:
+        session.rollback()
+        raise JobFailed("文件无法导入，一人也没有导入。", result={"problems": [
+            {"row": None, "column": "文件", "value": ctx.params["filename"], "reason": p} for p in exc.problems]}) from None
+    if report.errors:
+        session.rollback()
+        raise JobFailed(f"名单有 {len(report.errors)} 行有误，一人也没有导入。改正后请重新上传。", result={"problems": [
+            {"row": line, "column": "—", "value": "", "reason": reason} for line, reason in report.errors[:500]]})
+    ctx.finish(session, result={"created": len(report.created), "filename": ctx.params["filename"],
+                                "lines": [what for _line, what in report.created[:200]]})
+    session.commit()
+
+
 def _issue_one(session, user: User, inspection_id: int, kind_: reports.Kind, form: dict):
     """Issue one report of the batch (idempotent: the same inputs give the current version)."""
     from ..web.reports import _renderer
