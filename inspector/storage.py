@@ -17,6 +17,9 @@ class Storage(Protocol):
     def put(self, data: bytes, *, prefix: str, suffix: str) -> str:
         """Store bytes by their hash; returns the key (the same bytes give the same key)."""
 
+    def put_at(self, key: str, data: bytes) -> bool:
+        """Store bytes under a key the caller chose (photos: their own names), unless it is there; True if written."""
+
     def put_file(self, path: str | Path, *, prefix: str, suffix: str) -> str:
         """Store a finished file (moved in, or copied from another disk) by its hash; its key."""
 
@@ -67,20 +70,25 @@ class LocalStorage:
     def put(self, data: bytes, *, prefix: str, suffix: str) -> str:
         """Store bytes by hash with an atomic rename (a reader never sees half a file)."""
         key = content_key(data, prefix=prefix, suffix=suffix)
+        self.put_at(key, data)
+        return key
+
+    def put_at(self, key: str, data: bytes) -> bool:
+        """Write bytes at a key via a temp file and an atomic rename, unless it is there; True if written."""
         target = self._path(key)
         if target.exists():
-            return key
+            return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=suffix)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a front web server may need to read media
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return key
+        return True
 
     def put_file(self, path: str | Path, *, prefix: str, suffix: str) -> str:
         """Move a finished file in under its hash (atomic: a rename inside the folder)."""
