@@ -664,9 +664,11 @@ class SiteSummary(SQLModel, table=True):
     counts and map cells from SQL without recomputing each site's latest inspection."""
 
     __tablename__ = "site_summary"
-    __table_args__ = (Index("ix_site_summary_township_status", "township_id", "status"),
-                      Index("ix_site_summary_county_status", "county_id", "status"),
-                      Index("ix_site_summary_city_status", "city_id", "status"))
+    # one index per level in the dashboard's order, carrying what its lists and map read (PostgreSQL
+    # answers from the index alone)
+    __table_args__ = tuple(Index(f"ix_site_summary_{level}_code", f"{level}_id", "code", "site_id",
+                                 postgresql_include=["status", "since", "lat", "lon", "township_id"])
+                           for level in ("township", "county", "city"))
 
     site_id: int = Field(foreign_key="site.id", primary_key=True)
     village_id: int = Field(foreign_key="region.id", index=True)

@@ -73,11 +73,19 @@ class Township(NamedTuple):
 
 
 def townships(*, session: Session, region: Region) -> list[Township]:
-    """Townships inside a region (a township user's region is its own township), by code."""
-    rows = session.connection().execute(
-        sa_select(Region.id, Region.name, Region.path)
-        .where(Region.level == "township", Region.path.startswith(region.path)).order_by(Region.code))
-    return [Township(*row) for row in rows]
+    """Townships inside a region (a township user's region is its own township), by code: found
+    down the parent links (indexed), not by a path pattern over every village."""
+    query = sa_select(Region.id, Region.name, Region.path).where(Region.level == "township")
+    if region.level == "township":
+        query = query.where(Region.id == region.id)
+    elif region.level == "county":
+        query = query.where(Region.parent_id == region.id)
+    elif region.level == "city":
+        query = query.where(or_(Region.parent_id == region.id, Region.parent_id.in_(
+            sa_select(Region.id).where(Region.parent_id == region.id))))
+    else:
+        query = query.where(Region.path.startswith(region.path))
+    return [Township(*row) for row in session.connection().execute(query.order_by(Region.code))]
 
 
 def parse_filters(args: Mapping[str, str], *, choices: list[Township],
@@ -201,8 +209,11 @@ def overview(*, session: Session, region: Region, filters: Filters, today: date,
         rel = queries.stored(scope, filters.tier)
         counts = queries.stored_counts(conn, scope, filters.tier)
     cutoff = queries.review_cutoff(today, REVIEW_WAIT_DAYS, CHINA)
-    lists = queries.action_rows(conn, rel, cutoff=cutoff)
-    tasks = queries.due_tasks(conn, scope.path, tier=filters.tier, purpose=filters.purpose,
+    totals = {"returned": counts.get("status", Counter()).get("returned", 0),
+              "never": counts.get("status", Counter()).get(NONE, 0),
+              "no_coords": counts.get("located", Counter()).get("no", 0)}
+    lists = queries.action_rows(conn, rel, cutoff=cutoff, totals=totals)
+    tasks = queries.due_tasks(conn, scope, tier=filters.tier, purpose=filters.purpose,
                               checklist=filters.checklist, until=today + timedelta(days=DUE_SOON_DAYS))
     the_map = dashboard_map.read(conn, rel)
     get = lambda d: counts.get(d, Counter())  # noqa: E731

@@ -21,6 +21,7 @@ from . import summaries
 LIST_LIMIT = 50  # sites shown per action list (the count is always the full count)
 AWAITING = ("submitted", "resubmitted")
 SS = SiteSummary.__table__
+Village = aliased(Region, name="lv_site")
 RS = RegionSummary.__table__
 LEVEL_COLUMN = {"village": "village_id", "township": "township_id", "county": "county_id", "city": "city_id"}
 
@@ -78,40 +79,44 @@ def live_counts(conn, rel) -> dict[str, Counter]:
     return out
 
 
-def action_rows(conn, rel, *, cutoff: datetime) -> dict[str, tuple[int, list[tuple]]]:
+def action_rows(conn, rel, *, cutoff: datetime, totals: dict[str, int]) -> dict[str, tuple[int, list[tuple]]]:
     """The sites needing action, per list: (total, first LIST_LIMIT (site, name, township,
-    status, since)), in one statement (a count and a rank per list over the union)."""
+    status, since)), in one statement: each list read in the dashboard's order up to its limit
+    (an index range on PostgreSQL), with the count of late submissions; the other totals are
+    the summary's counts (`totals`: returned, never, no_coords)."""
     arms = []
-    for key, condition in (("returned", rel.c.status == "returned"),
-                           ("awaiting", and_(rel.c.status.in_(AWAITING), rel.c.since < cutoff)),
+    late = and_(rel.c.status.in_(AWAITING), rel.c.since < cutoff)
+    for key, condition in (("returned", rel.c.status == "returned"), ("awaiting", late),
                            ("never", rel.c.status == summaries.NONE),
                            ("no_coords", or_(rel.c.lat.is_(None), rel.c.lon.is_(None)))):
-        arms.append(select(literal(key).label("list"), rel.c.site_id, rel.c.township_id, rel.c.status,
-                           rel.c.since, rel.c.code).where(condition))
-    every = union_all(*arms).subquery("lists")
-    ranked = select(every, func.row_number().over(partition_by=every.c.list,
-                                                  order_by=(every.c.code, every.c.site_id)).label("rank"),
-                    func.count().over(partition_by=every.c.list).label("total")).subquery("ranked")
-    out: dict[str, tuple[int, list[tuple]]] = {}
-    for row in conn.execute(select(ranked.c.list, ranked.c.site_id, Site.name, ranked.c.township_id,
-                                   ranked.c.status, ranked.c.since, ranked.c.total)
-                            .join(Site, Site.id == ranked.c.site_id).where(ranked.c.rank <= LIST_LIMIT)
-                            .order_by(ranked.c.list, ranked.c.rank)):
-        total, items = out.setdefault(row.list, (row.total, []))
-        items.append((row.site_id, row.name, row.township_id, row.status, row.since))
+        arms.append(select(literal(key).label("list"), rel.c.site_id, rel.c.status, rel.c.since, rel.c.code)
+                    .where(condition).order_by(rel.c.code, rel.c.site_id).limit(LIST_LIMIT).subquery(key))
+    every = union_all(*[select(a) for a in arms]).subquery("lists")
+    count = select(func.count()).select_from(rel).where(late).scalar_subquery()
+    out: dict[str, tuple[int, list[tuple]]] = {key: (totals.get(key, 0), []) for key in
+                                               ("returned", "awaiting", "never", "no_coords")}
+    for row in conn.execute(select(every.c.list, every.c.site_id, Site.name, Village.parent_id, every.c.status,
+                                   every.c.since, count.label("late"))
+                            .join(Site, Site.id == every.c.site_id).join(Village, Village.id == Site.region_id)
+                            .order_by(every.c.list, every.c.code, every.c.site_id)):
+        out[row.list][1].append((row.site_id, row.name, row.parent_id, row.status, row.since))
+        out["awaiting"] = (row.late, out["awaiting"][1])
     return out
 
 
-def due_tasks(conn, path: str, *, tier: str | None, purpose: str | None, checklist: str | None,
+def due_tasks(conn, scope: Region, *, tier: str | None, purpose: str | None, checklist: str | None,
               until: date) -> tuple[int, list[tuple]]:
-    """Open rectification tasks due by `until`, earliest first: (how many, the first LIST_LIMIT)."""
+    """Open rectification tasks due by `until`, earliest first: (how many, the first LIST_LIMIT);
+    the sites in scope found by the summary's region columns (an index, not a path pattern)."""
     village = aliased(Region, name="village")
+    in_scope = getattr(SS.c, LEVEL_COLUMN.get(scope.level, "village_id")) == scope.id
     stmt = (select(Site.id, Site.name, village.parent_id, RectificationTask.item_id, RectificationTask.due_date,
                    ChecklistVersion.checklist_id, RectificationTask.due_provisional, func.count().over())
             .select_from(RectificationTask).join(Inspection, Inspection.id == RectificationTask.inspection_id)
             .join(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
             .join(Site, Site.id == Inspection.site_id).join(village, village.id == Site.region_id)
-            .where(village.path.startswith(path), RectificationTask.status == "open",
+            .join(SS, SS.c.site_id == Site.id)
+            .where(in_scope, RectificationTask.status == "open",
                    RectificationTask.due_date <= until)
             .order_by(RectificationTask.due_date, Site.name, RectificationTask.item_id).limit(LIST_LIMIT))
     if tier == summaries.NONE:

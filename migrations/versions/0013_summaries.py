@@ -39,9 +39,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('site_id')
     )
     op.create_index('ix_site_summary_village_id', 'site_summary', ['village_id'], unique=False)
-    op.create_index('ix_site_summary_township_status', 'site_summary', ['township_id', 'status'], unique=False)
-    op.create_index('ix_site_summary_county_status', 'site_summary', ['county_id', 'status'], unique=False)
-    op.create_index('ix_site_summary_city_status', 'site_summary', ['city_id', 'status'], unique=False)
+    for level in ('township', 'county', 'city'):
+        op.create_index(f'ix_site_summary_{level}_code', 'site_summary', [f'{level}_id', 'code', 'site_id'],
+                        unique=False, postgresql_include=['status', 'since', 'lat', 'lon', 'township_id'])
     op.create_table('site_failed',
     sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('item_key', S(length=170), nullable=False),
@@ -66,8 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('region_summary')
     op.drop_table('site_failed')
-    op.drop_index('ix_site_summary_city_status', table_name='site_summary')
-    op.drop_index('ix_site_summary_county_status', table_name='site_summary')
-    op.drop_index('ix_site_summary_township_status', table_name='site_summary')
+    for level in ('township', 'county', 'city'):
+        op.drop_index(f'ix_site_summary_{level}_code', table_name='site_summary')
     op.drop_index('ix_site_summary_village_id', table_name='site_summary')
     op.drop_table('site_summary')
