@@ -392,8 +392,9 @@ def _extrapolate(mine: list[dict]) -> None:
     a, b = mine[-2], mine[-1]
     print(f"extrapolated to 600,000 sites (linear through {a['sites']} and {b['sites']}):")
     for level in LEVELS:
-        slope = (b["levels"][level]["p95"] - a["levels"][level]["p95"]) / (b["sites"] - a["sites"])
-        print(f"  {level:<8} p95 ≈ {b['levels'][level]['p95'] + slope * (600000 - b['sites']):.0f} ms")
+        slope = max(0.0, (b["levels"][level]["p95"] - a["levels"][level]["p95"]) / (b["sites"] - a["sites"]))
+        print(f"  {level:<8} p95 ≈ {b['levels'][level]['p95'] + slope * (600000 - b['sites']):.0f} ms"
+              + ("  (flat: a township's size does not grow with the city's)" if slope == 0 else ""))
     if a["export"] and b["export"]:
         slope = (b["export"]["s"] - a["export"]["s"]) / (b["sites"] - a["sites"])
         print(f"  export   ≈ {b['export']['s'] + slope * (600000 - b['sites']):.0f} s, peak RSS ≈ "
