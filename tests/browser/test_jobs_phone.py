@@ -61,7 +61,7 @@ def test_the_county_exports_and_sees_a_refused_import_at_phone_size(app, db, are
             status.get_by_role("link", name=re.compile("下载")).tap()
         assert info.value.suggested_filename.endswith(".xlsx")
         from openpyxl import load_workbook
-        sheet = load_workbook(info.value.path()).active  # the downloaded file opens, filterable, with the money
+        sheet = load_workbook(io.BytesIO(info.value.path().read_bytes())).active  # opens, filterable, with the money
         assert sheet.auto_filter.ref.startswith("A1:") and sheet.max_row == 5
         assert "奖补金额（元）" in [c.value for c in sheet[1]]
         page.goto("/dashboard/import")
