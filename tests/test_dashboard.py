@@ -593,3 +593,31 @@ def test_a_county_without_sites_gets_an_empty_dashboard_not_an_error(client, db,
     r = client.get("/dashboard/")
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "没有带坐标的站点，无法绘图。" in page and "另有 0 个站点没有坐标" in page
+
+
+def test_a_city_with_many_townships_offers_its_counties_then_the_chosen_countys_townships(
+        client, db, login_as, county, monkeypatch):
+    """Above TOWNSHIP_OPTION_LIMIT townships a city user chooses a county first (a city of
+    200,000 sites has 10,000 townships); the county's townships follow, also without script."""
+    from inspector.services import dashboard_choices
+    monkeypatch.setattr(dashboard_choices, "TOWNSHIP_OPTION_LIMIT", 1)
+    c = county["c"]
+    other = regions.add_region(session=db, name="丰县", level="county", code="T320321", parent=c["city"])
+    town_c = regions.add_region(session=db, name="欢口镇", level="township", code="T201", parent=other)
+    db.commit()
+    login_as(county["users"]["city"])
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert 'name="county"' in page and "沛县</option>" in page and "丰县</option>" in page
+    assert 'name="township"' not in page and "先选区县" in page
+    page = client.get(f"/dashboard/?county={c['county'].id}").get_data(as_text=True)
+    assert "龙固镇</option>" in page and "杨屯镇</option>" in page and "欢口镇</option>" not in page
+    assert "<strong data-total-sites>5</strong>" in page
+    page = client.get(f"/dashboard/?county={other.id}&township={c['town_a'].id}").get_data(as_text=True)
+    assert "<strong data-total-sites>0</strong>" in page and "不在您的管辖范围内" not in page
+    page = client.get(f"/dashboard/?township={c['town_b'].id}").get_data(as_text=True)
+    assert "<strong data-total-sites>1</strong>" in page and f'<option value="{c["county"].id}" selected>' in page
+    assert f'<option value="{c["town_b"].id}" selected>' in page and "欢口镇</option>" not in page
+    fragment = client.get(f"/dashboard/?county={other.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="region-filter"' in fragment and 'hx-swap-oob="true"' in fragment and "丰县</option>" in fragment
+    assert 'name="township"' not in fragment  # 丰县 has one township: nothing to choose
+    assert "不在您的管辖范围内" in client.get(f"/dashboard/?county={town_c.id}").get_data(as_text=True)

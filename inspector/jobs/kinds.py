@@ -42,8 +42,9 @@ def export(ctx: Context) -> None:
     session = get_db()
     _user, region = _who(ctx)
     specs = current_app.extensions["checklists"]
-    choices = dashboard.townships(session=session, region=region)
-    filters, _notes = dashboard.parse_filters(ctx.params.get("filters") or {}, choices=choices, checklists=specs)
+    args = ctx.params.get("filters") or {}
+    choices = dashboard.townships(session=session, region=region, args=args)
+    filters, _notes = dashboard.parse_filters(args, choices=choices, checklists=specs)
     spec = specs.get(filters.checklist or dashboard.DEFAULT_EXPORT_CHECKLIST) or next(iter(specs.values()))
     ctx.progress(0, 1, f"正在读取{region.name}的站点和检查结果")
     store = media_storage.for_app(current_app)

@@ -31,6 +31,7 @@ from ..models import LABELS, PURPOSES, STATUSES, Answer, Inspection, Rectificati
 from . import dashboard_export, dashboard_map, dashboard_queries as queries, sites as site_service, summaries
 from .dashboard_import import (FIELD_LABELS, IMPORT_HEADERS, IMPORT_NOTES, ImportProblem,  # noqa: F401 - the web's names
                                ImportRefused, import_file, read_bytes, template_xlsx)
+from .dashboard_choices import TOWNSHIP_OPTION_LIMIT, Township, townships  # noqa: F401
 from .dashboard_map import MAP_LABEL_LIMIT, MAP_POINT_LIMIT  # noqa: F401
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -57,49 +58,19 @@ class Filters:
     purpose: str | None = None
     checklist: str | None = None
     tier: str | None = None
+    county_id: int | None = None  # a city user's county (narrows the township choices too)
 
     def args(self) -> dict[str, Any]:
         """The filters as URL query arguments (empty ones left out)."""
-        return {k: v for k, v in (("township", self.township_id), ("purpose", self.purpose),
+        return {k: v for k, v in (("county", self.county_id), ("township", self.township_id), ("purpose", self.purpose),
                                   ("checklist", self.checklist), ("tier", self.tier)) if v}
-
-
-class Township(NamedTuple):
-    """A township the user may narrow the dashboard to (plain columns: a county has hundreds)."""
-
-    id: int
-    name: str
-    path: str
-
-
-def townships(*, session: Session, region: Region) -> list[Township]:
-    """Townships inside a region (a township user's region is its own township), by code: found
-    down the parent links (indexed), not by a path pattern over every village."""
-    query = sa_select(Region.id, Region.name, Region.path).where(Region.level == "township")
-    if region.level == "township":
-        query = query.where(Region.id == region.id)
-    elif region.level == "county":
-        query = query.where(Region.parent_id == region.id)
-    elif region.level == "city":
-        query = query.where(or_(Region.parent_id == region.id, Region.parent_id.in_(
-            sa_select(Region.id).where(Region.parent_id == region.id))))
-    else:
-        query = query.where(Region.path.startswith(region.path))
-    return [Township(*row) for row in session.connection().execute(query.order_by(Region.code))]
 
 
 def parse_filters(args: Mapping[str, str], *, choices: list[Township],
                   checklists: Mapping[str, ChecklistSpec]) -> tuple[Filters, list[str]]:
     """Filters from query arguments; a value the user may not choose is ignored and said so."""
-    notes = []
-    township_id = None
-    raw = (args.get("township") or "").strip()
-    if raw:
-        allowed = {r.id for r in choices}
-        if raw.isdigit() and int(raw) in allowed:
-            township_id = int(raw)
-        else:
-            notes.append("所选乡镇（街道）不在您的管辖范围内，已改为显示全部。")
+    notes: list[str] = []
+    county_id, township_id = _regions(args, choices, notes)
     purpose = (args.get("purpose") or "").strip() or None
     if purpose and purpose not in PURPOSES:
         notes.append(f"没有“{purpose}”这种检查目的，已忽略。")
@@ -112,7 +83,32 @@ def parse_filters(args: Mapping[str, str], *, choices: list[Township],
     if tier and tier not in (*TIERS, NONE):
         notes.append(f"没有“{tier}”这个申报等级，已忽略。")
         tier = None
-    return Filters(township_id, purpose, checklist, tier), notes
+    return Filters(township_id, purpose, checklist, tier, county_id), notes
+
+
+def _regions(args: Mapping[str, str], choices: list[Township], notes: list[str]) -> tuple[int | None, int | None]:
+    """The chosen county and township, each checked against the choices. A township outside a
+    chosen county is dropped without a note (the user changed the county); one outside the
+    user's region is ignored and said so."""
+    counties = {r.id for r in choices if r.level == "county"}
+    towns = {r.id: r.parent_id for r in choices if r.level == "township"}
+    county_id = None
+    raw = (args.get("county") or "").strip()
+    if raw:
+        if raw.isdigit() and int(raw) in counties:
+            county_id = int(raw)
+        else:
+            notes.append("所选区县不在您的管辖范围内，已改为显示全部。")
+    township_id = None
+    raw = (args.get("township") or "").strip()
+    if raw:
+        if raw.isdigit() and int(raw) in towns:
+            township_id = int(raw)
+            if towns[township_id] in counties:
+                county_id = towns[township_id]
+        elif not (county_id is not None and raw.isdigit()):
+            notes.append("所选乡镇（街道）不在您的管辖范围内，已改为显示全部。")
+    return county_id, township_id
 
 
 def _scope(session: Session, region: Region, filters: Filters) -> Region:
@@ -121,6 +117,10 @@ def _scope(session: Session, region: Region, filters: Filters) -> Region:
         township = session.get(Region, filters.township_id)  # already checked against the choices
         if township is not None and township.path.startswith(region.path):
             return township
+    if filters.county_id is not None:
+        county = session.get(Region, filters.county_id)  # already checked against the choices
+        if county is not None and county.path.startswith(region.path):
+            return county
     return region
 
 
@@ -222,7 +222,7 @@ def overview(*, session: Session, region: Region, filters: Filters, today: date,
                     {(None if k == NONE else k): n for k, n in get("applied").items()}, dict(get("reached")),
                     bins, sum(bins), _failed(get("failed"), specs),
                     _actions(lists, tasks, today=today, specs=specs, names=names), the_map.points,
-                    get("located").get("no", 0), names, the_map)
+                    get("located").get("no", 0), {**names, **the_map.names}, the_map)
 
 
 def _failed(counts: Counter, specs: Mapping[str, ChecklistSpec]) -> list[FailedItem]:
@@ -256,7 +256,7 @@ def _actions(lists, tasks, *, today: date, specs, names: dict[int, str]) -> list
         group.total = total
         for site_id, name, town, status, since in rows:
             detail = (f"{STATUS_LABELS[status]} {(today - _china_date(since)).days} 天" if key == "awaiting" else "")
-            group.items.append(SiteRef(site_id, name, names.get(town, ""), detail))
+            group.items.append(SiteRef(site_id, name, town or "", detail))
     total, rows = tasks
     out["tasks"].total = total
     for site_id, name, town, item_id, due, checklist_id, provisional in rows:
@@ -264,7 +264,7 @@ def _actions(lists, tasks, *, today: date, specs, names: dict[int, str]) -> list
         when = f"逾期 {(today - due).days} 天" if due < today else (
             "今天到期" if due == today else f"{(due - today).days} 天后到期")
         mark = "，暂定：节假日安排未录入" if provisional else ""
-        out["tasks"].items.append(SiteRef(site_id, name, names.get(town, ""),
+        out["tasks"].items.append(SiteRef(site_id, name, town or "",
                                           f"{what}：{when}（{due.isoformat()}{mark}）"))
     return list(out.values())
 

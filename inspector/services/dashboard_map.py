@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, cast, func, select
 
 from ..core import charts
-from ..models import Site
+from ..models import Region, Site
 
 MAP_POINT_LIMIT = 2000  # above this many located sites the map draws counted cells, not a circle per site
 MAP_LABEL_LIMIT = 40  # township names drawn on the map (those with most located sites)
@@ -28,6 +28,7 @@ class MapData:
     labels: list[tuple[int, int, float, float]]  # township id, located sites, mean lat, mean lon
     points: list[tuple[float, float, str, str, int | None]]  # lat, lon, status, name, township (≤ limit)
     cells: dict[tuple[int, int, str], int] | None  # (column, row, status) → sites, when binned
+    names: dict[int, str] = field(default_factory=dict)  # the labelled townships' names
 
 
 def projection_of(bounds, *, width: float = 480, height: float = 420, pad: float = 24,
@@ -57,13 +58,17 @@ def read(conn, rel) -> MapData:
                        func.sum(rel.c.lat).label("slat"), func.sum(rel.c.lon).label("slon"))
                 .where(located).group_by(rel.c.township_id).subquery("per_town"))
     t = per_town.c
-    rows = conn.execute(select(t.township_id, t.n, t.slat / t.n, t.slon / t.n, func.sum(t.n).over(),
-                               func.min(t.a).over(), func.max(t.b).over(), func.min(t.c).over(),
-                               func.max(t.d).over(), func.sum(t.slat).over())
-                        .order_by(t.n.desc(), t.township_id).limit(MAP_LABEL_LIMIT)).all()
+    top = (select(t.township_id, t.n, (t.slat / t.n).label("lat"), (t.slon / t.n).label("lon"),
+                  func.sum(t.n).over().label("total"), func.min(t.a).over().label("a"), func.max(t.b).over().label("b"),
+                  func.min(t.c).over().label("c"), func.max(t.d).over().label("d"),
+                  func.sum(t.slat).over().label("slat"))
+           .order_by(t.n.desc(), t.township_id).limit(MAP_LABEL_LIMIT).subquery("top"))
+    rows = conn.execute(select(top, Region.name).outerjoin(Region, Region.id == top.c.township_id)
+                        .order_by(top.c.n.desc(), top.c.township_id)).all()
     if not rows:
         return MapData(0, None, [], [], None)
-    total, lat_min, lat_max, lon_min, lon_max, lat_sum = rows[0][4:]
+    names = {row[0]: row[-1] for row in rows if row[0] is not None and row[-1]}
+    total, lat_min, lat_max, lon_min, lon_max, lat_sum = rows[0][4:10]
     total = int(total)
     bounds = (lat_min, lat_max, lon_min, lon_max, float(lat_sum) / total)
     labels = [(town, int(n), float(lat), float(lon)) for town, n, lat, lon, *_rest in rows if town is not None]
@@ -71,7 +76,7 @@ def read(conn, rel) -> MapData:
         points = [tuple(r) for r in conn.execute(
             select(rel.c.lat, rel.c.lon, rel.c.status, Site.name, rel.c.township_id)
             .join(Site, Site.id == rel.c.site_id).where(located).order_by(rel.c.code, rel.c.site_id))]
-        return MapData(total, bounds, labels, points, None)
+        return MapData(total, bounds, labels, points, None, names)
     p = projection_of(bounds)
     cx0 = p.width / 2 - p.lon0 * p.cos_lat * p.scale
     cy0 = p.height / 2 + p.lat0 * p.scale
@@ -79,7 +84,7 @@ def read(conn, rel) -> MapData:
     j = _floor(conn, cy0 / CELL - rel.c.lat * (p.scale / CELL)).label("j")
     cells = {(int(a), int(b), k): n for a, b, k, n in conn.execute(
         select(i, j, rel.c.status, func.count()).where(located).group_by(i, j, rel.c.status))}
-    return MapData(total, bounds, labels, [], cells)
+    return MapData(total, bounds, labels, [], cells, names)
 
 
 def cells_markup(cells: dict[tuple[int, int, str], int], *, labels: dict[str, str], order,

@@ -22,6 +22,7 @@ LIST_LIMIT = 50  # sites shown per action list (the count is always the full cou
 AWAITING = ("submitted", "resubmitted")
 SS = SiteSummary.__table__
 Village = aliased(Region, name="lv_site")
+Town = aliased(Region, name="lv_town")
 RS = RegionSummary.__table__
 LEVEL_COLUMN = {"village": "village_id", "township": "township_id", "county": "county_id", "city": "city_id"}
 
@@ -95,11 +96,12 @@ def action_rows(conn, rel, *, cutoff: datetime, totals: dict[str, int]) -> dict[
     count = select(func.count()).select_from(rel).where(late).scalar_subquery()
     out: dict[str, tuple[int, list[tuple]]] = {key: (totals.get(key, 0), []) for key in
                                                ("returned", "awaiting", "never", "no_coords")}
-    for row in conn.execute(select(every.c.list, every.c.site_id, Site.name, Village.parent_id, every.c.status,
+    for row in conn.execute(select(every.c.list, every.c.site_id, Site.name, Town.name.label("town"), every.c.status,
                                    every.c.since, count.label("late"))
                             .join(Site, Site.id == every.c.site_id).join(Village, Village.id == Site.region_id)
+                            .outerjoin(Town, Town.id == Village.parent_id)
                             .order_by(every.c.list, every.c.code, every.c.site_id)):
-        out[row.list][1].append((row.site_id, row.name, row.parent_id, row.status, row.since))
+        out[row.list][1].append((row.site_id, row.name, row.town, row.status, row.since))
         out["awaiting"] = (row.late, out["awaiting"][1])
     return out
 
@@ -110,12 +112,13 @@ def due_tasks(conn, scope: Region, *, tier: str | None, purpose: str | None, che
     the sites in scope found by the summary's region columns (an index, not a path pattern)."""
     village = aliased(Region, name="village")
     in_scope = getattr(SS.c, LEVEL_COLUMN.get(scope.level, "village_id")) == scope.id
-    stmt = (select(Site.id, Site.name, village.parent_id, RectificationTask.item_id, RectificationTask.due_date,
+    town = aliased(Region, name="town")
+    stmt = (select(Site.id, Site.name, town.name, RectificationTask.item_id, RectificationTask.due_date,
                    ChecklistVersion.checklist_id, RectificationTask.due_provisional, func.count().over())
             .select_from(RectificationTask).join(Inspection, Inspection.id == RectificationTask.inspection_id)
             .join(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
             .join(Site, Site.id == Inspection.site_id).join(village, village.id == Site.region_id)
-            .join(SS, SS.c.site_id == Site.id)
+            .outerjoin(town, town.id == village.parent_id).join(SS, SS.c.site_id == Site.id)
             .where(in_scope, RectificationTask.status == "open",
                    RectificationTask.due_date <= until)
             .order_by(RectificationTask.due_date, Site.name, RectificationTask.item_id).limit(LIST_LIMIT))

@@ -23,7 +23,7 @@ def _filters(action: str):
     rights.require(user, action)
     session = get_db()
     region = scope.region_of(session=session, user=user)
-    choices = dashboard.townships(session=session, region=region)
+    choices = dashboard.townships(session=session, region=region, args=request.args)
     filters, notes = dashboard.parse_filters(request.args, choices=choices,
                                              checklists=current_app.extensions["checklists"])
     return session, region, choices, filters, notes
@@ -46,7 +46,12 @@ def index():
                       "reached": dashboard.tier_reached_chart(data), "scores": dashboard.score_histogram(data),
                       "failed": dashboard.failed_chart(data)},
                   site_map=dashboard.site_map(data), can_export=rights.can(current_user.row, "export"),
-                  can_import=rights.can(current_user.row, "import_sites"))
+                  can_import=rights.can(current_user.row, "import_sites"), oob=_partial(partial))
+
+
+def _partial(partial: str | None) -> bool:
+    """Whether render() answers with the partial (then the region selects come out of band)."""
+    return bool(partial) and request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
 @bp.get("/export.xlsx")
