@@ -346,3 +346,40 @@ def test_a_notice_pdf_runs_as_a_job_for_its_region_only(app, client, db, login_a
     assert 'data-status="done"' in html
     r = fetch(client, f"/jobs/{public_id}/result")
     assert r.status_code == 200 and r.data.startswith(b"%PDF") and r.mimetype == "application/pdf"
+
+
+def test_the_notice_page_offers_the_pdf_job_to_who_may_issue_it(app, client, db, login_as):
+    from .test_notices import posted as make_notice
+    notice, _content, _photos = make_notice.__wrapped__(app, db)
+    poster = db.exec(select(User).where(User.username == "poster")).one()
+    with app.test_request_context():
+        from flask import url_for
+        page_url = url_for("notices.public", public_id=notice.public_id)
+    assert "data-notice-job" not in client.get(page_url).get_data(as_text=True)  # the public: the PDF link only
+    login_as(poster)
+    page = client.get(page_url).get_data(as_text=True)
+    assert "data-notice-job" in page and f'action="/jobs/notice/{notice.public_id}"' in page
+
+
+def test_a_member_list_imports_as_a_job_all_rows_or_none(app, client, db, login_as):
+    from .test_ledger import HEADER, xlsx
+    from .test_ledger import world as make_world
+    from sqlmodel import func
+
+    from inspector.models import LedgerMember
+    world = make_world.__wrapped__(app, db)
+    login_as(world["county"])
+    page = client.get("/ledger/import").get_data(as_text=True)
+    assert 'action="/jobs/import-members"' in page  # the form starts the job
+    bad = xlsx([HEADER, ["李二", "沛县教育局", "", "否", "不存在社区", "13905160012", "", ""]])
+    html = wait(client, job_of(client.post("/jobs/import-members", data={"file": (io.BytesIO(bad), "list.xlsx")},
+                                           content_type="multipart/form-data")))
+    assert 'data-status="failed"' in html and "一人也没有导入" in html and "不是本辖区的社区" in html
+    assert db.exec(select(func.count()).select_from(LedgerMember)).one() == 0
+    good = xlsx([HEADER, ["张一", "沛县教育局", "教育局机关党委", "是", "吴庄社区党群服务中心", "13905160011",
+                          "2026-05-01", "文明劝导"]])
+    html = wait(client, job_of(client.post("/jobs/import-members", data={"file": (io.BytesIO(good), "list.xlsx")},
+                                           content_type="multipart/form-data")))
+    assert 'data-status="done"' in html and "已导入 1 人" in html and "张一（沛县教育局）→ 吴庄社区党群服务中心" in html
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(LedgerMember)).one() == 1

@@ -480,21 +480,10 @@ def _store(data: bytes, decoded: _Decoded, watermark: Watermark, *, media_root: 
 
 
 def _put(media_root: Path, rel: str, payload: bytes, created: list[str]) -> None:
-    """Publish `payload` at `rel` via a temp file and os.replace, unless it is already there."""
-    final = media_root / rel
-    if final.exists():
-        return
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o644)  # mkstemp makes 0600; a front web server may need to read media
-            f.write(payload)
-        os.replace(tmp, final)
+    """Publish `payload` at `rel` through the media storage (atomic), unless it is already there."""
+    from ..storage import LocalStorage
+    if LocalStorage(media_root).put_at(rel, payload):
         created.append(rel)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 def _relative(kind: str, sha: str, name: str) -> str:

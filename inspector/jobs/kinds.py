@@ -37,18 +37,26 @@ def _who(ctx: Context) -> tuple[User, Region]:
 
 @kind("export", "导出 Excel", "export")
 def export(ctx: Context) -> None:
-    """The dashboard's filtered sites as an Excel workbook, one column per checklist item."""
+    """The dashboard's filtered sites as an Excel workbook, streamed to a file in constant memory
+    (services/dashboard_export.py) with progress every few thousand sites."""
     session = get_db()
     _user, region = _who(ctx)
     specs = current_app.extensions["checklists"]
-    choices = dashboard.townships(session=session, region=region)
-    filters, _notes = dashboard.parse_filters(ctx.params.get("filters") or {}, choices=choices, checklists=specs)
+    args = ctx.params.get("filters") or {}
+    choices = dashboard.townships(session=session, region=region, args=args)
+    filters, _notes = dashboard.parse_filters(args, choices=choices, checklists=specs)
     spec = specs.get(filters.checklist or dashboard.DEFAULT_EXPORT_CHECKLIST) or next(iter(specs.values()))
-    ctx.progress(0, 3, f"正在读取{region.name}的站点和检查结果")
-    out = io.BytesIO()
-    rows = dashboard.export_xlsx(session=session, region=region, filters=filters, spec=spec, out=out)
-    ctx.progress(2, 3, f"已写好 {rows} 个站点，正在保存文件")
-    key = media_storage.for_app(current_app).put(out.getvalue(), prefix="jobs/exports", suffix=".xlsx")
+    ctx.progress(0, 1, f"正在读取{region.name}的站点和检查结果")
+    store = media_storage.for_app(current_app)
+    scratch = store.scratch(".xlsx")
+    try:
+        rows = dashboard.export_xlsx(session=session, region=region, filters=filters, spec=spec, out=str(scratch),
+                                     progress=lambda done, total: ctx.progress(
+                                         done, total + 1, f"已写入 {done} / {total} 个站点"))
+        ctx.progress(rows, rows + 1, f"已写好 {rows} 个站点，正在保存文件")
+        key = store.put_file(scratch, prefix="jobs/exports", suffix=".xlsx")
+    finally:
+        scratch.unlink(missing_ok=True)
     name = f"{region.name}站点检查汇总-{spec.id}-{today().isoformat()}.xlsx"
     ctx.finish(session, result={"rows": rows, "checklist": spec.title}, path=key, name=name, mime=XLSX)
     session.commit()
@@ -71,6 +79,38 @@ def import_sites(ctx: Context) -> None:
         raise JobFailed(f"文件有 {len(problems)} 处问题，一个站点也没有导入。改正后请重新上传。",
                         result={"problems": problems}) from None
     ctx.finish(session, result={"created": len(created), "filename": ctx.params["filename"]})
+    session.commit()
+
+
+@kind("import_members", "导入在职党员名单", "ledger_import")
+def import_members(ctx: Context) -> None:
+    """A unit's list of in-service Party members stored in the user's communities: every row, or
+    none and every bad row named (services/ledger.import_members, the same checks as the form)."""
+    from ..services import ledger
+    session = get_db()
+    user, _region = _who(ctx)
+    ctx.progress(0, 2, "正在读取并核对名单")
+    with media_storage.for_app(current_app).open(ctx.params["upload"]) as fh:
+        data = fh.read()
+    default = None
+    if ctx.params.get("site_id"):
+        default = ledger.site(session=session, user=user, site_id=int(ctx.params["site_id"]))
+    else:
+        sites = ledger.community_sites(session=session, user=user)
+        default = sites[0] if len(sites) == 1 else None
+    try:
+        rows = ledger.read_rows(ctx.params["filename"], data)
+        report = ledger.import_members(session=session, user=user, rows=rows, today=today(), default_site=default)
+    except ledger.Invalid as exc:
+        session.rollback()
+        raise JobFailed("文件无法导入，一人也没有导入。", result={"problems": [
+            {"row": None, "column": "文件", "value": ctx.params["filename"], "reason": p} for p in exc.problems]}) from None
+    if report.errors:
+        session.rollback()
+        raise JobFailed(f"名单有 {len(report.errors)} 行有误，一人也没有导入。改正后请重新上传。", result={"problems": [
+            {"row": line, "column": "—", "value": "", "reason": reason} for line, reason in report.errors[:500]]})
+    ctx.finish(session, result={"created": len(report.created), "filename": ctx.params["filename"],
+                                "lines": [what for _line, what in report.created[:200]]})
     session.commit()
 
 

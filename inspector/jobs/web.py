@@ -120,6 +120,25 @@ def import_sites():
     return _start("import_sites", {"upload": key, "filename": upload.filename[:200]}, region)
 
 
+@bp.post("/import-members")
+@login_required
+def import_members():
+    """Start an import of a unit's member list (.xlsx or .csv), stored first so any node's worker reads it."""
+    user = current_user.row
+    rights.require(user, "ledger_import")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        abort(422, description="请选择要导入的文件")
+    try:
+        data = dashboard.read_bytes(upload.stream, UPLOAD_LIMIT)
+    except dashboard.ImportRefused as exc:
+        abort(413, description=exc.problems[0].reason)
+    key = media_storage.for_app(current_app).put(data, prefix="jobs/uploads", suffix=".bin")
+    site_id = request.form.get("site_id", "").strip()
+    params = {"upload": key, "filename": upload.filename[:200], "site_id": int(site_id) if site_id.isdigit() else None}
+    return _start("import_members", params, scope.region_of(session=get_db(), user=user))
+
+
 def _eligible(session, user, kind: reports.Kind) -> list[tuple[Inspection, Site]]:
     """Submitted inspections in the user's region a report kind can be made from (latest per site)."""
     region = scope.region_of(session=session, user=user)

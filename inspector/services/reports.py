@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -283,23 +282,11 @@ def render_pdf(html: str, *, media_root: Path, static_root: Path) -> bytes:
 
 
 def _store(media_root: Path, data: bytes) -> tuple[str, str, bool]:
-    """Store PDF bytes by hash (atomic); returns (sha256, relative path, created)."""
+    """Store PDF bytes by hash through the media storage (atomic); returns (sha256, relative path, created)."""
+    from ..storage import LocalStorage
     sha = hashlib.sha256(data).hexdigest()
     rel = f"reports/{sha[:2]}/{sha[2:4]}/{sha}.pdf"
-    target = media_root / rel
-    if target.exists():
-        return sha, rel, False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return sha, rel, True
+    return sha, rel, LocalStorage(media_root).put_at(rel, data)
 
 
 def latest(*, session: Session, inspection: Inspection, kind: str) -> Report | None:

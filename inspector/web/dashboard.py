@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import get_db, today
 from ..models import LABELS, PURPOSES
-from ..services import dashboard, rights, scope
+from ..services import dashboard, rights, scope, summaries
 from . import render
 
 bp = Blueprint("dashboard", __name__, url_prefix='/dashboard')
@@ -23,7 +23,7 @@ def _filters(action: str):
     rights.require(user, action)
     session = get_db()
     region = scope.region_of(session=session, user=user)
-    choices = dashboard.townships(session=session, region=region)
+    choices = dashboard.townships(session=session, region=region, args=request.args)
     filters, notes = dashboard.parse_filters(request.args, choices=choices,
                                              checklists=current_app.extensions["checklists"])
     return session, region, choices, filters, notes
@@ -46,7 +46,12 @@ def index():
                       "reached": dashboard.tier_reached_chart(data), "scores": dashboard.score_histogram(data),
                       "failed": dashboard.failed_chart(data)},
                   site_map=dashboard.site_map(data), can_export=rights.can(current_user.row, "export"),
-                  can_import=rights.can(current_user.row, "import_sites"))
+                  can_import=rights.can(current_user.row, "import_sites"), oob=_partial(partial))
+
+
+def _partial(partial: str | None) -> bool:
+    """Whether render() answers with the partial (then the region selects come out of band)."""
+    return bool(partial) and request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
 @bp.get("/export.xlsx")
@@ -56,7 +61,7 @@ def export():
     session, region, _choices, filters, _notes = _filters("export")
     specs = current_app.extensions["checklists"]
     spec = specs.get(filters.checklist or dashboard.DEFAULT_EXPORT_CHECKLIST) or next(iter(specs.values()))
-    out = io.BytesIO()
+    out = io.BytesIO()  # in the request: fine for a county; a province's export runs as a job (jobs/kinds.py)
     dashboard.export_xlsx(session=session, region=region, filters=filters, spec=spec, out=out)
     out.seek(0)
     name = f"{region.name}站点检查汇总-{spec.id}-{today().isoformat()}.xlsx"
@@ -102,3 +107,15 @@ def import_template():
     dashboard.template_xlsx(out)
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True, download_name="站点导入模板.xlsx", max_age=0)
+
+
+@bp.cli.command("rebuild-summaries")
+def rebuild_summaries():
+    """Recount the per-site and per-region summaries from scratch (set-based SQL)."""
+    import click
+
+    session = get_db()
+    counts = summaries.rebuild(session)
+    session.commit()
+    click.echo(f"已重建汇总：{counts['site_summary']} 个站点，{counts['region_summary']} 条地区计数，"
+               f"{counts['site_failed']} 条不合格条目")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 
 from .. import ROOT, get_calendar, get_db, today
 from . import security

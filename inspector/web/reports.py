@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from .. import ROOT, get_calendar, get_db, today
 from ..core import sources, workdays
-from ..models import Inspection, Report, Site, User
+from ..models import Inspection, Site, User
 from ..services import documents, inspections, micro, reports, scope, workcalendar
 from . import security
 

@@ -1,14 +1,14 @@
 """report numbers per type and year: a sequence row per (prefix, year), updated when issuing
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

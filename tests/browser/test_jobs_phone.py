@@ -56,9 +56,14 @@ def test_the_county_exports_and_sees_a_refused_import_at_phone_size(app, db, are
         status = page.locator("#job-status")
         expect(status).to_have_attribute("data-status", "done", timeout=60_000)
         expect(status).to_contain_text("已导出 4 个站点")
+        expect(status.locator("progress")).to_have_attribute("value", "100")  # the bar filled
         with page.expect_download() as info:
             status.get_by_role("link", name=re.compile("下载")).tap()
         assert info.value.suggested_filename.endswith(".xlsx")
+        from openpyxl import load_workbook
+        sheet = load_workbook(io.BytesIO(info.value.path().read_bytes())).active  # opens, filterable, with the money
+        assert sheet.auto_filter.ref.startswith("A1:") and sheet.max_row == 5
+        assert "奖补金额（元）" in [c.value for c in sheet[1]]
         page.goto("/dashboard/import")
         bad = "名称,类型,乡镇（街道）\n新庄村党群服务中心,村,不存在镇\n".encode()
         page.locator('input[type="file"]').set_input_files(
