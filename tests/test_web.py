@@ -90,3 +90,30 @@ def test_site_with_no_position_says_so(client, db, login_as):
     db.commit()
     login_as(who)
     assert "未登记" in client.get(f"/sites/{site.id}").get_data(as_text=True)
+
+
+def test_no_page_a_person_reads_shows_a_seed_file_name(app, client, db, specs, county):
+    """Sources read as 《title》clause everywhere in the app (issue 16), not as 002_a83f….txt."""
+    import re
+    from datetime import date
+    from pathlib import Path
+
+    from sqlmodel import select
+
+    from inspector.demo import county as demo_county
+    from inspector.models import Inspection, MicroProject
+    from inspector.services import workcalendar
+    demo_county.load_programs(session=db, specs=specs, calendar=workcalendar.calendar(session=db),
+                              today=date(2026, 12, 1), media_root=Path(app.config["MEDIA_DIR"]))
+    db.commit()
+    urls = ["/", "/sites/", "/checklists/", "/micro/", "/micro/programs", "/landmark/", "/dashboard/"]
+    urls += [f"/checklists/{cid}" for cid in specs]
+    for ins in db.exec(select(Inspection)).all():
+        urls += [f"/inspections/{ins.id}", f"/inspections/{ins.id}/summary", f"/inspections/{ins.id}/review"]
+    urls += [f"/micro/{p.id}" for p in db.exec(select(MicroProject)).all()]
+    file_name = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code in (200, 403, 404), (url, r.status_code)
+        found = file_name.findall(r.get_data(as_text=True))
+        assert not found, (url, found[:3])
