@@ -290,7 +290,7 @@ def _saved_reply(inspection, site, item: Item, answer, standing):
     body = render_template("inspections/_item_state.html", oob_base=True, inspection=inspection, item=item,
                            answer=answer, judgement=judgement, error=None, conflict=None)
     return body + render_template("inspections/_progress.html", oob=True, progress=standing.progress,
-                                  decision=standing, outcome=standing)
+                                  decision=standing, outcome=standing, inspection=inspection)
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>/photos")
