@@ -336,6 +336,8 @@ MATRIX: list[Case] = [
     Case("micro.new", "GET", "/micro/sites/{site}/new", micro_role("apply", 200)),
     Case("micro.create", "POST", "/micro/sites/{site}/projects", micro_role("apply", 422)),
     *[Case("micro.detail", "GET", f"/micro/{{mp_{key}}}", signed_in(), label=key) for key in MICRO_KEYS],
+    # seed 000 forms filled from the record: whoever may see the project (an unknown form is 404)
+    Case("reports.micro_form", "GET", "/micro/{mp_%s}/forms/no-such-form" % MICRO_KEYS[0], signed_in(404)),
     *[Case("micro.decide", "POST", f"/micro/{{mp_{step}}}/steps/{step}", micro_step(route, step, 422), label=step,
            data={"outcome": "reject"})  # a refusal needs a reason: 422 for the step's owner
       for route, step, _budget, _size in MICRO_DECIDE],
@@ -689,6 +691,7 @@ LEDGER_CASES = [
          sides=("-",)),
     Case("ledger.import_members", "GET", "/ledger/import", action("ledger_import", 200), sides=("-",)),
     Case("ledger.import_members", "POST", "/ledger/import", action("ledger_import", 422), sides=("-",)),  # no file
+    Case("jobs.import_members", "POST", "/jobs/import-members", action("ledger_import", 422), sides=("-",)),  # no file
     Case("ledger.feedback", "GET", "/ledger/sites/{lg_site}/feedback", action("ledger_view", 200)),
     Case("ledger.send_feedback", "POST", "/ledger/sites/{lg_site}/feedback", both("ledger_view", "ledger_edit", 422)),
     Case("ledger.feedback_pdf", "GET", "/ledger/feedback/{lg_feedback}.pdf?html=1", action("ledger_view", 200)),

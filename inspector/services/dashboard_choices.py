@@ -30,7 +30,7 @@ class Township(NamedTuple):
 
 def _number(args: Mapping[str, str] | None, key: str) -> int | None:
     raw = str((args or {}).get(key) or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isdigit() and int(raw) < 2 ** 31 else None  # an id, never past the column's range
 
 
 def _city(region: Region, county_id: int | None, township_id: int | None):
