@@ -69,7 +69,7 @@ def test_apply_approve_complete_notice_accept_survey_archive(app, browser, live_
     problems = v.locator(".problems")
     expect(problems).to_contain_text("服务项目关联群众户签名不少于5户，现有签名 4 户")
     expect(problems).to_contain_text("劳务工资不在其中列支")
-    expect(problems).to_contain_text("000_7a80efa72703d9ff.txt › 三、活动要求 3")
+    expect(problems).to_contain_text("《荷花街道党员微服务、群众大满意活动实施方案》三、活动要求 3")  # by title (issue 16)
     assert db.exec(select(MicroProject)).all() == []
     # what was typed is still there: fix the two lines and send again
     v.get_by_label("经费预算明细").fill("健身器材 材料 18,000\n水泥砂石 材料 6,000")
