@@ -23,6 +23,8 @@ from typing import Iterable, Iterator
 import pillow_heif
 from PIL import Image, ImageDraw, ImageFile, ImageFont
 
+from .storage import LocalStorage
+
 pillow_heif.register_heif_opener()
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
@@ -481,7 +483,6 @@ def _store(data: bytes, decoded: _Decoded, watermark: Watermark, *, media_root: 
 
 def _put(media_root: Path, rel: str, payload: bytes, created: list[str]) -> None:
     """Publish `payload` at `rel` through the media storage (atomic), unless it is already there."""
-    from ..storage import LocalStorage
     if LocalStorage(media_root).put_at(rel, payload):
         created.append(rel)
 

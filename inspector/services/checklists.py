@@ -1,22 +1,28 @@
 """Checklist versions: every spec the app runs is stored once, by content hash."""
 from __future__ import annotations
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from ..core.checklist import ChecklistSpec
-from ..models import ChecklistVersion
+from ..models import ChecklistVersion, utcnow
 
 
 def ensure_version(*, session: Session, spec: ChecklistSpec) -> ChecklistVersion:
-    """The stored version for this exact content, created if it is new."""
+    """The stored version for this exact content, created if it is new.
+
+    Two first inspections of a new version at once both get the one row: the insert does nothing
+    when the other has just stored it (no conflict error for the second phone).
+    """
     found = session.exec(select(ChecklistVersion).where(ChecklistVersion.content_hash == spec.content_hash)).first()
     if found is not None:
         return found
-    version = ChecklistVersion(checklist_id=spec.id, version=spec.version, title=spec.title,
-                               content_hash=spec.content_hash, snapshot=spec.snapshot())
-    session.add(version)
-    session.flush()
-    return version
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(upsert(ChecklistVersion).values(
+        checklist_id=spec.id, version=spec.version, title=spec.title, content_hash=spec.content_hash,
+        snapshot=spec.snapshot(), created_at=utcnow()).on_conflict_do_nothing(index_elements=["content_hash"]))
+    return session.exec(select(ChecklistVersion).where(ChecklistVersion.content_hash == spec.content_hash)).one()
 
 
 _SPECS: dict[str, ChecklistSpec] = {}  # content hash -> spec; a hash names one immutable content

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from ..core import pdf, photos as photo_core, scoring, sources
 from ..core.checklist import ChecklistSpec
+from ..core.storage import LocalStorage
 from ..core.words import answer_words
 from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User, utcnow
 from . import audit, documents, evidence, inspections, regions, rights
@@ -283,7 +284,6 @@ def render_pdf(html: str, *, media_root: Path, static_root: Path) -> bytes:
 
 def _store(media_root: Path, data: bytes) -> tuple[str, str, bool]:
     """Store PDF bytes by hash through the media storage (atomic); returns (sha256, relative path, created)."""
-    from ..storage import LocalStorage
     sha = hashlib.sha256(data).hexdigest()
     rel = f"reports/{sha[:2]}/{sha[2:4]}/{sha}.pdf"
     return sha, rel, LocalStorage(media_root).put_at(rel, data)

@@ -132,10 +132,12 @@ def refresh_sites(session: Session, site_ids, *, chunk: int = 500) -> None:
 
 def _refresh(conn, ids: list[int]) -> None:
     """Replace the summary rows of these sites by a recount and apply the difference per region."""
-    locked = select(SS).where(SS.c.site_id.in_(ids))
     if conn.dialect.name == "postgresql":
-        locked = locked.with_for_update()  # two changes of one site apply their deltas one after the other
-    old = {r.site_id: r for r in conn.execute(locked)}
+        # Two changes of one site apply their deltas one after the other: the site rows are the lock
+        # (they always exist, unlike a summary row the other change deletes and inserts again). NO KEY
+        # UPDATE, so it does not wait on the key-share lock of an inspection just inserted for the site.
+        conn.execute(select(Site.id).where(Site.id.in_(ids)).order_by(Site.id).with_for_update(key_share=True))
+    old = {r.site_id: r for r in conn.execute(select(SS).where(SS.c.site_id.in_(ids)))}
     new = {r.site_id: r for r in conn.execute(states(Site.id.in_(ids)))}
     old_failed, new_failed = _grouped(conn.execute(select(SF).where(SF.c.site_id.in_(ids)))), {}
     results = [r.res_id for r in new.values() if r.res_id is not None]

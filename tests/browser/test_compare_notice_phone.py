@@ -67,7 +67,7 @@ def test_a_phone_opens_the_notice_without_signing_in(app, browser, live_server, 
         assert photos.count() == 2
         for n in range(2):  # lazy images load once scrolled into view
             photos.nth(n).scroll_into_view_if_needed()
-        phone.wait_for_function("Array.from(document.querySelectorAll('.notice-photos img'))"
+        phone.wait_for_function("() => Array.from(document.querySelectorAll('.notice-photos img'))"
                                 ".every(i => i.complete && i.naturalWidth > 0)", timeout=10000)
         assert ctx.cookies() == []  # a public page sets no cookie
     finally:

@@ -118,7 +118,7 @@ def test_each_roles_todo_list_leads_to_its_work_and_a_return_rings_the_inspector
     photos = page.locator('[data-item="premises-exists"] [data-photos] img')
     expect(photos).to_have_count(2)
     photos.first.scroll_into_view_if_needed()
-    page.wait_for_function("[...document.querySelectorAll('[data-photos] img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-photos] img')].every(i => i.complete && i.naturalWidth > 0)")
     full = page.locator('[data-item="premises-exists"] [data-photos] a').first.get_attribute("href")
     assert page.request.get(full).headers["content-type"].startswith("image/")
     no_sideways_scroll(page)
