@@ -350,11 +350,13 @@ def setup_database(url: str) -> None:
         engine.dispose()
 
 
-def prepare(url: str, n: int, rounds: int, extra: int = 0) -> tuple[list[int], int, list, list, list[int]]:
+def prepare(url: str, n: int, rounds: int, extra: int = 0,
+            code_root: Path = ROOT) -> tuple[list[int], int, list, list, list[int]]:
     """Start n + 1 inspections for the clients (the last to warm up on), one shared one and `extra`
-    for the open-loop inspectors."""
+    for the open-loop inspectors, on the checklist of the code that will serve them (a baseline
+    cannot read a snapshot written in a rule form it did not know)."""
     engine = dbmod.make_engine(url)
-    spec = load_dir(ROOT / "checklists")[CHECKLIST]
+    spec = load_dir(code_root / "checklists")[CHECKLIST]
     try:
         with dbmod.session(engine) as session:
             by = users.by_username(session=session, username="inspector")
@@ -530,7 +532,8 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
     """Prepare, serve (code of `code_root`), load, stop, verify; prints its findings; returns its row."""
     t = time.perf_counter()
     own_ids, shared_id, pool, shared_items, open_ids = prepare(url, args.clients + 1, args.conflict_rounds,
-                                                               args.open_inspectors if args.open_rate else 0)
+                                                               args.open_inspectors if args.open_rate else 0,
+                                                               code_root)
     warm_id = own_ids.pop()
     plans = plan_clients(args.clients, args.saves, own_ids[:-1], pool, args.items, args.seed)
     # one client alone first, on its own inspection: the service time without queueing
@@ -547,7 +550,10 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
     boot_s = time.perf_counter() - t
     opened = None
     try:
-        cold = warm_up(port, warm_id, pool)
+        try:
+            cold = warm_up(port, warm_id, pool)
+        except RuntimeError as exc:  # the server's own words say why (a traceback in its log)
+            raise RuntimeError(f"{exc}\n--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}") from None
         alone = run_load(port, [single], shared_id, shared_items, 0, 0)
         mark = log.stat().st_size  # server timing lines of the concurrent run start here
         cpu0 = server_cpu_s(proc.pid)

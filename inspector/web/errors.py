@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, SecurityError
 
+from ..core.errors import DomainError
 from ..services.rights import Forbidden
 
 bp = Blueprint("errors", __name__)
@@ -80,6 +81,13 @@ def untrusted_host(_exc: SecurityError):
 def forbidden(exc: Forbidden):
     """A role that may not do this: 403 with the reason (which roles may)."""
     return http_error(HTTPForbidden(description=str(exc)))
+
+
+@bp.app_errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    """A refusal from a service: rolled back, then its status with its Chinese reason."""
+    rollback()
+    return render_error(exc.status, exc.message)
 
 
 def _database_down(exc: Exception) -> bool:
