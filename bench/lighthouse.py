@@ -34,10 +34,7 @@ from sqlmodel import select  # noqa: E402
 from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 
 from inspector import create_app  # noqa: E402
-from inspector import db as dbmod  # noqa: E402
-from inspector.core.checklist import load_dir  # noqa: E402
-from inspector.models import Site  # noqa: E402
-from inspector.services import demo, inspections, users  # noqa: E402
+from _demo import PASSWORD, demo_database  # noqa: E402
 
 CLI = ROOT / "bench" / "lighthouse-npm" / "node_modules" / "lighthouse" / "cli" / "index.js"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
@@ -52,22 +49,10 @@ class Quiet(WSGIRequestHandler):
 def prepare(tmp: Path) -> tuple[str, dict[str, str]]:
     """A demo database with two fresh inspections; its URL and the pages to score (path by name)."""
     url = f"sqlite:///{tmp / 'lh.db'}"
-    engine = dbmod.make_engine(url)
-    dbmod.upgrade(engine)
-    specs = load_dir(ROOT / "checklists")
-    with dbmod.session(engine) as session:
-        demo.load(session=session, specs=specs)
-        by = users.by_username(session=session, username="inspector")
-        village = session.exec(select(Site).where(Site.site_type == "village").order_by(Site.id)).first()
-        rooms = inspections.start(session=session, site=village, spec=specs["function-rooms"], purpose="inspection",
-                                  tier=None, by=by)
-        build = inspections.start(session=session, site=village, spec=specs["build-standard"], purpose="inspection",
-                                  tier="standard", by=by)
-        session.commit()
-        pages = {"walk: function-rooms": f"/inspections/{rooms.id}", "walk: build-standard": f"/inspections/{build.id}",
-                 "summary": f"/inspections/{build.id}/summary", "site list": "/sites/",
-                 "new inspection": f"/sites/{village.id}/inspections/new"}
-    engine.dispose()
+    _specs, village, (rooms, build) = demo_database(url, [("function-rooms", None), ("build-standard", "standard")])
+    pages = {"walk: function-rooms": f"/inspections/{rooms}", "walk: build-standard": f"/inspections/{build}",
+             "summary": f"/inspections/{build}/summary", "site list": "/sites/",
+             "new inspection": f"/sites/{village}/inspections/new"}
     return url, pages
 
 
@@ -76,7 +61,7 @@ def session_cookie(app) -> str:
     client = app.test_client()
     login = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]*)"', login)
-    r = client.post("/login", data={"username": "inspector", "password": demo.DEMO_PASSWORD,
+    r = client.post("/login", data={"username": "inspector", "password": PASSWORD,
                                     "csrf_token": token.group(1) if token else ""})
     if r.status_code != 303:
         raise RuntimeError(f"login failed: {r.status_code}")

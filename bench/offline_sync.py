@@ -32,14 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlmodel import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from inspector import create_app  # noqa: E402
-from inspector import db as dbmod  # noqa: E402
-from inspector.core.checklist import load_dir  # noqa: E402
-from inspector.models import Site  # noqa: E402
-from inspector.services import demo, inspections, users  # noqa: E402
+from _demo import PASSWORD, demo_database  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
@@ -74,21 +70,9 @@ class Meter:
 def build(tmp: Path, smoke: bool):
     """A demo database with fresh walk inspections; the app wrapped in a Meter."""
     url = f"sqlite:///{tmp / 'offline.db'}"
-    engine = dbmod.make_engine(url)
-    dbmod.upgrade(engine)
-    specs = load_dir(ROOT / "checklists")
-    pages = []
-    with dbmod.session(engine) as session:
-        demo.load(session=session, specs=specs)
-        session.commit()
-        by = users.by_username(session=session, username="inspector")
-        village = session.exec(select(Site).where(Site.site_type == "village").order_by(Site.id)).first()
-        for spec_id, tier in (("build-standard", "standard"),) + (() if smoke else (("function-rooms", None),)):
-            ins = inspections.start(session=session, site=village, spec=specs[spec_id], purpose="inspection",
-                                    tier=tier, by=by)
-            session.commit()
-            pages.append((spec_id, f"/inspections/{ins.id}"))
-    engine.dispose()
+    walks = [("build-standard", "standard")] + ([] if smoke else [("function-rooms", None)])
+    _specs, _village, ids = demo_database(url, walks)
+    pages = [(spec_id, f"/inspections/{ins}") for (spec_id, _tier), ins in zip(walks, ids)]
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-offline", "MEDIA_DIR": str(tmp / "media"),
                       "MEDIA_SWEEP_AT_START": False})
     return Meter(app), pages
@@ -97,7 +81,7 @@ def build(tmp: Path, smoke: bool):
 def sign_in(page):
     page.goto("/login")
     page.fill("input[name=username]", "inspector")
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/$"))
 

@@ -27,14 +27,9 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlmodel import select  # noqa: E402
 
 from inspector import create_app  # noqa: E402
-from inspector import db as dbmod  # noqa: E402
-from inspector.core.checklist import load_dir  # noqa: E402
-from inspector.models import Site  # noqa: E402
-from inspector import demo  # noqa: E402
-from inspector.services import inspections, users  # noqa: E402
+from _demo import PASSWORD, demo_database  # noqa: E402
 
 AIM_KB = 30.0
 
@@ -122,21 +117,8 @@ def main() -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-weight-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'weight.db'}"
-        engine = dbmod.make_engine(url)
-        dbmod.upgrade(engine)
-        specs = load_dir(ROOT / "checklists")
-        with dbmod.session(engine) as session:
-            demo.load(session=session, specs=specs)
-            session.commit()
-            by = users.by_username(session=session, username="inspector")
-            village = session.exec(select(Site).where(Site.site_type == "village").order_by(Site.id)).first()
-            build = inspections.start(session=session, site=village, spec=specs["build-standard"],
-                                      purpose="inspection", tier="standard", by=by)
-            rooms = inspections.start(session=session, site=village, spec=specs["function-rooms"],
-                                      purpose="inspection", tier=None, by=by)
-            session.commit()
-            build_id, rooms_id = build.id, rooms.id
-        engine.dispose()
+        specs, _village, (build_id, rooms_id) = demo_database(url, [("build-standard", "standard"),
+                                                                   ("function-rooms", None)])
         largest = max(specs.values(), key=lambda s: len(list(s.items())))
 
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench-page-weight",
@@ -144,7 +126,7 @@ def main() -> int:
         client = app.test_client()
         login = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]*)"', login)
-        r = client.post("/login", data={"username": "inspector", "password": demo.DEMO_PASSWORD,
+        r = client.post("/login", data={"username": "inspector", "password": PASSWORD,
                                         "csrf_token": token.group(1) if token else ""})
         if r.status_code != 303:
             print(f"login failed: {r.status_code}")

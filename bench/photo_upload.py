@@ -36,9 +36,8 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from inspector import create_app  # noqa: E402
 from inspector import db as dbmod  # noqa: E402
-from inspector.core.checklist import load_dir  # noqa: E402
-from inspector.models import Answer, Photo, Site  # noqa: E402
-from inspector.services import demo, inspections, users  # noqa: E402
+from inspector.models import Answer, Photo  # noqa: E402
+from _demo import PASSWORD, demo_database  # noqa: E402
 
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -117,20 +116,8 @@ class Counting:
 def setup(tmp: Path):
     """A demo database with one inspection; the app served on a free loopback port."""
     url = f"sqlite:///{tmp / 'bench.db'}"
-    engine = dbmod.make_engine(url)
-    dbmod.upgrade(engine)
-    specs = load_dir(ROOT / "checklists")
-    with dbmod.session(engine) as session:
-        demo.load(session=session, specs=specs)
-        by = users.by_username(session=session, username="inspector")
-        site = session.exec(select(Site).where(Site.site_type == "village").order_by(Site.id)).first()
-        ids = []
-        for _ in range(2):  # one inspection for ours, one for the originals
-            ids.append(inspections.start(session=session, site=site, spec=specs["function-rooms"],
-                                         purpose="inspection", tier=None, by=by).id)
-        session.commit()
-        items = [i.id for i in specs["function-rooms"].items() if i.kind == "check"]  # 128: an answer each
-    engine.dispose()
+    specs, _village, ids = demo_database(url, [("function-rooms", None)] * 2)  # one for ours, one for the originals
+    items = [i.id for i in specs["function-rooms"].items() if i.kind == "check"]  # 128: an answer each
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-photo-upload", "MEDIA_DIR": str(tmp / "media"),
                       "MEDIA_SWEEP_AT_START": False})
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -142,7 +129,7 @@ def setup(tmp: Path):
 def sign_in(page, base: str) -> None:
     page.goto(f"{base}/login")
     page.fill("input[name=username]", "inspector")
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
 

@@ -1,6 +1,7 @@
 """Static files under content-hashed URLs, and the service worker that keeps the app offline.
 
-Every `url_for('static', filename=…)` gets `?v=<first 12 hex of the file's SHA-256>`; a request
+JS and CSS files are served minified (comments and whitespace gone, rjsmin/rcssmin), made once per
+file version; the files in static/ stay as written. Every `url_for('static', filename=…)` gets `?v=<first 12 hex of the file's SHA-256>`; a request
 carrying the current hash is answered as immutable for a year (a changed file gets a new URL).
 `/sw.js` serves static/sw.js at the site's root (scope `/`) with the list of hashed static URLs
 to keep and a version made from their hashes: a changed file makes a new worker, which replaces
@@ -12,6 +13,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from flask import Flask, Response, current_app, request, url_for
 
 _hashes: dict[str, tuple[tuple[int, int], str]] = {}
@@ -61,6 +64,33 @@ def _immutable(response: Response) -> Response:
     return response
 
 
+_minified: dict[tuple[str, str], bytes] = {}
+MINIFIERS = {"text/javascript": rjsmin.jsmin, "application/javascript": rjsmin.jsmin, "text/css": rcssmin.cssmin}
+
+
+def _minify(response: Response) -> Response:
+    """A static JS or CSS file of ours is sent minified (vendor files already are), once per version."""
+    minify = MINIFIERS.get(response.mimetype)
+    filename = (request.view_args or {}).get("filename", "")
+    if request.endpoint != "static" or response.status_code != 200 or minify is None \
+            or filename.startswith("vendor/") or "Content-Encoding" in response.headers:
+        return response
+    key = (filename, response.headers.get("ETag", ""))
+    body = _minified.get(key)
+    source = response.response  # the file's handle, closed below whichever way
+    try:
+        if body is None:
+            body = minify(b"".join(source).decode("utf-8")).encode("utf-8")
+            if len(_minified) < 256:
+                _minified[key] = body
+    finally:
+        if hasattr(source, "close"):
+            source.close()
+    response.direct_passthrough = False
+    response.set_data(body)
+    return response
+
+
 def shell_files() -> list[str]:
     """Every CSS and JS file under static/ (vendor included), sorted: what the worker keeps."""
     root = Path(current_app.static_folder or "")
@@ -88,6 +118,7 @@ def register(app: Flask) -> None:
     """Hashed static URLs, their immutable caching, `/sw.js`, and `static_url` for templates."""
     app.url_defaults(_add_hash)
     app.after_request(_immutable)
+    app.after_request(_minify)  # registered after web/compress: runs before it, so the minified body is gzipped
     app.add_url_rule("/sw.js", "service_worker", service_worker)
     app.jinja_env.globals.update(static_url=static_url, static_exists=static_exists)
     from . import offline
