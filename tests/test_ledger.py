@@ -289,7 +289,10 @@ def test_feedback_letters_quarterly_and_the_yearly_card(client, world, as_user, 
                                                                 f"rating_{m.id}": "合格", f"opinion_{m.id}": "积极参加"})
     assert r.status_code == 303
     card = db.exec(select(LedgerFeedback).where(LedgerFeedback.quarter == 0)).one()
-    text = pdf_text(tmp_path, client.get(f"/ledger/feedback/{card.id}.pdf").data)
+    card_pdf = client.get(f"/ledger/feedback/{card.id}.pdf").data
+    text = pdf_text(tmp_path, card_pdf)
+    pages = subprocess.run(["pdfinfo", str(tmp_path / "out.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", pages, re.M), pages  # one member, one card: the basis line stays on its page
     assert "在职党员现实表现评议情况反馈卡" in text and "合格" in text and "积极参加" in text and "中共沛县财政局党组" in text
     as_user(world["worker_a"])
     assert client.get(f"/ledger/feedback/{card.id}.pdf").status_code == 404
