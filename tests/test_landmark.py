@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from inspector.core.errors import DomainError
 from inspector.models import AuditLog, Inspection, Notice, Objection, ProgramStep, RedLandmarkApplication
 from inspector.demo import landmark as demo_landmark
 from inspector.services import inspections, landmark, programs
@@ -479,6 +480,21 @@ def test_award_before_the_notice_ends_is_refused(app, db, act, world, specs):
     app.config["TODAY"] = date(2026, 10, 13)
     r = act(w["city_reviewer"], f"/landmark/{a.id}/award", {"number": "", "award_date": "2026-10-13"})
     assert r.status_code == 422 and "文号" in r.get_data(as_text=True)
+    assert one(db, RedLandmarkApplication).status == "noticed"
+
+
+def test_refusals_are_domain_errors_with_their_status():
+    assert issubclass(landmark.LandmarkError, DomainError) and landmark.LandmarkError.status == 422
+    assert issubclass(landmark.StepOrder, landmark.LandmarkError) and landmark.StepOrder.status == 409
+    assert issubclass(landmark.UnknownObjection, DomainError) and landmark.UnknownObjection.status == 404
+
+
+def test_an_objection_of_another_notice_is_not_found_and_nothing_changes(app, db, act, world, specs):
+    w = world
+    a = advance(app, db, act, w, specs, "noticed")
+    app.config["TODAY"] = date(2026, 10, 9)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/objections/999/resolve", {"resolution": "异议不成立"})
+    assert r.status_code == 404 and "没有这条异议" in r.get_data(as_text=True)
     assert one(db, RedLandmarkApplication).status == "noticed"
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from ..core import photos as photo_core, workdays
 from ..core.checklist import ChecklistSpec
+from ..core.errors import DomainError
 from ..core.geo import Position
 from ..core.scoring import VERDICT_LABELS
 from ..models import (LABELS, ROLE_LABELS, ChecklistVersion, Inspection, Notice, Objection, ProgramStep,
@@ -54,7 +55,7 @@ DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 MAX_TEXT = 4000
 
 
-class LandmarkError(ValueError):
+class LandmarkError(DomainError):
     """A request that breaks a rule of the procedure; `status` is the HTTP answer (422 bad input)."""
 
     status = 422
@@ -64,6 +65,12 @@ class StepOrder(LandmarkError):
     """A step taken out of order (answered 409 with the current step)."""
 
     status = 409
+
+
+class UnknownObjection(DomainError):
+    """An objection that is not one of the application's notice (answered 404)."""
+
+    status = 404
 
 
 def procedure():
@@ -726,7 +733,7 @@ def resolve_objection(*, session: Session, application: RedLandmarkApplication, 
     notice = _notice_step(session, application, "处理异议")
     objection = session.get(Objection, objection_id)
     if objection is None or objection.notice_id != notice.id:
-        raise LookupError("没有这条异议")
+        raise UnknownObjection("没有这条异议")
     try:
         notices.resolve_objection(session=session, objection=objection, resolution=resolution, by=by)
     except notices.NoticeError as exc:

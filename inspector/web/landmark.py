@@ -14,10 +14,9 @@ from ..core import geo, photos
 from ..models import RedLandmarkApplication, Site, User
 from ..services import evidence, landmark, rights, scope, sites
 from . import render
+from .work import unit_of_work
 
 bp = Blueprint("landmark", __name__, url_prefix='/landmark')
-
-
 
 def _user() -> User:
     return current_user.row
@@ -75,19 +74,15 @@ def _detail(application: RedLandmarkApplication, *, error: str | None = None, st
 
 
 def _act(application_id: int, action):
-    """Run one step of an application: commit and go back to its page, or show the refusal."""
-    session = get_db()
+    """Run one step of an application as one unit of work and go back to its page; a refusal of the
+    procedure re-renders the page with the form as filled in (any other refusal reaches the handler)."""
     application = _application(application_id)
     try:
-        action(session, application)
+        with unit_of_work() as session:
+            action(session, application)
     except landmark.LandmarkError as exc:
-        session.rollback()
-        return _detail(session.get(RedLandmarkApplication, application_id), error=str(exc), status=exc.status,
+        return _detail(get_db().get(RedLandmarkApplication, application_id), error=exc.message, status=exc.status,
                        form=request.form)
-    except LookupError as exc:
-        session.rollback()
-        abort(404, description=str(exc))
-    session.commit()
     return redirect(url_for("landmark.detail", application_id=application_id), code=303)
 
 
@@ -122,15 +117,11 @@ def _new_context(site_id: int | None):
                 conditions=landmark.CONDITIONS, step_days=_step_days())
 
 
-def _village_only() -> None:
-    rights.require(_user(), "landmark_apply")
-
-
 @bp.get("/new")
 @login_required
 def new():
     """The application form: self-assessment, the 4.2 conditions and the evidence found for them."""
-    _village_only()
+    rights.require(_user(), "landmark_apply")
     return render_template("landmark/new.html", error=None, form={},
                            **_new_context(request.args.get("site_id", type=int)))
 
@@ -139,9 +130,8 @@ def new():
 @login_required
 def create():
     """Apply (village): every 4.2 condition checked; 422 naming the condition, nothing stored."""
-    session = get_db()
-    _village_only()
-    site = scope.site(session=session, user=_user(), site_id=request.form.get("site_id", type=int) or 0)
+    rights.require(_user(), "landmark_apply")
+    site = scope.site(session=get_db(), user=_user(), site_id=request.form.get("site_id", type=int) or 0)
     if site is None:
         abort(404, description="没有这个站点")
     root = Path(current_app.config["MEDIA_DIR"])
@@ -151,23 +141,20 @@ def create():
              for key in landmark.EVIDENCE_KEYS}
     created: list[str] = []
     try:
-        application = landmark.apply(
-            session=session, site=site, by=_user(), today=today(), calendar=get_calendar(),
-            self_assessment_id=request.form.get("self_assessment_id", type=int),
-            leadership_ok=_checked("leadership_ok"), operating_since=_date("operating_since", "挂牌运行起始日期"),
-            no_major_incident=_checked("no_major_incident"), step_days=_step_days(), evidence_files=files,
-            media_root=root, town_rank=request.form.get("town_rank", ""),
-            town_total=request.form.get("town_total", ""), created=created)
-        session.commit()
-    except landmark.LandmarkError as exc:
-        session.rollback()
-        photos.remove(root, created)
-        return render_template("landmark/new.html", error=str(exc), form=request.form,
+        with unit_of_work() as session:
+            application = landmark.apply(
+                session=session, site=site, by=_user(), today=today(), calendar=get_calendar(),
+                self_assessment_id=request.form.get("self_assessment_id", type=int),
+                leadership_ok=_checked("leadership_ok"), operating_since=_date("operating_since", "挂牌运行起始日期"),
+                no_major_incident=_checked("no_major_incident"), step_days=_step_days(), evidence_files=files,
+                media_root=root, town_rank=request.form.get("town_rank", ""),
+                town_total=request.form.get("town_total", ""), created=created)
+    except BaseException as exc:
+        photos.remove(root, created)  # nothing stored: the files written for it go too
+        if not isinstance(exc, landmark.LandmarkError):
+            raise
+        return render_template("landmark/new.html", error=exc.message, form=request.form,
                                **_new_context(site.id)), exc.status
-    except Exception:
-        session.rollback()
-        photos.remove(root, created)
-        raise
     flash("已申报，等待乡镇（街道）推荐")
     return redirect(url_for("landmark.detail", application_id=application.id), code=303)
 
@@ -205,27 +192,29 @@ def county_ranking():
     return _county_page(request.args.get("year", type=int) or today().year)
 
 
+def _ranked(application: RedLandmarkApplication, site: Site) -> landmark.Ranked:
+    """The county's rank (and recommendation) of one application, as the form gives it."""
+    raw = (request.form.get(f"rank_{application.id}") or "").strip()
+    if not raw.isdigit():
+        raise landmark.LandmarkError(f"请填写“{site.name}”的名次（整数）")
+    return landmark.Ranked(application.id, int(raw), _checked(f"recommend_{application.id}"))
+
+
 @bp.post("/county")
 @login_required
 def county_rank():
     """Record the county's ranking and its recommended applications."""
-    session = get_db()
     rights.require(_user(), "landmark_county_recommend")
     year = request.form.get("year", type=int) or today().year
-    region = scope.region_of(session=session, user=_user())
-    ranking = []
     try:
-        for application, _site in landmark.county_queue(session=session, region=region, year=year):
-            raw = (request.form.get(f"rank_{application.id}") or "").strip()
-            if not raw.isdigit():
-                raise landmark.LandmarkError(f"请填写“{_site.name}”的名次（整数）")
-            ranking.append(landmark.Ranked(application.id, int(raw), _checked(f"recommend_{application.id}")))
-        landmark.county_rank(session=session, region=region, year=year, ranking=ranking,
-                             opinion=request.form.get("opinion", ""), by=_user(), today=today())
+        with unit_of_work() as session:
+            region = scope.region_of(session=session, user=_user())
+            ranking = [_ranked(application, site)
+                       for application, site in landmark.county_queue(session=session, region=region, year=year)]
+            landmark.county_rank(session=session, region=region, year=year, ranking=ranking,
+                                 opinion=request.form.get("opinion", ""), by=_user(), today=today())
     except landmark.LandmarkError as exc:
-        session.rollback()
-        return _county_page(year, error=str(exc), status=exc.status, form=request.form)
-    session.commit()
+        return _county_page(year, error=exc.message, status=exc.status, form=request.form)
     flash("已完成县级择优推荐")
     return redirect(url_for("landmark.county_ranking", year=year), code=303)
 
@@ -242,25 +231,23 @@ def received(application_id: int):
 @login_required
 def evaluation(application_id: int):
     """Start the city's evaluation inspection of this site and go to it."""
-    session = get_db()
     application = _application(application_id)
-    rights.require(_user(), "start", "red_landmark")  # the role is refused before the form is read
+    rights.require(_user(), "landmark_start_evaluation")  # the role is refused before the form is read
     spec = current_app.extensions["checklists"].get(landmark.CHECKLIST)
     try:
         device = geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
     except ValueError as exc:
         abort(400, description=str(exc))
-    site = session.get(Site, application.site_id)
+    site = get_db().get(Site, application.site_id)
     flags = evidence.position_flags(site=site, device=device, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"])
     try:
-        if spec is None:
-            raise landmark.LandmarkError("找不到“红色地标”建设规范清单")
-        ins = landmark.start_evaluation(session=session, application=application, spec=spec, by=_user(),
-                                        position=device, flags=flags)
+        with unit_of_work() as session:
+            if spec is None:
+                raise landmark.LandmarkError("找不到“红色地标”建设规范清单")
+            ins = landmark.start_evaluation(session=session, application=application, spec=spec, by=_user(),
+                                            position=device, flags=flags)
     except landmark.LandmarkError as exc:
-        session.rollback()
-        return _detail(application, error=str(exc), status=exc.status)
-    session.commit()
+        return _detail(application, error=exc.message, status=exc.status)
     return redirect(url_for("inspections.walk", inspection_id=ins.id), code=303)
 
 
