@@ -12,7 +12,8 @@ from werkzeug.routing import BuildError
 from .. import get_calendar, get_db, today
 from ..core import geo, photos
 from ..models import RedLandmarkApplication, Site, User
-from ..services import evidence, landmark, rights, scope, sites
+from ..services import due as due_list
+from ..services import evidence, landmark, landmark_read, rights, scope, sites
 from . import render
 from .work import unit_of_work
 
@@ -63,13 +64,13 @@ def _application(application_id: int) -> RedLandmarkApplication:
 def _detail(application: RedLandmarkApplication, *, error: str | None = None, status: int = 200, form=None):
     """The application's page (with an error from a refused form)."""
     session = get_db()
-    d = landmark.dossier(session=session, application=application, today=today())
+    d = landmark_read.dossier(session=session, application=application, today=today())
     notice_url = (_link("notices.public", f"/notice/{d.notice.public_id}", public_id=d.notice.public_id)
                   if d.notice else None)
     return render_template("landmark/detail.html", d=d, a=application, error=error, form=form or {},
-                           actions=landmark.available(application=application, current=d.current, user=_user()),
+                           actions=landmark_read.available(application=application, current=d.current, user=_user()),
                            notice_url=notice_url, step_days=_step_days(), today=today(),
-                           status_label=landmark.status_label, china_time=landmark.china_time,
+                           status_label=landmark.status_label,
                            procedure=landmark.procedure(), rank_problem=landmark.rank_problem(application)), status
 
 
@@ -95,9 +96,9 @@ def index():
     year = request.args.get("year", type=int)
     status = request.args.get("status", "")
     status = status if status in landmark.STATUS_LABELS else ""
-    rows = landmark.search(session=session, region=region, year=year, status=status or None)
+    rows = landmark_read.search(session=session, region=region, year=year, status=status or None)
     return render("landmark/index.html", "landmark/_list.html", rows=rows, year=year, status=status,
-                  years=landmark.years(session=session, region=region), statuses=landmark.STATUS_LABELS,
+                  years=landmark_read.years(session=session, region=region), statuses=landmark.STATUS_LABELS,
                   status_label=landmark.status_label, can_apply=rights.can(_user(), "landmark_apply"),
                   can_due=rights.can(_user(), "due_list"))
 
@@ -109,9 +110,9 @@ def _new_context(site_id: int | None):
     site_rows = [s for s, _r in sites.search(session=session, region=region, limit=100)[0]]
     site = next((s for s in site_rows if s.id == site_id), site_rows[0] if site_rows else None)
     return dict(sites=site_rows, site=site, year=today().year,
-                assessments=landmark.self_assessments(session=session, site=site) if site else [],
-                evidence=landmark.build_evidence(session=session, site=site) if site else None,
-                existing=landmark.of_site_year(session=session, site=site, year=today().year) if site else None,
+                assessments=landmark_read.self_assessments(session=session, site=site) if site else [],
+                evidence=landmark_read.build_evidence(session=session, site=site) if site else None,
+                existing=landmark_read.of_site_year(session=session, site=site, year=today().year) if site else None,
                 town_rank=landmark.town_rank_of(session=session, site=site) if site else None,
                 rank_rule=landmark.procedure().parameter("town-rank-top"),
                 conditions=landmark.CONDITIONS, step_days=_step_days())
@@ -337,7 +338,7 @@ def due():
     user = _user()
     rights.require(user, "due_list")
     session = get_db()
-    rows = landmark.due(session=session, region=scope.region_of(session=session, user=user), today=today())
+    rows = due_list.due(session=session, region=scope.region_of(session=session, user=user), today=today())
     links = {r.step.id: (url_for("landmark.detail", application_id=r.step.program_id)
                          if r.step.program == landmark.PROGRAM
                          else _link("micro.detail", f"/micro/{r.step.program_id}", project_id=r.step.program_id))
