@@ -22,7 +22,8 @@ from .landmark_city import (award, notice_content, record_meeting, record_object
                             resolve_objection, revoke)
 from .landmark_dates import calendar_due, eligible_from, notice_working_days, review_days
 from .landmark_evidence import Upload, evidence_path, store_evidence
-from .landmark_rank import Ranked, county_queue, county_rank, entered_rank, rank_problem, town_rank_of
+from .landmark_rank import (Ranked, county_queue, county_rank, entered_rank, rank_problem, record_town_rank,
+                            town_rank_basis, town_rank_of)
 from .landmark_read import build_evidence, checklist_of, of_site_year
 from .landmark_steps import (BUILD_CHECKLIST, CHECKLIST, CONDITIONS, DEFAULT_STEP_WORKING_DAYS, EVIDENCE_KEYS, PROGRAM,
                              SELF_ASSESSMENT_DONE, STATUS_LABELS, LandmarkError, StepOrder, UnknownObjection,
@@ -32,7 +33,7 @@ from .landmark_steps import (BUILD_CHECKLIST, CHECKLIST, CONDITIONS, DEFAULT_STE
 __all__ = [  # the procedure as callers use it (the village's and township's steps are defined here)
     "BUILD_CHECKLIST", "CHECKLIST", "CONDITIONS", "EVIDENCE_KEYS", "PROGRAM", "STATUS_LABELS", "LandmarkError", "StepOrder",
     "UnknownObjection", "Upload", "Ranked", "procedure", "step_label", "status_label", "eligible_from",
-    "review_days", "notice_working_days", "evidence_path", "rank_problem", "notice_content", "town_rank_of",
+    "review_days", "notice_working_days", "evidence_path", "rank_problem", "notice_content", "town_rank_of", "town_rank_basis",
     "apply", "township_recommend", "county_queue", "county_rank", "receive", "start_evaluation", "record_result",
     "record_meeting", "record_objection", "resolve_objection", "award", "refuse", "revoke",
 ]
@@ -67,9 +68,9 @@ def apply(*, session: Session, site: Site, by: User, today: date, calendar: work
     application = RedLandmarkApplication(
         site_id=site.id, year=today.year, status="applied", self_assessment_id=sa.id, leadership_ok=True,
         build_standard_met=True, operating_since=operating_since, no_major_incident=True, applied_by_id=by.id,
-        details={"build_evidence_id": evidence.id, "build_evidence_verdict": evidence.verdict,
-                 "applied_on": today.isoformat(), "step_working_days": step_days, "evidence": stored,
-                 "town_rank": rank})
+        applied_on=today, build_evidence_id=evidence.id,
+        details={"build_evidence_verdict": evidence.verdict, "step_working_days": step_days, "evidence": stored})
+    record_town_rank(application, rank)
     session.add(application)
     session.flush()
     audit_event(session, application, by, "apply", after={"site": site.id, "year": today.year, "self_assessment": sa.id,
@@ -135,7 +136,7 @@ def township_recommend(*, session: Session, application: RedLandmarkApplication,
     report = required_text(report, "申请报告")
     due = calendar_due(calendar, today, step_days)
     application.township_report = report
-    application.details = {**(application.details or {}), "township_recommended_on": today.isoformat()}
+    application.township_recommended_on = today
     close_step(session, application, "township_recommend", by, note="已推荐")
     touch(application, session, "township_recommended")
     audit_event(session, application, by, "township_recommend", after={"report": report[:200]})
@@ -152,8 +153,8 @@ def receive(*, session: Session, application: RedLandmarkApplication, received_o
         raise LandmarkError("请填写收到县级推荐材料的日期")
     if received_on > today:
         raise LandmarkError(f"收件日期 {received_on} 晚于今天")
-    sent = (application.details or {}).get("county_recommended_on")
-    if sent and received_on < date.fromisoformat(sent):
+    sent = application.county_recommended_on
+    if sent and received_on < sent:
         raise LandmarkError(f"收件日期 {received_on} 早于县级推荐日期 {sent}")
     # 002 篇五 7.3 “于 30 天内安排评审”: calendar days (天), not working days.
     due = received_on + timedelta(days=review_days())

@@ -61,10 +61,10 @@ def record_result(*, session: Session, application: RedLandmarkApplication, by: 
     ranking = rank_problem(application)
     passed = evaluation.verdict == "pass" and ranking is None
     site = session.get(Site, application.site_id)
-    details = dict(application.details or {})
-    details.update(result="pass" if passed else "fail", verdict=evaluation.verdict, score=evaluation.score,
-                   result_on=today.isoformat(), result_reasons=[ranking] if ranking else [])
-    application.details = details
+    reasons = [ranking] if ranking else []
+    application.result, application.result_on = "pass" if passed else "fail", today
+    application.result_verdict, application.result_score = evaluation.verdict, evaluation.score
+    application.details = {**(application.details or {}), "result_reasons": reasons}
     if passed:
         close_step(session, application, "city_review", by, outcome="pass",
                    note=f"评定合格（{evaluation.score:.1f} 分），报部务会审定" if evaluation.score is not None
@@ -78,7 +78,7 @@ def record_result(*, session: Session, application: RedLandmarkApplication, by: 
                    note=f"评定结论：{verdict}" + (f"；{ranking}" if ranking else ""))
         touch(application, session, "failed")
         audit_event(session, application, by, "result", after={"result": "fail", "verdict": evaluation.verdict,
-                                                               "reasons": details["result_reasons"]})
+                                                               "reasons": reasons})
         open_step(session, application, site, "decision", None, by)
     return application
 
@@ -95,13 +95,12 @@ def record_meeting(*, session: Session, application: RedLandmarkApplication, mee
     meeting = _meeting(application, meeting_date, minutes_number, approve, today)
     if not approve:
         reason = required_text(reason, "部务会未通过的理由", 2000)
-        meeting["reason"] = reason
-        application.details = {**(application.details or {}), "meeting": meeting}
+        _record_meeting(application, meeting)
         application.decision_reason = reason
         close_step(session, application, "meeting", by, outcome="refused",
                    note=f"部务会（{meeting['minutes']}，{meeting_date}）未通过：{reason[:150]}")
         touch(application, session, "refused")
-        audit_event(session, application, by, "meeting", after=meeting)
+        audit_event(session, application, by, "meeting", after={**meeting, "reason": reason})
         return application
     start = notice_start or today
     if start < meeting_date:
@@ -110,7 +109,7 @@ def record_meeting(*, session: Session, application: RedLandmarkApplication, mee
     notice = _post_notice(session, application, site, meeting=meeting, start=start, contact=contact, by=by,
                           calendar=calendar)
     application.notice_id = notice.id
-    application.details = {**(application.details or {}), "meeting": meeting}
+    _record_meeting(application, meeting)
     close_step(session, application, "meeting", by, outcome="approved",
                note=f"部务会审定（{meeting['minutes']}，{meeting_date}）")
     touch(application, session, "noticed")
@@ -132,6 +131,12 @@ def _meeting(application: RedLandmarkApplication, meeting_date: date | None, min
         raise LandmarkError(f"部务会日期 {meeting_date} 早于收件日期 {application.received_on}")
     minutes = required_text(minutes_number, "部务会纪要号", 80)
     return {"date": meeting_date.isoformat(), "minutes": minutes, "approved": approve}
+
+
+def _record_meeting(application: RedLandmarkApplication, meeting: dict[str, Any]) -> None:
+    """Keep the meeting's date, minutes number and decision on the application."""
+    application.meeting_on = date.fromisoformat(meeting["date"])
+    application.meeting_minutes, application.meeting_approved = meeting["minutes"], meeting["approved"]
 
 
 def _post_notice(session: Session, application: RedLandmarkApplication, site: Site, *, meeting: dict[str, Any],
@@ -228,9 +233,7 @@ def refuse(*, session: Session, application: RedLandmarkApplication, reason: str
     application.decision_reason = reason
     close_step(session, application, step.step, by, outcome="refused", note=reason[:200])
     touch(application, session, "refused")
-    details = dict(application.details or {})
-    details["refused_on"] = today.isoformat()
-    application.details = details
+    application.refused_on = today
     audit_event(session, application, by, "refuse", after={"reason": reason[:200]})
     return application
 

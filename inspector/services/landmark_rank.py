@@ -14,6 +14,9 @@ from .landmark_read import search, self_assessments
 from .landmark_steps import (LandmarkError, StepOrder, audit_event, close_step, expect_step, open_step, procedure,
                              required_text, touch)
 
+BASIS = {True: "全镇（街道）各村（社区）最近一次“红色地标”自评得分",  # computed by the app
+         False: "申报村（社区）填报，附镇（街道）排名文件"}        # entered by the village with a file
+
 
 def town_rank_of(*, session: Session, site: Site) -> dict[str, Any] | None:
     """The site's rank in its town from every site's latest red-landmark self-assessment score (5.13).
@@ -36,7 +39,7 @@ def town_rank_of(*, session: Session, site: Site) -> dict[str, Any] | None:
     rank = 1 + sum(1 for v in scores.values() if v > mine)
     top = procedure().parameter("town-rank-top")
     return {"rank": rank, "total": len(scores), "computed": True, "holds": top.top_share_holds(rank, len(scores)),
-            "basis": "全镇（街道）各村（社区）最近一次“红色地标”自评得分",
+            "basis": BASIS[True],
             "scores": sorted(scores.values(), reverse=True)}
 
 
@@ -51,18 +54,30 @@ def entered_rank(rank: str, total: str, has_file: bool) -> tuple[dict[str, Any] 
         return None, ["5.13 填写的名次须附证明材料（镇（街道）年度考核排名文件的照片或 PDF，002 篇五 5.13）"]
     r, n = int(rank), int(total)
     return {"rank": r, "total": n, "computed": False, "holds": top.top_share_holds(r, n),
-            "basis": "申报村（社区）填报，附镇（街道）排名文件"}, []
+            "basis": BASIS[False]}, []
+
+
+def record_town_rank(application: RedLandmarkApplication, rank: dict[str, Any]) -> None:
+    """Keep the 5.13 rank on the application (the town's scores behind a computed one in `details`)."""
+    application.town_rank, application.town_total = rank["rank"], rank["total"]
+    application.town_rank_computed, application.town_rank_holds = rank["computed"], rank["holds"]
+    if "scores" in rank:
+        application.details = {**(application.details or {}), "town_scores": rank["scores"]}
+
+
+def town_rank_basis(application: RedLandmarkApplication) -> str:
+    """What the application's 5.13 rank rests on, in words ("" when none was recorded)."""
+    return "" if application.town_rank is None else BASIS[bool(application.town_rank_computed)]
 
 
 def rank_problem(application: RedLandmarkApplication) -> str | None:
     """Why 5.13 is not met by the application's town rank, or None when it is (or was not recorded)."""
-    rank = (application.details or {}).get("town_rank")
-    if not rank or rank.get("holds", True):
+    if application.town_rank is None or application.town_rank_holds is not False:
         return None
     top = procedure().parameter("town-rank-top")
-    how = "据全镇各村自评得分计算" if rank.get("computed") else "申报村填报"
-    return (f"不符合 5.13 {top.wording}：全镇（街道）{rank['total']} 个村（社区）中列第 {rank['rank']} 名（{how}，"
-            f"002 篇五 5.13）")
+    how = "据全镇各村自评得分计算" if application.town_rank_computed else "申报村填报"
+    return (f"不符合 5.13 {top.wording}：全镇（街道）{application.town_total} 个村（社区）中列第 "
+            f"{application.town_rank} 名（{how}，002 篇五 5.13）")
 
 
 def county_queue(*, session: Session, region: Region, year: int) -> list[tuple[RedLandmarkApplication, Site]]:
@@ -121,9 +136,9 @@ def _rank_one(session: Session, application: RedLandmarkApplication, r: Ranked, 
               by: User, today: date) -> RedLandmarkApplication:
     """Record one application's place: recommended → the city's receipt opens; else it ends here."""
     of = len(batch)
-    application.details = {**(application.details or {}),
-                           "county_rank": {"rank": r.rank, "of": of, "recommended": r.recommend, "batch": batch},
-                           "county_recommended_on": today.isoformat()}
+    application.county_rank, application.county_rank_of, application.county_recommended = r.rank, of, r.recommend
+    application.county_recommended_on = today
+    application.details = {**(application.details or {}), "county_batch": batch}
     if r.recommend:
         application.county_opinion = opinion
         close_step(session, application, "county_recommend", by, outcome="recommended",

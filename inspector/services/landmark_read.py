@@ -143,7 +143,7 @@ def dossier(*, session: Session, application: RedLandmarkApplication, today: dat
                             programs.countdown(s.due_date, today) if s.done_at is None else None) for s in steps]
     current = next((s for s in reversed(steps) if s.done_at is None), None)
     notice = notice_of(session=session, application=application)
-    evidence_id = (application.details or {}).get("build_evidence_id")
+    evidence_id = application.build_evidence_id
     place, _issuer_name = issuer(session, site)
     return Dossier(application=application, site=site, place=place, timeline=timeline, current=current,
                    self_assessment=session.get(Inspection, application.self_assessment_id),

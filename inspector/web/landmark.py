@@ -70,7 +70,7 @@ def _detail(application: RedLandmarkApplication, *, error: str | None = None, st
     return render_template("landmark/detail.html", d=d, a=application, error=error, form=form or {},
                            actions=landmark_read.available(application=application, current=d.current, user=_user()),
                            notice_url=notice_url, step_days=_step_days(), today=today(),
-                           status_label=landmark.status_label,
+                           status_label=landmark.status_label, town_rank_basis=landmark.town_rank_basis,
                            procedure=landmark.procedure(), rank_problem=landmark.rank_problem(application)), status
 
 
