@@ -764,3 +764,14 @@ def test_7_4_a_meeting_that_does_not_approve_refuses_the_title(app, db, act, wor
     a = one(db, RedLandmarkApplication)
     assert (a.status, a.decision_reason) == ("refused", "抽查发现服务事项未公示") and db.exec(select(Notice)).all() == []
     assert (a.meeting_on, a.meeting_approved, a.result, a.result_on) == (date(2026, 9, 25), False, "pass", date(2026, 9, 25))
+
+
+def test_the_landmark_modules_know_nothing_of_micro_projects():
+    """The due list of both programs is services/due.py; no landmark module imports or names micro."""
+    import ast
+    for path in sorted(Path(landmark.__file__).parent.glob("landmark*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        assert not any("micro" in x.lower() for x in imported | names), path.name
