@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from inspector.core.errors import DomainError
 from inspector.models import AuditLog, Inspection, Notice, Objection, ProgramStep, RedLandmarkApplication
 from inspector.demo import landmark as demo_landmark
 from inspector.services import inspections, landmark, programs
@@ -163,7 +164,7 @@ def test_happy_path_to_award_with_dates_from_the_2026_calendar(app, client, db, 
     assert r.status_code == 303
     a = one(db, RedLandmarkApplication)
     assert (a.year, a.status, a.self_assessment_id, a.operating_since) == (2026, "applied", w["sa"].id, date(2025, 8, 1))
-    assert a.details["build_evidence_id"] == w["proof"].id
+    assert a.build_evidence_id == w["proof"].id and a.applied_on == date(2026, 9, 1)
     step = programs.current(session=db, program="red_landmark", program_id=a.id)
     # 10 working days (county setting) after Tue 09-01: 09-02 … 09-04, 09-07 … 09-11, 09-14, 09-15
     assert (step.step, step.owner_role, step.due_date) == ("township_recommend", "township", date(2026, 9, 15))
@@ -175,6 +176,7 @@ def test_happy_path_to_award_with_dates_from_the_2026_calendar(app, client, db, 
     step = programs.current(session=db, program="red_landmark", program_id=a.id)
     # 10 working days after Tue 09-08: 09-09 … 09-11 (3), 09-14 … 09-18 (8), Sun 09-20 make-up (9), Mon 09-21 (10)
     assert (step.step, step.due_date) == ("county_recommend", date(2026, 9, 21))
+    assert one(db, RedLandmarkApplication).township_recommended_on == date(2026, 9, 8)
 
     app.config["TODAY"] = date(2026, 9, 14)
     assert recommend(act, w, a.id).status_code == 303
@@ -284,6 +286,7 @@ def test_failed_evaluation_is_not_noticed_and_can_only_be_refused(app, db, act, 
     assert act(w["city_reviewer"], f"/landmark/{a.id}/refuse", {"reason": "现场核查发现安全事故隐患（4.2 c）"}).status_code == 303
     a = one(db, RedLandmarkApplication)
     assert (a.status, a.decision_reason) == ("refused", "现场核查发现安全事故隐患（4.2 c）")
+    assert (a.result, a.result_verdict, a.refused_on) == ("fail", "ineligible", date(2026, 9, 28))
 
 
 # ---------------------------------------------------------------- 4.2 conditions
@@ -318,7 +321,7 @@ def test_build_standard_is_checked_against_the_evidence_not_a_checkbox(app, db, 
     newer.status, newer.verdict = "accepted", "pass"
     db.commit()
     assert apply(app, act, w).status_code == 303
-    assert one(db, RedLandmarkApplication).details["build_evidence_id"] == newer.id
+    assert one(db, RedLandmarkApplication).build_evidence_id == newer.id
 
 
 def test_no_reviewed_build_inspection_means_no_evidence(app, db, act, world):
@@ -482,6 +485,21 @@ def test_award_before_the_notice_ends_is_refused(app, db, act, world, specs):
     assert one(db, RedLandmarkApplication).status == "noticed"
 
 
+def test_refusals_are_domain_errors_with_their_status():
+    assert issubclass(landmark.LandmarkError, DomainError) and landmark.LandmarkError.status == 422
+    assert issubclass(landmark.StepOrder, landmark.LandmarkError) and landmark.StepOrder.status == 409
+    assert issubclass(landmark.UnknownObjection, DomainError) and landmark.UnknownObjection.status == 404
+
+
+def test_an_objection_of_another_notice_is_not_found_and_nothing_changes(app, db, act, world, specs):
+    w = world
+    a = advance(app, db, act, w, specs, "noticed")
+    app.config["TODAY"] = date(2026, 10, 9)
+    r = act(w["city_reviewer"], f"/landmark/{a.id}/objections/999/resolve", {"resolution": "异议不成立"})
+    assert r.status_code == 404 and "没有这条异议" in r.get_data(as_text=True)
+    assert one(db, RedLandmarkApplication).status == "noticed"
+
+
 # ---------------------------------------------------------------- due lists, scoping, escaping
 
 def test_overdue_list_puts_overdue_steps_first(app, db, act, world, specs):
@@ -562,7 +580,7 @@ def test_demo_adds_applications_to_the_demo_county(app, db, specs, tmp_path):
     rows = db.exec(select(RedLandmarkApplication).order_by(RedLandmarkApplication.id)).all()
     assert made == 2 and [r.status for r in rows] == ["under_review", "applied"]
     assert rows[0].review_due == date(2026, 10, 10)  # received 09-10 + 30 days
-    assert rows[0].details["evidence"]["a"][0]["kind"] == "photo" and rows[0].details["county_rank"]["recommended"]
+    assert rows[0].details["evidence"]["a"][0]["kind"] == "photo" and rows[0].county_recommended
     assert demo_landmark.load(session=db, specs=specs, calendar=workdays.load(), today=date(2026, 9, 30),
                          media_root=tmp_path) == 0
 
@@ -636,9 +654,9 @@ def test_5_13_is_computed_from_the_towns_results_and_binds_the_title(app, db, ac
     assert "第 3 名 / 共 4 个" in page and "未进入前 30%" in page
     assert apply(app, act, w, evidence=("a", "b", "c"), town_rank="", town_total="").status_code == 303
     a = one(db, RedLandmarkApplication)
-    assert a.details["town_rank"] == {"rank": 3, "total": 4, "computed": True, "holds": False,
-                                      "basis": "全镇（街道）各村（社区）最近一次“红色地标”自评得分",
-                                      "scores": [95.0, 90.0, 80.0, 70.0]}
+    assert (a.town_rank, a.town_total, a.town_rank_computed, a.town_rank_holds) == (3, 4, True, False)
+    assert landmark.town_rank_basis(a) == "全镇（街道）各村（社区）最近一次“红色地标”自评得分"
+    assert a.details["town_scores"] == [95.0, 90.0, 80.0, 70.0] and "town_rank" not in a.details
     app.config["TODAY"] = date(2026, 9, 8)
     assert act(w["township"], f"/landmark/{a.id}/township", {"report": "推荐"}).status_code == 303
     app.config["TODAY"] = date(2026, 9, 14)
@@ -659,7 +677,7 @@ def test_5_13_is_computed_from_the_towns_results_and_binds_the_title(app, db, ac
 def test_5_13_top_of_the_town_is_computed_and_needs_no_entry(app, db, act, world, specs):
     _town_of_four(db, world, specs, [96.0, 95.0, 90.0, 70.0])  # rank 1 of 4: 25 %
     assert apply(app, act, world, evidence=("a", "b", "c"), town_rank="", town_total="").status_code == 303
-    assert one(db, RedLandmarkApplication).details["town_rank"]["holds"] is True
+    assert one(db, RedLandmarkApplication).town_rank_holds is True
 
 
 def _second_application(app, db, act, w, specs):
@@ -699,9 +717,9 @@ def test_7_2_the_county_ranks_and_only_recommended_applications_go_forward(app, 
     assert r.status_code == 303
     db.expire_all()
     a, b = db.get(RedLandmarkApplication, a.id), db.get(RedLandmarkApplication, b.id)
-    assert (b.status, b.details["county_rank"]["rank"], b.details["county_rank"]["recommended"]) == (
-        "county_recommended", 1, True)
-    assert (a.status, a.details["county_rank"]["rank"]) == ("not_recommended", 2)
+    assert (b.status, b.county_rank, b.county_recommended) == ("county_recommended", 1, True)
+    assert (a.status, a.county_rank, a.county_rank_of, a.county_recommended) == ("not_recommended", 2, 2, False)
+    assert a.county_recommended_on == date(2026, 9, 1) and a.details["county_batch"] == [b.id, a.id]
     assert programs.current(session=db, program="red_landmark", program_id=a.id) is None
     assert programs.current(session=db, program="red_landmark", program_id=b.id).step == "city_receive"
     r = act(w["city_reviewer"], f"/landmark/{a.id}/received", {"received_on": "2026-09-01"})
@@ -731,7 +749,9 @@ def test_7_4_the_department_meeting_decides_before_the_notice(app, db, act, worl
     assert sections["部务会审定"] == "2026-09-25（市委组织部部务会纪要〔2026〕18号）"
     assert (notice.start_date, notice.end_date) == (date(2026, 9, 28), date(2026, 10, 12))
     a = one(db, RedLandmarkApplication)
-    assert a.details["meeting"] == {"date": "2026-09-25", "minutes": "市委组织部部务会纪要〔2026〕18号", "approved": True}
+    assert (a.meeting_on, a.meeting_minutes, a.meeting_approved) == (
+        date(2026, 9, 25), "市委组织部部务会纪要〔2026〕18号", True)
+    assert "meeting" not in (a.details or {})
     assert a.status == "noticed"
 
 
@@ -743,3 +763,15 @@ def test_7_4_a_meeting_that_does_not_approve_refuses_the_title(app, db, act, wor
     assert meeting(act, w, a, outcome="reject", reason="抽查发现服务事项未公示").status_code == 303
     a = one(db, RedLandmarkApplication)
     assert (a.status, a.decision_reason) == ("refused", "抽查发现服务事项未公示") and db.exec(select(Notice)).all() == []
+    assert (a.meeting_on, a.meeting_approved, a.result, a.result_on) == (date(2026, 9, 25), False, "pass", date(2026, 9, 25))
+
+
+def test_the_landmark_modules_know_nothing_of_micro_projects():
+    """The due list of both programs is services/due.py; no landmark module imports or names micro."""
+    import ast
+    for path in sorted(Path(landmark.__file__).parent.glob("landmark*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        assert not any("micro" in x.lower() for x in imported | names), path.name

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from ..models import (LABELS, Inspection, Notice, RectificationTask, Region, ReturnReason, SignOff, Site, User)
 from . import landmark, rights, scope
+from .due import due as due_steps
 
 DUE_SOON_DAYS = 5  # a rectification deadline within this many days is flagged
 LIMIT = 50  # entries per section (the section says how many there are in all)
@@ -198,7 +199,7 @@ def deadlines(session: Session, user: User, today: date) -> Section:
 def steps(session: Session, user: User, today: date) -> Section:
     """Red-landmark and micro-project steps that wait on this role, overdue first."""
     region = scope.region_of(session=session, user=user)
-    rows = [r for r in landmark.due(session=session, region=region, today=today) if r.step.owner_role == user.role]
+    rows = [r for r in due_steps(session=session, region=region, today=today) if r.step.owner_role == user.role]
     entries = [Entry(f"{r.program_label} · {r.subject}", f"{r.label} · {r.countdown.words}",
                      "landmark" if r.step.program == landmark.PROGRAM else "micro", r.step.program_id,
                      r.countdown.days_left <= DUE_SOON_DAYS) for r in rows]

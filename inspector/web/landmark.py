@@ -12,12 +12,12 @@ from werkzeug.routing import BuildError
 from .. import get_calendar, get_db, today
 from ..core import geo, photos
 from ..models import RedLandmarkApplication, Site, User
-from ..services import evidence, landmark, rights, scope, sites
+from ..services import due as due_list
+from ..services import evidence, landmark, landmark_read, rights, scope, sites
 from . import render
+from .work import unit_of_work
 
 bp = Blueprint("landmark", __name__, url_prefix='/landmark')
-
-
 
 def _user() -> User:
     return current_user.row
@@ -64,30 +64,26 @@ def _application(application_id: int) -> RedLandmarkApplication:
 def _detail(application: RedLandmarkApplication, *, error: str | None = None, status: int = 200, form=None):
     """The application's page (with an error from a refused form)."""
     session = get_db()
-    d = landmark.dossier(session=session, application=application, today=today())
+    d = landmark_read.dossier(session=session, application=application, today=today())
     notice_url = (_link("notices.public", f"/notice/{d.notice.public_id}", public_id=d.notice.public_id)
                   if d.notice else None)
     return render_template("landmark/detail.html", d=d, a=application, error=error, form=form or {},
-                           actions=landmark.available(application=application, current=d.current, user=_user()),
+                           actions=landmark_read.available(application=application, current=d.current, user=_user()),
                            notice_url=notice_url, step_days=_step_days(), today=today(),
-                           status_label=landmark.status_label, china_time=landmark.china_time,
+                           status_label=landmark.status_label, town_rank_basis=landmark.town_rank_basis,
                            procedure=landmark.procedure(), rank_problem=landmark.rank_problem(application)), status
 
 
 def _act(application_id: int, action):
-    """Run one step of an application: commit and go back to its page, or show the refusal."""
-    session = get_db()
+    """Run one step of an application as one unit of work and go back to its page; a refusal of the
+    procedure re-renders the page with the form as filled in (any other refusal reaches the handler)."""
     application = _application(application_id)
     try:
-        action(session, application)
+        with unit_of_work() as session:
+            action(session, application)
     except landmark.LandmarkError as exc:
-        session.rollback()
-        return _detail(session.get(RedLandmarkApplication, application_id), error=str(exc), status=exc.status,
+        return _detail(get_db().get(RedLandmarkApplication, application_id), error=exc.message, status=exc.status,
                        form=request.form)
-    except LookupError as exc:
-        session.rollback()
-        abort(404, description=str(exc))
-    session.commit()
     return redirect(url_for("landmark.detail", application_id=application_id), code=303)
 
 
@@ -100,9 +96,9 @@ def index():
     year = request.args.get("year", type=int)
     status = request.args.get("status", "")
     status = status if status in landmark.STATUS_LABELS else ""
-    rows = landmark.search(session=session, region=region, year=year, status=status or None)
+    rows = landmark_read.search(session=session, region=region, year=year, status=status or None)
     return render("landmark/index.html", "landmark/_list.html", rows=rows, year=year, status=status,
-                  years=landmark.years(session=session, region=region), statuses=landmark.STATUS_LABELS,
+                  years=landmark_read.years(session=session, region=region), statuses=landmark.STATUS_LABELS,
                   status_label=landmark.status_label, can_apply=rights.can(_user(), "landmark_apply"),
                   can_due=rights.can(_user(), "due_list"))
 
@@ -114,23 +110,19 @@ def _new_context(site_id: int | None):
     site_rows = [s for s, _r in sites.search(session=session, region=region, limit=100)[0]]
     site = next((s for s in site_rows if s.id == site_id), site_rows[0] if site_rows else None)
     return dict(sites=site_rows, site=site, year=today().year,
-                assessments=landmark.self_assessments(session=session, site=site) if site else [],
-                evidence=landmark.build_evidence(session=session, site=site) if site else None,
-                existing=landmark.of_site_year(session=session, site=site, year=today().year) if site else None,
+                assessments=landmark_read.self_assessments(session=session, site=site) if site else [],
+                evidence=landmark_read.build_evidence(session=session, site=site) if site else None,
+                existing=landmark_read.of_site_year(session=session, site=site, year=today().year) if site else None,
                 town_rank=landmark.town_rank_of(session=session, site=site) if site else None,
                 rank_rule=landmark.procedure().parameter("town-rank-top"),
                 conditions=landmark.CONDITIONS, step_days=_step_days())
-
-
-def _village_only() -> None:
-    rights.require(_user(), "landmark_apply")
 
 
 @bp.get("/new")
 @login_required
 def new():
     """The application form: self-assessment, the 4.2 conditions and the evidence found for them."""
-    _village_only()
+    rights.require(_user(), "landmark_apply")
     return render_template("landmark/new.html", error=None, form={},
                            **_new_context(request.args.get("site_id", type=int)))
 
@@ -139,9 +131,8 @@ def new():
 @login_required
 def create():
     """Apply (village): every 4.2 condition checked; 422 naming the condition, nothing stored."""
-    session = get_db()
-    _village_only()
-    site = scope.site(session=session, user=_user(), site_id=request.form.get("site_id", type=int) or 0)
+    rights.require(_user(), "landmark_apply")
+    site = scope.site(session=get_db(), user=_user(), site_id=request.form.get("site_id", type=int) or 0)
     if site is None:
         abort(404, description="没有这个站点")
     root = Path(current_app.config["MEDIA_DIR"])
@@ -151,23 +142,20 @@ def create():
              for key in landmark.EVIDENCE_KEYS}
     created: list[str] = []
     try:
-        application = landmark.apply(
-            session=session, site=site, by=_user(), today=today(), calendar=get_calendar(),
-            self_assessment_id=request.form.get("self_assessment_id", type=int),
-            leadership_ok=_checked("leadership_ok"), operating_since=_date("operating_since", "挂牌运行起始日期"),
-            no_major_incident=_checked("no_major_incident"), step_days=_step_days(), evidence_files=files,
-            media_root=root, town_rank=request.form.get("town_rank", ""),
-            town_total=request.form.get("town_total", ""), created=created)
-        session.commit()
-    except landmark.LandmarkError as exc:
-        session.rollback()
-        photos.remove(root, created)
-        return render_template("landmark/new.html", error=str(exc), form=request.form,
+        with unit_of_work() as session:
+            application = landmark.apply(
+                session=session, site=site, by=_user(), today=today(), calendar=get_calendar(),
+                self_assessment_id=request.form.get("self_assessment_id", type=int),
+                leadership_ok=_checked("leadership_ok"), operating_since=_date("operating_since", "挂牌运行起始日期"),
+                no_major_incident=_checked("no_major_incident"), step_days=_step_days(), evidence_files=files,
+                media_root=root, town_rank=request.form.get("town_rank", ""),
+                town_total=request.form.get("town_total", ""), created=created)
+    except BaseException as exc:
+        photos.remove(root, created)  # nothing stored: the files written for it go too
+        if not isinstance(exc, landmark.LandmarkError):
+            raise
+        return render_template("landmark/new.html", error=exc.message, form=request.form,
                                **_new_context(site.id)), exc.status
-    except Exception:
-        session.rollback()
-        photos.remove(root, created)
-        raise
     flash("已申报，等待乡镇（街道）推荐")
     return redirect(url_for("landmark.detail", application_id=application.id), code=303)
 
@@ -205,27 +193,29 @@ def county_ranking():
     return _county_page(request.args.get("year", type=int) or today().year)
 
 
+def _ranked(application: RedLandmarkApplication, site: Site) -> landmark.Ranked:
+    """The county's rank (and recommendation) of one application, as the form gives it."""
+    raw = (request.form.get(f"rank_{application.id}") or "").strip()
+    if not raw.isdigit():
+        raise landmark.LandmarkError(f"请填写“{site.name}”的名次（整数）")
+    return landmark.Ranked(application.id, int(raw), _checked(f"recommend_{application.id}"))
+
+
 @bp.post("/county")
 @login_required
 def county_rank():
     """Record the county's ranking and its recommended applications."""
-    session = get_db()
     rights.require(_user(), "landmark_county_recommend")
     year = request.form.get("year", type=int) or today().year
-    region = scope.region_of(session=session, user=_user())
-    ranking = []
     try:
-        for application, _site in landmark.county_queue(session=session, region=region, year=year):
-            raw = (request.form.get(f"rank_{application.id}") or "").strip()
-            if not raw.isdigit():
-                raise landmark.LandmarkError(f"请填写“{_site.name}”的名次（整数）")
-            ranking.append(landmark.Ranked(application.id, int(raw), _checked(f"recommend_{application.id}")))
-        landmark.county_rank(session=session, region=region, year=year, ranking=ranking,
-                             opinion=request.form.get("opinion", ""), by=_user(), today=today())
+        with unit_of_work() as session:
+            region = scope.region_of(session=session, user=_user())
+            ranking = [_ranked(application, site)
+                       for application, site in landmark.county_queue(session=session, region=region, year=year)]
+            landmark.county_rank(session=session, region=region, year=year, ranking=ranking,
+                                 opinion=request.form.get("opinion", ""), by=_user(), today=today())
     except landmark.LandmarkError as exc:
-        session.rollback()
-        return _county_page(year, error=str(exc), status=exc.status, form=request.form)
-    session.commit()
+        return _county_page(year, error=exc.message, status=exc.status, form=request.form)
     flash("已完成县级择优推荐")
     return redirect(url_for("landmark.county_ranking", year=year), code=303)
 
@@ -242,25 +232,23 @@ def received(application_id: int):
 @login_required
 def evaluation(application_id: int):
     """Start the city's evaluation inspection of this site and go to it."""
-    session = get_db()
     application = _application(application_id)
-    rights.require(_user(), "start", "red_landmark")  # the role is refused before the form is read
+    rights.require(_user(), "landmark_start_evaluation")  # the role is refused before the form is read
     spec = current_app.extensions["checklists"].get(landmark.CHECKLIST)
     try:
         device = geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
     except ValueError as exc:
         abort(400, description=str(exc))
-    site = session.get(Site, application.site_id)
+    site = get_db().get(Site, application.site_id)
     flags = evidence.position_flags(site=site, device=device, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"])
     try:
-        if spec is None:
-            raise landmark.LandmarkError("找不到“红色地标”建设规范清单")
-        ins = landmark.start_evaluation(session=session, application=application, spec=spec, by=_user(),
-                                        position=device, flags=flags)
+        with unit_of_work() as session:
+            if spec is None:
+                raise landmark.LandmarkError("找不到“红色地标”建设规范清单")
+            ins = landmark.start_evaluation(session=session, application=application, spec=spec, by=_user(),
+                                            position=device, flags=flags)
     except landmark.LandmarkError as exc:
-        session.rollback()
-        return _detail(application, error=str(exc), status=exc.status)
-    session.commit()
+        return _detail(application, error=exc.message, status=exc.status)
     return redirect(url_for("inspections.walk", inspection_id=ins.id), code=303)
 
 
@@ -350,7 +338,7 @@ def due():
     user = _user()
     rights.require(user, "due_list")
     session = get_db()
-    rows = landmark.due(session=session, region=scope.region_of(session=session, user=user), today=today())
+    rows = due_list.due(session=session, region=scope.region_of(session=session, user=user), today=today())
     links = {r.step.id: (url_for("landmark.detail", application_id=r.step.program_id)
                          if r.step.program == landmark.PROGRAM
                          else _link("micro.detail", f"/micro/{r.step.program_id}", project_id=r.step.program_id))
