@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from .errors import DomainError
+
 SEED = "003_f5bd2b5e7d78f097.txt"
 SRC_SURVEY = f"{SEED} › 三、主要措施（一）"
 SRC_DESIGN = f"{SEED} › 三、主要措施（二）"
@@ -44,8 +46,10 @@ TRANSITIONS = {
 }
 
 
-class TransitionError(ValueError):
-    """An action the project's status does not allow now."""
+class TransitionError(DomainError):
+    """An action the project's status does not allow now (answered 409 with the reason)."""
+
+    status = 409
 
 
 def check_transition(action: str, status: str) -> None:
