@@ -11,14 +11,7 @@ from sqlmodel import Session, select
 from ..core import ledger as core
 from ..core.workdays import Calendar
 from ..models import LedgerMember, LedgerUnit, Region, Site, User
-from ..services import (
-    ledger,
-    ledger_activities,
-    ledger_feedback,
-    service_project_activities,
-    service_projects,
-    users,
-)
+from ..services import ledger, ledger_activities, ledger_feedback, service_project_activities, service_projects, users
 
 UNITS = (("沛县财政局", "沛县财政局机关党支部", "中共沛县财政局党组", True),
          ("沛县教育局", "沛县教育局机关党委", "中共沛县教育局党组", True),

@@ -16,16 +16,7 @@ from sqlmodel import Session, select
 from ..core import ledger as core
 from ..core.errors import DomainError
 from ..core.ledger import Invalid
-from ..models import (
-    LedgerActivity,
-    LedgerMember,
-    LedgerUnit,
-    Region,
-    Site,
-    UnitUser,
-    User,
-    utcnow,
-)
+from ..models import LedgerActivity, LedgerMember, LedgerUnit, Region, Site, UnitUser, User, utcnow
 from . import audit, rights, scope
 
 

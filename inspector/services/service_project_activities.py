@@ -3,7 +3,6 @@ ended, and read back with their photos for the user's region."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,15 +14,8 @@ from ..core import service_projects as core
 from ..core.ledger import Invalid, parse_date
 from ..models import ServiceProject, ServiceProjectActivity, Site, User, utcnow
 from . import rights
+from .ledger_activities import Upload  # a photo from a form, as the ledger takes it
 from .service_projects import check_step, get, notice_of, record_step, text_field
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A photo file from a form."""
-
-    filename: str
-    data: bytes
 
 
 def _fields(form: Mapping[str, str], today: date, notice_end: date | None) -> tuple[date, str, int]:

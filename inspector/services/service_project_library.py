@@ -13,15 +13,7 @@ from ..core.checklist import ChecklistSpec
 from ..core.ledger import Invalid
 from ..models import Inspection, ProjectRota, Region, ServiceProject, Site, User
 from . import audit, inspections, rights, scope
-from .service_projects import (
-    ProjectError,
-    check_step,
-    community_sites,
-    listing,
-    record_step,
-    text_field,
-    township_of,
-)
+from .service_projects import ProjectError, check_step, community_sites, listing, record_step, text_field, township_of
 
 
 def site_visit(*, session: Session, project: ServiceProject) -> Inspection | None:

@@ -16,15 +16,7 @@ from ..core import service_projects as core
 from ..core.errors import DomainError
 from ..core.ledger import Invalid, parse_date
 from ..core.workdays import Calendar, CalendarUnknown
-from ..models import (
-    Notice,
-    Region,
-    ServiceProject,
-    ServiceProjectActivity,
-    Site,
-    User,
-    utcnow,
-)
+from ..models import Notice, Region, ServiceProject, ServiceProjectActivity, Site, User, utcnow
 from . import audit, notices, rights, scope
 
 # The plan notice is a notice like the others (notices.post checks the minimum and computes the end).

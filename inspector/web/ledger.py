@@ -11,14 +11,9 @@ from ..core import ledger as core
 from ..services import ledger, rights
 from ..services.ledger_items import ledger_inspections
 from ..services.ledger_tallies import shortfalls, year_of, years_of
-from . import (  # noqa: F401 - their routes on `bp`
-    ledger_feedback,
-    ledger_import,
-    ledger_items,
-    ledger_members,
-    ledger_summary,
-    service_projects,
-)
+from . import service_projects
+# The pages of each job put their routes on `bp` when imported.
+from . import ledger_feedback, ledger_import, ledger_items, ledger_members, ledger_summary  # noqa: F401
 from .ledger_cli import ledger_cli
 from .ledger_common import asked_year, bp, deadline_md, own_units, site_or_404
 

@@ -9,15 +9,7 @@ from .. import get_db, today
 from ..core import ledger as core
 from ..models import Site
 from ..services import ledger, ledger_feedback, ledger_tallies, rights
-from .ledger_common import (
-    asked_year,
-    bp,
-    deadline_md,
-    own_units,
-    pdf_response,
-    problems_of,
-    site_or_404,
-)
+from .ledger_common import asked_year, bp, deadline_md, own_units, pdf_response, problems_of, site_or_404
 from .work import unit_of_work
 
 

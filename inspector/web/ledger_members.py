@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import (
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    send_from_directory,
-    url_for,
-)
+from flask import abort, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 
 from .. import get_db, today
@@ -20,15 +12,7 @@ from ..core import ledger as core
 from ..core import photos
 from ..models import LedgerMember, LedgerUnit, Site
 from ..services import ledger, ledger_activities, ledger_tallies, rights
-from .ledger_common import (
-    CARDS,
-    asked_year,
-    bp,
-    deadline_md,
-    member_or_404,
-    pdf_response,
-    site_or_404,
-)
+from .ledger_common import CARDS, asked_year, bp, deadline_md, member_or_404, pdf_response, site_or_404
 from .work import unit_of_work
 
 
