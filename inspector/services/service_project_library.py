@@ -83,12 +83,18 @@ def evaluate(*, session: Session, project: ServiceProject, form: Mapping[str, st
     return project
 
 
+def own_county(*, session: Session, user: User) -> Region | None:
+    """The user's region when it is a county (the library's rota is kept per county), else None."""
+    region = scope.region_of(session=session, user=user)
+    return region if region.level == "county" else None
+
+
 def county_of(*, session: Session, user: User) -> Region:
     """The user's county (the library and rota are kept per county); ProjectError otherwise."""
-    region = scope.region_of(session=session, user=user)
-    if region.level != "county":
+    county = own_county(session=session, user=user)
+    if county is None:
         raise ProjectError("项目库推介轮值表由县（区）委组织部安排")
-    return region
+    return county
 
 
 def library(*, session: Session, user: User) -> list[tuple[ServiceProject, Region]]:

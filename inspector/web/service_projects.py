@@ -224,11 +224,8 @@ def _library_page(*, problems=(), status: int = 200):
     """The district library and the monthly promotion rota."""
     session = get_db()
     rows = district.library(session=session, user=current_user.row)
-    try:
-        county = district.county_of(session=session, user=current_user.row)
-        rota = district.rota(session=session, county=county)
-    except projects.ProjectError:
-        county, rota = None, []
+    county = district.own_county(session=session, user=current_user.row)
+    rota = district.rota(session=session, county=county) if county is not None else []
     names = {p.id: p.name for p, _r in rows}
     towns = district.rota_townships(session=session, rota=rota)
     return render_template("ledger/library.html", rows=rows, rota=rota, county=county, names=names, towns=towns,
