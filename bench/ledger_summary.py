@@ -1,4 +1,4 @@
-"""Benchmark: the November roll-up (`services.ledger.summary`) at 20 and 200 communities, SQLite and PostgreSQL.
+"""Benchmark: the November roll-up (`services.ledger_summary.summary`) at 20 and 200 communities, SQLite and PostgreSQL.
 
 Run from the project root: `.venv/bin/python bench/ledger_summary.py [--runs 5] [--sizes 20,200]`.
 
@@ -32,7 +32,7 @@ from inspector import db as dbmod  # noqa: E402
 from inspector.core import ledger as core  # noqa: E402
 from inspector.models import (LedgerActivity, LedgerFeedback, LedgerMember, LedgerUnit, Region, Site,  # noqa: E402
                               User)
-from inspector.services import ledger, regions  # noqa: E402
+from inspector.services import ledger, ledger_summary, ledger_tallies, regions  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PER_TOWN, MEMBERS, ACTS, UNITS = 10, 30, 12, 8
@@ -81,10 +81,10 @@ def baseline(session, user: User) -> list[core.RollRow]:
     """The same service table, community by community."""
     rows = []
     for site in ledger.community_sites(session=session, user=user):
-        years = ledger.year_of(session=session, site=site, year=YEAR, as_of=AS_OF)
+        years = ledger_tallies.year_of(session=session, site=site, year=YEAR, as_of=AS_OF)
         letters = session.execute(select(func.count()).select_from(LedgerFeedback).where(
             LedgerFeedback.site_id == site.id, LedgerFeedback.year == YEAR, LedgerFeedback.quarter > 0)).scalar_one()
-        service, _report = ledger.community_counts(years, year=YEAR, feedback_count=letters)
+        service, _report = ledger_summary.community_counts(years, year=YEAR, feedback_count=letters)
         region = session.get(Region, site.region_id)
         rows.append((session.get(Region, region.parent_id).name, site.name, service))
     return core.roll_up(rows, [k for k, _l in core.SERVICE_COLUMNS], "沛县")
@@ -120,7 +120,7 @@ def run_backend(name: str, url: str, sizes: list[int], runs: int) -> bool:
         if name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
-        fast_ms, fast_n, fast = measure(engine, user, runs, lambda s, u: ledger.summary(session=s, user=u, year=YEAR,
+        fast_ms, fast_n, fast = measure(engine, user, runs, lambda s, u: ledger_summary.summary(session=s, user=u, year=YEAR,
                                                                                         as_of=AS_OF))
         slow_ms, slow_n, slow = measure(engine, user, runs, baseline)
         same = fast.service[-1].counts == slow[-1].counts

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import func, select
 
 from inspector.models import LedgerActivity, LedgerFeedback, LedgerItemCheck, LedgerMember
-from inspector.services import inspections, ledger, users
+from inspector.services import inspections, ledger, ledger_import, ledger_items, ledger_summary, users
 
 from . import factories, samples
 
@@ -215,7 +215,7 @@ def test_november_roll_up_totals_equal_the_sum_of_its_communities(client, world,
     as_user(world["worker_a"])
     add_member(client, world["other"], name="刘强", phone="13905160003", unit="沛县人民医院", reported_on="")
     as_user(world["county"])
-    data = ledger.summary(session=db, user=world["county"], year=2026, as_of=date(2026, 11, 30))
+    data = ledger_summary.summary(session=db, user=world["county"], year=2026, as_of=date(2026, 11, 30))
     communities = [r for r in data.service if r.level == "community"]
     total = data.service[-1]
     assert total.level == "county" and total.name == "沛县 合计"
@@ -337,12 +337,12 @@ def test_inspection_items_are_computed_from_the_ledger_and_confirmed_or_overridd
 
 def test_every_computed_item_is_in_the_checklist_and_says_so_in_its_note(specs):
     spec = specs["service-ledger"]
-    for item_id in ledger.COMPUTED_ITEMS:
+    for item_id in ledger_items.COMPUTED_ITEMS:
         item = spec.by_id[item_id]
         assert item.kind in ("check", "document", "rate"), item_id
         assert "台账计算" in (item.note or ""), item_id
     hooked = {i.id for i in spec.items() if "台账计算" in (i.note or "")}
-    assert hooked == set(ledger.COMPUTED_ITEMS)
+    assert hooked == set(ledger_items.COMPUTED_ITEMS)
 
 
 def test_the_community_page_links_its_ledger_inspections(client, world, as_user, db, app):
@@ -423,7 +423,7 @@ def test_import_template_has_the_columns_the_import_reads(client, world, as_user
     from inspector.core import ledger as core
     assert all(h in core.COLUMNS for h in header)
     as_user(world["worker_a"])
-    rows = ledger.read_rows("t.xlsx", client.get("/ledger/import/template.xlsx").data)
+    rows = ledger_import.read_rows("t.xlsx", client.get("/ledger/import/template.xlsx").data)
     assert rows[0]["name"] == "王明" and rows[0]["reported_on"] == "2026-05-10"
 
 
@@ -440,3 +440,26 @@ def test_an_override_that_does_not_fit_the_item_is_a_422_in_chinese(client, worl
     r = client.post(f"/ledger/inspections/{ins.id}/items/sl-yearly-summary", data={"decision": "confirm"})
     assert r.status_code == 409 and "没有可依据的台账记录" in r.get_data(as_text=True)
     assert db.exec(select(LedgerItemCheck)).all() == []
+
+
+def test_the_areas_refusals_are_domain_errors_with_their_status():
+    """Issue 18: every refusal of the ledger and service projects carries its HTTP status and Chinese reason."""
+    from inspector.core import service_projects as sp_core
+    from inspector.core.errors import DomainError
+    from inspector.services import service_projects
+    for cls, status in ((ledger.LedgerError, 409), (ledger.Invalid, 422), (service_projects.ProjectError, 409),
+                        (service_projects.Invalid, 422), (sp_core.TransitionError, 409)):
+        assert issubclass(cls, DomainError) and cls.status == status, cls
+    assert ledger.Invalid(["一", "二"]).message == "一；二"
+
+
+AREA_VIEWS = sorted((Path(__file__).resolve().parents[1] / "inspector" / "web").glob("ledger*.py")) + [
+    Path(__file__).resolve().parents[1] / "inspector" / "web" / "service_projects.py"]
+
+
+@pytest.mark.parametrize("path", AREA_VIEWS, ids=lambda p: p.name)
+def test_the_areas_views_neither_commit_nor_query_nor_name_a_role(path):
+    """Issue 18: views use the unit of work, read through named service reads and ask `can(...)`."""
+    text = path.read_text(encoding="utf-8")
+    for bad in (".commit(", ".rollback(", "select(", ".role ==", ".role !=", "role in "):
+        assert bad not in text, (path.name, bad)

@@ -171,3 +171,11 @@ def test_a_third_project_of_a_community_cannot_be_put_up(client, world, as_user,
     r = client.post(f"/projects/{p.id}/apply")
     assert r.status_code == 409 and "已申报 2 个项目（每个社区新培育申报1—2个" in r.get_data(as_text=True)
     assert service_projects.applied_count(session=db, project=p) == 2
+
+
+def test_shares_are_formatted_once_in_core_words():
+    """Issue 18: the appraisal's and the questionnaire's shares use the one percentage format of core.words."""
+    from inspector.core import service_projects as core
+    from inspector.core.words import percent
+    assert percent(47, 50) == "94.0%" and percent(1, 0) == "—"
+    assert core.appraisal(0, 0, 0).endswith("赞成率 —") and core.satisfaction(3, 3).endswith("满意率 100.0%")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from .errors import DomainError
+
 SEED = "004_540c324c00d562d2.txt"
 
 KINDS = {  # activity types of the 写实登记卡
@@ -36,6 +38,18 @@ DEFAULT_DEADLINE = (5, 15)  # 三、工作措施 1：5月15日前完成在职党
 SUMMARY_DUE = (11, 30)  # 四：每年11月底前上报
 
 QUARTER_NAMES = {0: "年度", 1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+
+
+class Invalid(DomainError):
+    """A form or file with problems (answered 422 with every problem); nothing was stored.
+
+    The ledger's and the service projects' forms list every problem at once, so the page can show them all."""
+
+    status = 422
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("；".join(self.problems))
 
 
 @dataclass(frozen=True)

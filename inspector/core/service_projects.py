@@ -8,6 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from .errors import DomainError
+from .words import percent
+
 SEED = "003_f5bd2b5e7d78f097.txt"
 SRC_SURVEY = f"{SEED} › 三、主要措施（一）"
 SRC_DESIGN = f"{SEED} › 三、主要措施（二）"
@@ -44,8 +47,10 @@ TRANSITIONS = {
 }
 
 
-class TransitionError(ValueError):
-    """An action the project's status does not allow now."""
+class TransitionError(DomainError):
+    """An action the project's status does not allow now (answered 409 with the reason)."""
+
+    status = 409
 
 
 def check_transition(action: str, status: str) -> None:
@@ -131,14 +136,12 @@ class Quota:
 def appraisal(votes_for: int, votes_against: int, abstain: int) -> str:
     """The democratic appraisal in words: votes cast and the share in favour."""
     cast = votes_for + votes_against + abstain
-    share = f"{votes_for * 100 / cast:.1f}%" if cast else "—"
-    return f"民主评议：赞成 {votes_for}、反对 {votes_against}、弃权 {abstain}，共 {cast} 票，赞成率 {share}"
+    return f"民主评议：赞成 {votes_for}、反对 {votes_against}、弃权 {abstain}，共 {cast} 票，赞成率 {percent(votes_for, cast)}"
 
 
 def satisfaction(respondents: int, satisfied: int) -> str:
     """The questionnaire's satisfaction rate in words."""
-    rate = f"{satisfied * 100 / respondents:.1f}%" if respondents else "—"
-    return f"问卷调查：发放回收 {respondents} 份，满意 {satisfied} 份，满意率 {rate}"
+    return f"问卷调查：发放回收 {respondents} 份，满意 {satisfied} 份，满意率 {percent(satisfied, respondents)}"
 
 
 def next_months(start: str, n: int) -> list[str]:

@@ -25,3 +25,8 @@ def answer_words(value, item) -> str:
     if isinstance(value, (int, float)):
         return f"{value:g} {unit}".strip()
     return str(value)
+
+
+def percent(part: float, whole: float, *, empty: str = "—") -> str:
+    """A share as a percentage with one decimal ('90.0%'); `empty` when there is nothing to count."""
+    return f"{part * 100 / whole:.1f}%" if whole else empty

@@ -86,7 +86,7 @@ def import_sites(ctx: Context) -> None:
 def import_members(ctx: Context) -> None:
     """A unit's list of in-service Party members stored in the user's communities: every row, or
     none and every bad row named (services/ledger.import_members, the same checks as the form)."""
-    from ..services import ledger
+    from ..services import ledger, ledger_import
     session = get_db()
     user, _region = _who(ctx)
     ctx.progress(0, 2, "正在读取并核对名单")
@@ -99,8 +99,8 @@ def import_members(ctx: Context) -> None:
         sites = ledger.community_sites(session=session, user=user)
         default = sites[0] if len(sites) == 1 else None
     try:
-        rows = ledger.read_rows(ctx.params["filename"], data)
-        report = ledger.import_members(session=session, user=user, rows=rows, today=today(), default_site=default)
+        rows = ledger_import.read_rows(ctx.params["filename"], data)
+        report = ledger_import.import_members(session=session, user=user, rows=rows, today=today(), default_site=default)
     except ledger.Invalid as exc:
         session.rollback()
         raise JobFailed("文件无法导入，一人也没有导入。", result={"problems": [

@@ -13,7 +13,11 @@ from ..core import photos
 from ..core import service_projects as core
 from ..models import ServiceProject, Site
 from ..services import rights
+from ..services import service_project_activities as activities
+from ..services import service_project_library as district
 from ..services import service_projects as projects
+from .ledger_common import pdf_response, problems_of
+from .work import unit_of_work
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -55,7 +59,7 @@ def index():
     year = _year()
     rows = projects.listing(session=session, user=current_user.row, year=year)
     return render_template("ledger/projects_index.html", rows=rows, year=year,
-                           quotas=projects.quotas(session=session, user=current_user.row, year=year))
+                           quotas=district.quotas(session=session, user=current_user.row, year=year))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -68,11 +72,10 @@ def new():
     if request.method == "GET":
         return render_template("ledger/project_new.html", sites=sites, form={}, problems=[])
     try:
-        project = projects.create(session=session, user=current_user.row, form=request.form, today=today())
+        with unit_of_work():
+            project = projects.create(session=session, user=current_user.row, form=request.form, today=today())
     except projects.Invalid as exc:
-        session.rollback()
         return render_template("ledger/project_new.html", sites=sites, form=request.form, problems=exc.problems), 422
-    session.commit()
     return redirect(url_for("projects.detail", project_id=project.id), code=303)
 
 
@@ -85,7 +88,7 @@ def _detail(project: ServiceProject, *, problems=(), status: int = 200):
                            site=session.get(Site, project.site_id), notice=notice, notice_url=_notice_url(notice),
                            activities=projects.activities_of(session=session, project=project),
                            running=projects.running(session=session, project=project, today=today()),
-                           visit=projects.site_visit(session=session, project=project), today=today(),
+                           visit=district.site_visit(session=session, project=project), today=today(),
                            problems=list(problems)), status
 
 
@@ -99,16 +102,11 @@ def detail(project_id: int):
 def _act(project_id: int, run):
     """Run a step on a project of the user's region: 422 with the problems, 409 with the reason; else back."""
     project = _project(project_id)
-    session = get_db()
     try:
-        target = run(session, project)
-        session.commit()
-    except projects.Invalid as exc:
-        session.rollback()
-        return _detail(project, problems=exc.problems, status=422)
-    except projects.ProjectError as exc:
-        session.rollback()
-        return _detail(project, problems=[str(exc)], status=409)
+        with unit_of_work() as session:
+            target = run(session, project)
+    except (projects.Invalid, projects.ProjectError) as exc:
+        return _detail(project, problems=problems_of(exc), status=exc.status)
     return redirect(target if isinstance(target, str) else url_for("projects.detail", project_id=project.id), code=303)
 
 
@@ -144,16 +142,15 @@ def add_activity(project_id: int):
     _project(project_id)
     rights.require(current_user.row, "projects_edit")
     limit = current_app.config["PHOTO_MAX_BYTES"]
-    uploads = [projects.Upload(f.filename or "", f.read(limit + 1)) for f in request.files.getlist("photos")
+    uploads = [activities.Upload(f.filename or "", f.read(limit + 1)) for f in request.files.getlist("photos")
                if f and f.filename]
     root = Path(current_app.config["MEDIA_DIR"])
     created: list[str] = []
 
     def run(s, p):
-        _row, files = projects.add_activity(session=s, project=p, form=request.form, photos=uploads,
-                                            by=current_user.row, today=today(), media_root=root, max_bytes=limit)
+        _row, files = activities.add_activity(session=s, project=p, form=request.form, photos=uploads,
+                                              by=current_user.row, today=today(), media_root=root, max_bytes=limit)
         created.extend(files)
-        return None
     try:
         return _act(project_id, run)
     except Exception:
@@ -183,7 +180,7 @@ def site_visit(project_id: int):
     spec = current_app.extensions["checklists"][projects.CHECKLIST]
 
     def run(s, p):
-        inspection = projects.start_site_visit(session=s, project=p, spec=spec, by=current_user.row)
+        inspection = district.start_site_visit(session=s, project=p, spec=spec, by=current_user.row)
         s.flush()
         return url_for("inspections.walk", inspection_id=inspection.id)
     return _act(project_id, run)
@@ -193,7 +190,7 @@ def site_visit(project_id: int):
 @login_required
 def evaluate(project_id: int):
     """The county's evaluation: votes, questionnaire, decision."""
-    return _act(project_id, lambda s, p: projects.evaluate(session=s, project=p, form=request.form,
+    return _act(project_id, lambda s, p: district.evaluate(session=s, project=p, form=request.form,
                                                            by=current_user.row, today=today()))
 
 
@@ -201,23 +198,23 @@ def evaluate(project_id: int):
 @login_required
 def summary_pdf(project_id: int):
     """The summary report as a printable PDF."""
-    from .ledger import _pdf
     project = _project(project_id)
     if not project.summary:
         abort(404, description="本项目还没有总结报告")
     township, community = projects.names(session=get_db(), project=project)
-    return _pdf("reports/ledger_project_summary.html", f"project-{project.id}.pdf", p=project, s=project.summary,
-                township=township, community=community, title="党群服务项目总结报告", printed=today())
+    return pdf_response("reports/ledger_project_summary.html", f"project-{project.id}.pdf", p=project,
+                        s=project.summary,
+                        township=township, community=community, title="党群服务项目总结报告", printed=today())
 
 
 @bp.get("/activities/<int:activity_id>/photos/<int:n>/<size>")
 @login_required
 def photo(activity_id: int, n: int, size: str):
     """An activity's photo for the user's region."""
-    row = projects.activity(session=get_db(), user=current_user.row, activity_id=activity_id) or abort(
+    row = activities.activity(session=get_db(), user=current_user.row, activity_id=activity_id) or abort(
         404, description="没有这条活动记录")
     rights.require(current_user.row, "projects_view")
-    path = projects.photo_path(row, n, size) or abort(404, description="没有这张照片")
+    path = activities.photo_path(row, n, size) or abort(404, description="没有这张照片")
     response = send_from_directory(current_app.config["MEDIA_DIR"], path, max_age=31536000)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -226,15 +223,11 @@ def photo(activity_id: int, n: int, size: str):
 def _library_page(*, problems=(), status: int = 200):
     """The district library and the monthly promotion rota."""
     session = get_db()
-    rows = projects.library(session=session, user=current_user.row)
-    try:
-        county = projects.county_of(session=session, user=current_user.row)
-        rota = projects.rota(session=session, county=county)
-    except projects.ProjectError:
-        county, rota = None, []
+    rows = district.library(session=session, user=current_user.row)
+    county = district.own_county(session=session, user=current_user.row)
+    rota = district.rota(session=session, county=county) if county is not None else []
     names = {p.id: p.name for p, _r in rows}
-    from ..models import Region
-    towns = {r.township_id: session.get(Region, r.township_id).name for r in rota}
+    towns = district.rota_townships(session=session, rota=rota)
     return render_template("ledger/library.html", rows=rows, rota=rota, county=county, names=names, towns=towns,
                            next_month=f"{today().year:04d}-{today().month:02d}", problems=list(problems)), status
 
@@ -252,16 +245,11 @@ def library():
 def fill_rota():
     """Plan the rota: townships take turns promoting a library project each month."""
     rights.require(current_user.row, "projects_evaluate")
-    session = get_db()
     raw = request.form.get("months", "12")
     try:
-        projects.fill_rota(session=session, user=current_user.row, start=request.form.get("start", ""),
-                           months=int(raw) if raw.isdigit() else 0)
-    except projects.Invalid as exc:
-        session.rollback()
-        return _library_page(problems=exc.problems, status=422)
-    except projects.ProjectError as exc:
-        session.rollback()
-        return _library_page(problems=[str(exc)], status=409)
-    session.commit()
+        with unit_of_work() as session:
+            district.fill_rota(session=session, user=current_user.row, start=request.form.get("start", ""),
+                               months=int(raw) if raw.isdigit() else 0)
+    except (projects.Invalid, projects.ProjectError) as exc:
+        return _library_page(problems=problems_of(exc), status=exc.status)
     return redirect(url_for("projects.library"), code=303)
