@@ -1,0 +1,6 @@
+"""`python -m inspector.core.checklist [files or folders]`: validate checklists, print every problem."""
+import sys
+
+from .loader import main
+
+raise SystemExit(main(sys.argv[1:]))
