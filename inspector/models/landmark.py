@@ -1,0 +1,40 @@
+"""Red-landmark (红色地标) applications."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+
+class RedLandmarkApplication(SQLModel, table=True):
+    """A village's application for the red-landmark title, village → township → county → city."""
+
+    __table_args__ = (UniqueConstraint("site_id", "year"),)  # one application per site and year (7.1)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    year: int
+    status: str = Field(default="applied", max_length=24, index=True)
+    self_assessment_id: int = Field(foreign_key="inspection.id")
+    evaluation_id: Optional[int] = Field(default=None, foreign_key="inspection.id")
+    leadership_ok: bool = False  # 4.2 (a)
+    build_standard_met: bool = False  # 4.2 (b)
+    operating_since: Optional[date] = None  # 4.2 (b) ≥ 1 year in operation
+    no_major_incident: bool = False  # 4.2 (c)
+    township_report: str = Field(default="", max_length=4000)
+    county_opinion: str = Field(default="", max_length=4000)
+    received_on: Optional[date] = None  # city received the county's recommendation
+    review_due: Optional[date] = None  # received + 30 days (7.x)
+    notice_id: Optional[int] = Field(default=None, foreign_key="notice.id")
+    award_number: str = Field(default="", max_length=80)
+    award_date: Optional[date] = None
+    decision_reason: str = Field(default="", max_length=2000)  # refusal or revocation reason
+    revoked_on: Optional[date] = None
+    applied_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    details: Optional[Any] = Field(default=None, sa_column=Column(JSON, nullable=True))
