@@ -3,4 +3,5 @@ import sys
 
 from .loader import main
 
-raise SystemExit(main(sys.argv[1:]))
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
