@@ -23,6 +23,7 @@ import pillow_heif  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter, ImageOps  # noqa: E402
 
 from inspector.core import photos  # noqa: E402
+from inspector.core.photos import decoding, render, store  # noqa: E402
 
 RUNS = 1 if os.environ.get("BENCH_SMOKE") else 7  # bench/run --smoke: does it still run?
 AIM_MS = 60
@@ -79,13 +80,13 @@ def naive(data: bytes, media_root: Path) -> dict[str, int]:
     with Image.open(io.BytesIO(data)) as img:
         img.load()
         full = ImageOps.exif_transpose(img).convert("RGB")
-    display = full.resize(photos._fit(full.size, 2048), Image.Resampling.LANCZOS)
-    thumb = full.resize(photos._fit(full.size, 320), Image.Resampling.LANCZOS)
-    photos._burn(display, WATERMARK.lines())
+    display = full.resize(decoding.fit(full.size, 2048), Image.Resampling.LANCZOS)
+    thumb = full.resize(decoding.fit(full.size, 320), Image.Resampling.LANCZOS)
+    render.burn(display, WATERMARK.lines())
     out = {"original": data,
-           "display": photos._encode_jpeg(display, quality=photos.DISPLAY_QUALITY,
-                                          progressive=photos.DISPLAY_PROGRESSIVE, icc_profile=None),
-           "thumb": photos._encode_jpeg(thumb, quality=photos.THUMB_QUALITY, progressive=False,
+           "display": render.encode_jpeg(display, quality=store.DISPLAY_QUALITY,
+                                          progressive=store.DISPLAY_PROGRESSIVE, icc_profile=None),
+           "thumb": render.encode_jpeg(thumb, quality=store.THUMB_QUALITY, progressive=False,
                                         icc_profile=None)}
     for name, payload in out.items():
         (media_root / f"{sha}-{name}").write_bytes(payload)
@@ -101,12 +102,12 @@ def ours(data: bytes, media_root: Path) -> dict[str, int]:
 
 def ours_baseline(data: bytes, media_root: Path) -> dict[str, int]:
     """The pipeline with the other display-JPEG choice (progressive vs baseline), for comparison."""
-    before = photos.DISPLAY_PROGRESSIVE
-    photos.DISPLAY_PROGRESSIVE = not before
+    before = store.DISPLAY_PROGRESSIVE
+    store.DISPLAY_PROGRESSIVE = not before
     try:
         return ours(data, media_root)
     finally:
-        photos.DISPLAY_PROGRESSIVE = before
+        store.DISPLAY_PROGRESSIVE = before
 
 
 def floor(data: bytes, media_root: Path) -> dict[str, int]:
@@ -146,32 +147,32 @@ def median_ms(step, runs: int = RUNS) -> float:
 
 def stages(data: bytes) -> list[tuple[str, float]]:
     """Where ingest's time goes on the JPEG, step by step."""
-    decoded = photos._decode(data, max_pixels=50_000_000, display_max=2048)
+    decoded = decoding.decode(data, max_pixels=50_000_000, display_max=2048)
     with Image.open(io.BytesIO(data)) as img:
         img.draft("RGB", (img.width // 2, img.height // 2))
         img.load()
         half = img.copy()
     shown = decoded.image
-    small = shown.resize(photos._fit(shown.size, 320), Image.Resampling.BILINEAR, reducing_gap=1.0)
-    payloads = [data, photos._encode_jpeg(shown, quality=82, progressive=True, icc_profile=None),
-                photos._encode_jpeg(small, quality=80, progressive=False, icc_profile=None)]
+    small = shown.resize(decoding.fit(shown.size, 320), Image.Resampling.BILINEAR, reducing_gap=1.0)
+    payloads = [data, render.encode_jpeg(shown, quality=82, progressive=True, icc_profile=None),
+                render.encode_jpeg(small, quality=80, progressive=False, icc_profile=None)]
 
     def write_all():
         with tempfile.TemporaryDirectory(prefix="bench-photos-") as root:
             for i, payload in enumerate(payloads):
-                photos._put(Path(root), f"x/{i}", payload, [])
+                store._put(Path(root), f"x/{i}", payload, [])
 
     return [
         ("sha256 of the upload", median_ms(lambda: hashlib.sha256(data).digest())),
         ("open + verify + 1/2 draft decode (libjpeg)", median_ms(lambda: floor(data, Path()))),
         ("upright: transpose (orientation 6)", median_ms(lambda: half.transpose(Image.Transpose.ROTATE_270))),
         ("watermark band + 4 lines of text",
-         median_ms(lambda: photos._burn(shown.copy(), WATERMARK.lines()))),
-        ("display JPEG encode, progressive", median_ms(lambda: photos._encode_jpeg(
+         median_ms(lambda: render.burn(shown.copy(), WATERMARK.lines()))),
+        ("display JPEG encode, progressive", median_ms(lambda: render.encode_jpeg(
             shown, quality=82, progressive=True, icc_profile=None))),
-        ("display JPEG encode, baseline", median_ms(lambda: photos._encode_jpeg(
+        ("display JPEG encode, baseline", median_ms(lambda: render.encode_jpeg(
             shown, quality=82, progressive=False, icc_profile=None))),
-        ("thumbnail: reduce + encode", median_ms(lambda: photos._encode_jpeg(
+        ("thumbnail: reduce + encode", median_ms(lambda: render.encode_jpeg(
             shown.resize(small.size, Image.Resampling.BILINEAR, reducing_gap=1.0),
             quality=80, progressive=False, icc_profile=None))),
         ("write 3 files (temp + os.replace)", median_ms(write_all)),
@@ -189,7 +190,7 @@ def main() -> None:
     inputs = samples()
     print(f"photo pipeline benchmark: median of {RUNS} runs after 1 warm-up (ms), "
           f"aim ≤ {AIM_MS} ms per 12 MP JPEG and ≥ {AIM_RATIO}× faster than naive")
-    print(f"display: quality {photos.DISPLAY_QUALITY}, progressive={photos.DISPLAY_PROGRESSIVE}; "
+    print(f"display: quality {store.DISPLAY_QUALITY}, progressive={store.DISPLAY_PROGRESSIVE}; "
           f"Python {sys.version.split()[0]}, Pillow {Image.__version__}\n")
     header = f"{'input':<11} {'pipeline':<28} {'median':>8} {'best':>7} {'naive/ours':>10}  " \
              f"{'original':>9} {'display':>8} {'thumb':>6}"
@@ -201,7 +202,7 @@ def main() -> None:
         (naive_ms, _, _), (ours_ms, _, _), (base_ms, _, _), (floor_ms, _, _) = result.values()
         ratio = naive_ms / ours_ms
         names = {"naive": "naive (full decode, LANCZOS)", "ours": "ours: ingest",
-                 "baseline": ("  same, progressive display JPEG" if not photos.DISPLAY_PROGRESSIVE
+                 "baseline": ("  same, progressive display JPEG" if not store.DISPLAY_PROGRESSIVE
                               else "  same, baseline display JPEG"),
                  "floor": "  floor: decode only" + (" (draft)" if label.startswith("JPEG") else "")}
         for key, (median, best, s) in result.items():

@@ -56,6 +56,7 @@ from inspector import db as dbmod  # noqa: E402
 from inspector.core import pdf  # noqa: E402
 from inspector.core import photos as photo_core  # noqa: E402
 from inspector.core.checklist import load_dir  # noqa: E402
+from inspector.core.clock import CHINA  # noqa: E402
 from inspector.core.geo import Position  # noqa: E402
 from inspector.models import Inspection, Photo, Site  # noqa: E402
 from inspector.services import evidence, inspections, regions, reports, users  # noqa: E402
@@ -97,7 +98,7 @@ def phone_exif(taken: datetime) -> bytes:
     exif[274] = 1
     exif[271], exif[272] = "Xiaomi", "23049RAD8C"
     sub = exif.get_ifd(0x8769)
-    sub[36867] = taken.astimezone(photo_core.BEIJING).strftime("%Y:%m:%d %H:%M:%S")
+    sub[36867] = taken.astimezone(CHINA).strftime("%Y:%m:%d %H:%M:%S")
     sub[36881] = "+08:00"
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2], gps[3], gps[4] = "N", _dms(SITE_LAT), "E", _dms(SITE_LON)

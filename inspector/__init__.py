@@ -28,92 +28,12 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, database, checklists (a bad checklist stops the start), blueprints."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_mapping(
-        DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'inspector.db'}",
-        CHECKLIST_DIR=str(ROOT / "checklists"),
-        MEDIA_DIR=os.environ.get("MEDIA_DIR") or str(ROOT / "media"),  # shared by every node and the job worker
-        REDIS_URL=os.environ.get("REDIS_URL") or None,  # jobs on RQ; unset: in a thread of the app (docs/jobs.md)
-        JOBS_QUEUE=os.environ.get("JOBS_QUEUE") or "inspector",
-        SITES_PER_PAGE=50,
-        ACCURACY_LIMIT_M=100,  # a usable phone fix; see inspector/core/evidence.py for why
-        PHOTO_MAX_BYTES=25 * 1024 * 1024,
-        MAX_CONTENT_LENGTH=120 * 1024 * 1024,  # a few full-size photos in one upload
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        # Served over HTTPS in production (INSPECTOR_HTTPS=1): cookies only travel encrypted.
-        SESSION_COOKIE_SECURE=os.environ.get("INSPECTOR_HTTPS", "") == "1",
-        REMEMBER_COOKIE_SECURE=os.environ.get("INSPECTOR_HTTPS", "") == "1",
-        REMEMBER_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_NAME=SESSION_COOKIE,
-        PERMANENT_SESSION_LIFETIME=12 * 3600,  # a working day in the field
-        # A year without the State Council's schedule is counted provisionally (暂定) by its
-        # statutory holidays; a county may be strict instead and refuse such dates.
-        WORKDAYS_STRICT=os.environ.get("WORKDAYS_STRICT", "") == "1",
-        TODAY=None,  # tests and demos may fix "today" (a date); None = today in China
-        LOGIN_MAX_FAILURES=5,  # per account within LOGIN_WINDOW_S; then refused until the window passes
-        LOGIN_MAX_FAILURES_PER_IP=20,
-        LOGIN_WINDOW_S=15 * 60,
-        WTF_CSRF_TIME_LIMIT=None,  # an inspection page stays open for hours in the field
-        # The canonical address printed in documents (QR codes, verify links); never the request's Host.
-        PUBLIC_URL=os.environ.get("PUBLIC_URL", ""),
-        # Hosts answered besides 127.0.0.1, localhost and PUBLIC_URL's (comma-separated); others get 400.
-        EXTRA_TRUSTED_HOSTS=os.environ.get("TRUSTED_HOSTS", ""),
-        INSPECTOR_HTTPS=os.environ.get("INSPECTOR_HTTPS", "") == "1",
-        # Counties (region codes, comma-separated; "*" for all) whose completion acceptances take photos
-        # as original files, not resized on the phone (docs/photos.md).
-        ORIGINAL_PHOTOS_COUNTIES=tuple(c.strip() for c in os.environ.get("ORIGINAL_PHOTOS_COUNTIES", "").split(",")
-                                       if c.strip()),
-        MEDIA_SWEEP_AT_START=True,  # remove temporary upload files older than an hour at start-up
-    )
-    if config:
-        app.config.update(config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
-
+    _configure(app, config)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    from . import db
-    from .core.checklist import load_dir
-
-    app.extensions["engine"] = db.make_engine(app.config["DATABASE_URL"])
-    app.extensions["checklists"] = load_dir(app.config["CHECKLIST_DIR"])
-    from .web import security
-    security.register(app)  # before the blueprints: their <int:…> routes use its bounded id converter
-    from .core import programs as program_defs
-    from .services import programs as program_service
-    program_dir = Path(app.config["CHECKLIST_DIR"]) / "programs"
-    app.extensions["programs"] = program_defs.load_dir(program_dir)
-    mismatched = program_defs.checklist_problems(
-        program_dir, {c.id: tuple(c.purposes) for c in app.extensions["checklists"].values()})
-    if mismatched:
-        raise program_defs.ChecklistError(mismatched)
-    program_service.install(app.extensions["programs"])
-    Htmx(app)
-    from .web.compress import register as register_compress
-    register_compress(app)
-    from flask_wtf.csrf import CSRFProtect
-    CSRFProtect(app)
-    from .web.auth import login_manager
-    login_manager.init_app(app)
-
-    @app.teardown_appcontext
-    def _close_session(_exc):
-        session = g.pop("db", None)
-        if session is not None:
-            session.close()
-
-    from .web import (admin, auth, calendar, checklists, compare, dashboard, errors, inspections, landmark, main,
-                      media, micro, notices, reports, review, sites)
-    for bp in (main.bp, auth.bp, sites.bp, inspections.bp, review.bp, reports.bp, media.bp, checklists.bp,
-               dashboard.bp, compare.bp, landmark.bp, micro.bp, notices.bp, admin.bp, calendar.bp, errors.bp):
-        app.register_blueprint(bp)
-    from .web.photos import bp as photos_bp  # a photo's page: delete, replace, mark up (issue 15)
-    app.register_blueprint(photos_bp)
-    from .web.ledger import register as register_ledger  # in-service members' ledger and service projects
-    register_ledger(app)
-    from .jobs.web import bp as jobs_bp
-    app.register_blueprint(jobs_bp)
+    _load_standards(app)
+    _extensions(app)
+    _blueprints(app)
     from .web.filters import register as register_filters
     register_filters(app)
     from .web.assets import register as register_assets  # hashed static URLs, /sw.js (docs/offline.md)
@@ -123,6 +43,70 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["MEDIA_SWEEP_AT_START"]:
         _sweep_at_start(app)
     return app
+
+
+def _configure(app: Flask, config: dict | None) -> None:
+    """The defaults (inspector/config.py), then the given config, then a secret key if none is set."""
+    from .config import defaults
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(defaults(ROOT, Path(app.instance_path)), SESSION_COOKIE_NAME=SESSION_COOKIE)
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+
+
+def _load_standards(app: Flask) -> None:
+    """The engine, the checklists and the program definitions; a bad file stops the start."""
+    from . import db
+    from .core import programs as program_defs
+    from .core.checklist import load_dir
+    from .services import programs as program_service
+    app.extensions["engine"] = db.make_engine(app.config["DATABASE_URL"])
+    app.extensions["checklists"] = load_dir(app.config["CHECKLIST_DIR"])
+    program_dir = Path(app.config["CHECKLIST_DIR"]) / "programs"
+    app.extensions["programs"] = program_defs.load_dir(program_dir)
+    mismatched = program_defs.checklist_problems(
+        program_dir, {c.id: tuple(c.purposes) for c in app.extensions["checklists"].values()})
+    if mismatched:
+        raise program_defs.ChecklistError(mismatched)
+    program_service.install(app.extensions["programs"])
+
+
+def _extensions(app: Flask) -> None:
+    """Security (before the blueprints: their <int:…> routes use its bounded id converter), htmx,
+    compression, CSRF, sign-in, and closing the request's session."""
+    from flask_wtf.csrf import CSRFProtect
+
+    from .web import security
+    from .web.auth import login_manager
+    from .web.compress import register as register_compress
+    security.register(app)
+    Htmx(app)
+    register_compress(app)
+    CSRFProtect(app)
+    login_manager.init_app(app)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+
+def _blueprints(app: Flask) -> None:
+    """Every area's pages."""
+    from .jobs.web import bp as jobs_bp
+    from .web import (admin, auth, calendar, checklists, compare, dashboard, errors, inspections, landmark, main,
+                      media, micro, notices, reports, review, sites)
+    from .web.ledger import register as register_ledger  # in-service members' ledger and service projects
+    from .web.photos import bp as photos_bp  # a photo's page: delete, replace, mark up (issue 15)
+    for bp in (main.bp, auth.bp, sites.bp, inspections.bp, review.bp, reports.bp, media.bp, checklists.bp,
+               dashboard.bp, compare.bp, landmark.bp, micro.bp, notices.bp, admin.bp, calendar.bp, errors.bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(photos_bp)
+    register_ledger(app)
+    app.register_blueprint(jobs_bp)
 
 
 def _sweep_at_start(app: Flask) -> None:

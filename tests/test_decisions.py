@@ -389,7 +389,7 @@ def inspections_decide(spec, values, *, purpose):
 
 def test_a_county_score_rule_is_written_in_the_checklist_and_printed(specs):
     from inspector.core.decision import decide
-    text = Path(checklist_core.__file__).resolve().parents[2].joinpath("checklists/function-rooms.yaml").read_text()
+    text = Path(checklist_core.__file__).resolve().parents[3].joinpath("checklists/function-rooms.yaml").read_text()
     scored = checklist_core.parse_text(text.replace("sections:\n", "pass_score: 90\npass_score_source: "
                                                     "\"沛县委组织部 2026 年 3 号通知（县级设定）\"\nsections:\n", 1), "x.yaml")
     d = decide(scored, _passing_values(scored, None), purpose="inspection", tier=None, site_type="village")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from . import rules, units
@@ -68,44 +68,68 @@ def normalize(item: Item, raw: Any) -> Any:
         if item.consequence == "evidence":
             raise AnswerError("验收资料必须收集齐，不能选“不适用”：有就选“有”，没有就选“缺”")
         return "na"
-    kind = item.kind
-    if kind in _CHECK_VALUES:
-        if raw not in _CHECK_VALUES[kind]:
-            raise AnswerError(f"答案应为 {' / '.join(_CHECK_VALUES[kind])} 或 na，而不是 {raw!r}")
-        return raw
-    if kind == "measure":
-        return _number(raw, "测量值")
-    if kind == "count":
-        return _whole(raw, "数量")
-    if kind == "dimensions":
-        if not isinstance(raw, (list, tuple)) or len(raw) != 2:
-            raise AnswerError("尺寸应填两个数")
-        sizes = [None if v in (None, "") else _number(v, label) for v, label in zip(raw, item.dimension_labels)]
-        return None if sizes == [None, None] else sizes  # one size alone is kept, judged open
-    if kind == "rate":
-        if not isinstance(raw, Mapping):
-            raise AnswerError("比例应填调查人数和满意人数")
-        r, s = raw.get("respondents"), raw.get("satisfied")
-        if r in (None, "") and s in (None, ""):
-            return None
-        respondents = _whole(r, "调查人数") if r not in (None, "") else None
-        satisfied = _whole(s, "满意人数") if s not in (None, "") else None
-        if respondents is not None and satisfied is not None and satisfied > respondents:
-            raise AnswerError(f"满意人数（{satisfied}）不能多于调查人数（{respondents}）")
-        if respondents == 0:
-            raise AnswerError("调查人数应大于 0")
-        return {"respondents": respondents, "satisfied": satisfied}
-    if kind == "choice":
-        values = [o.value for o in item.options or ()]
-        if raw not in values:
-            raise AnswerError(f"选项应为 {' / '.join(values)} 之一，而不是 {raw!r}")
-        return raw
-    if kind == "text":
-        text = str(raw).strip()
-        if len(text) > 2000:
-            raise AnswerError("文字不能超过 2000 字")
-        return text or None
-    raise AnswerError(f"未知类型 {kind}")  # pragma: no cover - kinds are validated at load
+    reader = _READERS.get("check" if item.kind in _CHECK_VALUES else item.kind)
+    if reader is None:  # pragma: no cover - kinds are validated at load
+        raise AnswerError(f"未知类型 {item.kind}")
+    return reader(item, raw)
+
+
+def _read_check(item: Item, raw: Any) -> str:
+    """check / document: one of the kind's two words."""
+    if raw not in _CHECK_VALUES[item.kind]:
+        raise AnswerError(f"答案应为 {' / '.join(_CHECK_VALUES[item.kind])} 或 na，而不是 {raw!r}")
+    return raw
+
+
+def _read_dimensions(item: Item, raw: Any) -> list | None:
+    """Two sizes; one size alone is kept (judged open)."""
+    if not isinstance(raw, (list, tuple)) or len(raw) != 2:
+        raise AnswerError("尺寸应填两个数")
+    sizes = [None if v in (None, "") else _number(v, label) for v, label in zip(raw, item.dimension_labels)]
+    return None if sizes == [None, None] else sizes  # one size alone is kept, judged open
+
+
+def _read_rate(item: Item, raw: Any) -> dict | None:
+    """Respondents and satisfied, whole numbers, satisfied not above respondents."""
+    if not isinstance(raw, Mapping):
+        raise AnswerError("比例应填调查人数和满意人数")
+    r, s = raw.get("respondents"), raw.get("satisfied")
+    if r in (None, "") and s in (None, ""):
+        return None
+    respondents = _whole(r, "调查人数") if r not in (None, "") else None
+    satisfied = _whole(s, "满意人数") if s not in (None, "") else None
+    if respondents is not None and satisfied is not None and satisfied > respondents:
+        raise AnswerError(f"满意人数（{satisfied}）不能多于调查人数（{respondents}）")
+    if respondents == 0:
+        raise AnswerError("调查人数应大于 0")
+    return {"respondents": respondents, "satisfied": satisfied}
+
+
+def _read_choice(item: Item, raw: Any) -> str:
+    """One of the item's option values."""
+    values = [o.value for o in item.options or ()]
+    if raw not in values:
+        raise AnswerError(f"选项应为 {' / '.join(values)} 之一，而不是 {raw!r}")
+    return raw
+
+
+def _read_text(item: Item, raw: Any) -> str | None:
+    """Free text of at most 2000 characters."""
+    text = str(raw).strip()
+    if len(text) > 2000:
+        raise AnswerError("文字不能超过 2000 字")
+    return text or None
+
+
+_READERS = {
+    "check": _read_check,
+    "measure": lambda item, raw: _number(raw, "测量值"),
+    "count": lambda item, raw: _whole(raw, "数量"),
+    "dimensions": _read_dimensions,
+    "rate": _read_rate,
+    "choice": _read_choice,
+    "text": _read_text,
+}
 
 
 @dataclass(frozen=True)
@@ -143,35 +167,49 @@ def judge(item: Item, value: Any, *, tier: str | None, site_type: str | None) ->
         return Judgement(item.id, PASS if option.passes else FAIL, f"选择：{option.label}")
     if kind == "text":
         return Judgement(item.id, NA if item.weight == 0 else PASS)
-    rule = item.rule_for(tier, site_type)
+    judge_ruled = _RULED.get(kind)
+    if judge_ruled is None:  # pragma: no cover
+        raise AssertionError(kind)
+    return judge_ruled(item, value, item.rule_for(tier, site_type))
+
+
+def _judge_compare(item: Item, value: float, rule: rules.Rule) -> Judgement:
+    """measure / count against a comparison, with how far it falls short."""
+    assert isinstance(rule, rules.Compare)
     unit = units.label(item.unit)
-    if kind in ("measure", "count"):
-        assert isinstance(rule, rules.Compare)
-        ok = rule.holds(value)
-        detail = f"实测 {_fmt(value)} {unit}，要求 {rule.describe()}".replace("  ", " ")
-        gap = rule.shortfall(value)
-        if not ok and rule.op != "==":
-            detail += f"，差 {_fmt(gap)} {unit}".rstrip()
-        return Judgement(item.id, PASS if ok else FAIL, detail, gap if not ok else 0.0)
-    if kind == "dimensions":
-        assert isinstance(rule, rules.Dimensions)
-        a, b = value
-        if a is None or b is None:
-            return Judgement(item.id, OPEN)
-        ok = rule.holds(a, b)
-        la, lb = item.dimension_labels
-        detail = f"实测 {la}{_fmt(a)} × {lb}{_fmt(b)} {unit}，要求 {rule.describe()}"
-        gap = max(abs(a - rule.first), abs(b - rule.second)) - rule.tolerance
-        return Judgement(item.id, PASS if ok else FAIL, detail, max(gap, 0.0) if not ok else 0.0)
-    if kind == "rate":
-        assert isinstance(rule, rules.Rate)
-        if value.get("respondents") is None or value.get("satisfied") is None:
-            return Judgement(item.id, OPEN)
-        rate = 100.0 * value["satisfied"] / value["respondents"]
-        ok = rule.holds(rate)
-        detail = f"{value['satisfied']}/{value['respondents']} = {rate:.1f}%，要求 {rule.describe()}"
-        return Judgement(item.id, PASS if ok else FAIL, detail, None if ok else rule.percent - rate, rate)
-    raise AssertionError(kind)  # pragma: no cover
+    ok = rule.holds(value)
+    detail = f"实测 {_fmt(value)} {unit}，要求 {rule.describe()}".replace("  ", " ")
+    gap = rule.shortfall(value)
+    if not ok and rule.op != "==":
+        detail += f"，差 {_fmt(gap)} {unit}".rstrip()
+    return Judgement(item.id, PASS if ok else FAIL, detail, gap if not ok else 0.0)
+
+
+def _judge_dimensions(item: Item, value: list, rule: rules.Rule) -> Judgement:
+    """Two sizes against a width × height rule with its tolerance."""
+    assert isinstance(rule, rules.Dimensions)
+    a, b = value
+    if a is None or b is None:
+        return Judgement(item.id, OPEN)
+    ok = rule.holds(a, b)
+    la, lb = item.dimension_labels
+    detail = f"实测 {la}{_fmt(a)} × {lb}{_fmt(b)} {units.label(item.unit)}，要求 {rule.describe()}"
+    gap = max(abs(a - rule.first), abs(b - rule.second)) - rule.tolerance
+    return Judgement(item.id, PASS if ok else FAIL, detail, max(gap, 0.0) if not ok else 0.0)
+
+
+def _judge_rate(item: Item, value: dict, rule: rules.Rule) -> Judgement:
+    """A satisfaction rate against its minimum percent."""
+    assert isinstance(rule, rules.Rate)
+    if value.get("respondents") is None or value.get("satisfied") is None:
+        return Judgement(item.id, OPEN)
+    rate = 100.0 * value["satisfied"] / value["respondents"]
+    ok = rule.holds(rate)
+    detail = f"{value['satisfied']}/{value['respondents']} = {rate:.1f}%，要求 {rule.describe()}"
+    return Judgement(item.id, PASS if ok else FAIL, detail, None if ok else rule.percent - rate, rate)
+
+
+_RULED = {"measure": _judge_compare, "count": _judge_compare, "dimensions": _judge_dimensions, "rate": _judge_rate}
 
 
 @dataclass(frozen=True)
@@ -215,57 +253,82 @@ def evaluate(spec: ChecklistSpec, answers: Mapping[str, Any], *, tier: str | Non
     """
     notes = notes or {}
     judgements = {}
-    earned = possible = 0
-    vetoes, gates, open_items, failed, refusals, missing = [], [], [], [], [], []
-    advisory, unexplained = [], []
-    answered = applicable = 0
+    t = _Tally()
     for item in spec.items():
         j = judge(item, answers.get(item.id), tier=tier, site_type=site_type)
         judgements[item.id] = j
-        if not item.applies(tier, site_type):
-            continue
-        applicable += 1
+        if item.applies(tier, site_type):
+            t.add(item, j, tier=tier, note=notes.get(item.id))
+    score = round(100.0 * t.earned / t.possible, 2) if t.possible else None
+    rule = "all" if spec.pass_score is None else "score"
+    return Outcome(tier, score, _verdict(t, score, rule, spec.pass_score), judgements, tuple(t.vetoes),
+                   tuple(t.gates), tuple(t.open_items), tuple(t.failed), t.answered, t.applicable,
+                   tuple(t.refusals), tuple(t.missing), tuple(t.advisory), tuple(t.unexplained), rule)
+
+
+@dataclass
+class _Tally:
+    """What the applicable items add up to so far: points, counts and the ids of each kind of failure."""
+
+    earned: int = 0
+    possible: int = 0
+    answered: int = 0
+    applicable: int = 0
+    vetoes: list[str] = field(default_factory=list)
+    gates: list[str] = field(default_factory=list)
+    open_items: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    advisory: list[str] = field(default_factory=list)
+    unexplained: list[str] = field(default_factory=list)
+
+    def add(self, item: Item, j: Judgement, *, tier: str | None, note: str | None) -> None:
+        """Count one applicable item's judgement (`note`: the inspector's note on it, explaining an advisory fail)."""
+        self.applicable += 1
         force = item.force(tier)
         if j.result != OPEN:
-            answered += 1
+            self.answered += 1
         if j.result == OPEN and force != "optional" and (item.weight > 0 or item.gate or item.is_critical(tier)):
-            open_items.append(item.id)
+            self.open_items.append(item.id)
         if j.result == FAIL and force == "advisory":
-            advisory.append(item.id)
-            if not (notes.get(item.id) or "").strip():
-                unexplained.append(item.id)
+            self.advisory.append(item.id)
+            if not (note or "").strip():
+                self.unexplained.append(item.id)
         elif j.result == FAIL and force == "mandatory":
-            failed.append(item.id)
-            if item.gate:
-                gates.append(item.id)
-            elif item.consequence == "refuse":
-                refusals.append(item.id)
-            elif item.consequence == "evidence":
-                missing.append(item.id)
-            elif item.is_critical(tier):
-                vetoes.append(item.id)
+            self._fail(item, tier)
         if item.gate or item.kind == "text" or j.result == NA or force == "optional":
-            continue
-        possible += weight_units(item)
+            return
+        self.possible += weight_units(item)
         if j.result == PASS:
-            earned += weight_units(item)
-    score = round(100.0 * earned / possible, 2) if possible else None
-    rule = "all" if spec.pass_score is None else "score"
-    if gates:
-        verdict = INELIGIBLE
-    elif refusals:
-        verdict = REFUSED
-    elif vetoes:
-        verdict = VETOED
-    elif open_items or unexplained or answered == 0 or (rule == "score" and score is None):
-        verdict = INCOMPLETE  # nothing judged yet is not a pass
-    elif missing or (rule == "all" and failed) or (rule == "score" and score < spec.pass_score):
-        verdict = FAILED
-    else:
-        verdict = PASSED
-    return Outcome(tier, score, verdict, judgements, tuple(vetoes), tuple(gates), tuple(open_items),
-                   tuple(failed), answered, applicable, tuple(refusals), tuple(missing), tuple(advisory),
-                   tuple(unexplained), rule)
+            self.earned += weight_units(item)
+
+    def _fail(self, item: Item, tier: str | None) -> None:
+        """A binding requirement not met, filed by what it does to the verdict."""
+        self.failed.append(item.id)
+        if item.gate:
+            self.gates.append(item.id)
+        elif item.consequence == "refuse":
+            self.refusals.append(item.id)
+        elif item.consequence == "evidence":
+            self.missing.append(item.id)
+        elif item.is_critical(tier):
+            self.vetoes.append(item.id)
+
+
+def _verdict(t: _Tally, score: float | None, rule: str, pass_score: float | None) -> str:
+    """The verdict, in the order verdicts are decided."""
+    if t.gates:
+        return INELIGIBLE
+    if t.refusals:
+        return REFUSED
+    if t.vetoes:
+        return VETOED
+    if t.open_items or t.unexplained or t.answered == 0 or (rule == "score" and score is None):
+        return INCOMPLETE  # nothing judged yet is not a pass
+    if t.missing or (rule == "all" and t.failed) or (rule == "score" and score < pass_score):
+        return FAILED
+    return PASSED
 
 
 @dataclass(frozen=True)

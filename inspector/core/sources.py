@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .checklist import SEEDS, SOURCE_RE, ChecklistError, Problem, _line_for, _lines, _message
+from .checklist.cited import SEEDS, SOURCE_RE
+from .yamllines import ChecklistError, Problem, line_for as _line_for, lines_of as _lines, message as _message
 
 FILE = Path(__file__).resolve().parents[2] / "checklists" / "sources" / "documents.yaml"
 PART_RE = re.compile(r"^(篇[一二三四五六七八九十]+)\s*(.*)$")

@@ -207,20 +207,25 @@ def perform(app, job_id: int, enqueue: Callable[[int], None]) -> str:
         return "failed"
     except Exception as exc:  # noqa: BLE001 - any other error is retried, then reported in Chinese
         log.exception("job %s attempt %s failed", job_id, attempt)
-        with Session(engine) as session:
-            limit = session.get(Job, job_id).max_attempts
-        reason = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
-        if attempt < limit:
-            if _end(engine, job_id, attempt, status="queued",
-                    error=f"第 {attempt} 次处理出错（{reason}），已自动重试"):
-                enqueue(job_id)
-            return "retry"
-        _end(engine, job_id, attempt, status="failed",
-             error=f"处理出错，已尝试 {attempt} 次仍未完成（{reason}）。请稍后重新发起，或联系管理员。")
-        return "failed"
+        return _retry_or_fail(engine, job_id, attempt, exc, enqueue)
     finally:
         stop.set()
         beat.join(every + 1)
+
+
+def _retry_or_fail(engine, job_id: int, attempt: int, exc: Exception, enqueue: Callable[[int], None]) -> str:
+    """After an unexpected error: queue the job again while attempts remain, else fail it, in Chinese."""
+    with Session(engine) as session:
+        limit = session.get(Job, job_id).max_attempts
+    reason = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+    if attempt < limit:
+        if _end(engine, job_id, attempt, status="queued",
+                error=f"第 {attempt} 次处理出错（{reason}），已自动重试"):
+            enqueue(job_id)
+        return "retry"
+    _end(engine, job_id, attempt, status="failed",
+         error=f"处理出错，已尝试 {attempt} 次仍未完成（{reason}）。请稍后重新发起，或联系管理员。")
+    return "failed"
 
 
 def recover(app, enqueue: Callable[[int], None], *, job_id: int | None = None) -> list[int]:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFile, ImageOps, ImageStat
 
 from inspector.core import photos
+from inspector.core.photos import decoding, render, store
 from inspector.core.photos import PhotoError, Watermark, ingest
 
 RED = (255, 0, 0)
@@ -181,11 +182,11 @@ def test_custom_display_and_thumb_limits(media):
 @settings(max_examples=200, deadline=None)
 @given(w=st.integers(1, 20_000), h=st.integers(1, 20_000), display_max=st.integers(64, 4096))
 def test_target_size_is_within_bounds(w, h, display_max):
-    factor = photos._reduction((w, h), display_max)
-    target = photos._fit((-(-w // factor), -(-h // factor)), display_max)
+    factor = decoding.reduction((w, h), display_max)
+    target = decoding.fit((-(-w // factor), -(-h // factor)), display_max)
     assert max(target) <= display_max
     if max(w, h) >= display_max:
-        assert max(target) >= photos.DRAFT_SLACK * display_max - 1
+        assert max(target) >= decoding.DRAFT_SLACK * display_max - 1
     else:
         assert target == (w, h)
 
@@ -358,13 +359,13 @@ def test_watermark_font_is_cjk():
 
 
 def test_missing_cjk_font_is_a_loud_error(monkeypatch):
-    photos._font_face.cache_clear()
-    monkeypatch.setattr(photos, "_font_candidates", lambda: [])
+    render._font_face.cache_clear()
+    monkeypatch.setattr(render, "_font_candidates", lambda: [])
     try:
         with pytest.raises(RuntimeError, match="fonts-noto-cjk"):
             photos.watermark_font(20)
     finally:
-        photos._font_face.cache_clear()
+        render._font_face.cache_clear()
 
 
 # --- storage --------------------------------------------------------------------------------------
@@ -410,14 +411,14 @@ def test_failure_while_saving_display_leaves_nothing(media, monkeypatch):
         assert files(media), "the original should already be written"
         raise OSError("disk full")
 
-    monkeypatch.setattr(photos, "_encode_jpeg", broken)
+    monkeypatch.setattr(store, "encode_jpeg", broken)
     with pytest.raises(OSError, match="disk full"):
         ingest(make_photo(1), media_root=media, watermark=WM)
     assert files(media) == []
 
 
 def test_failure_while_publishing_thumb_leaves_no_temp_file(media, monkeypatch):
-    real_replace, calls = photos.os.replace, []
+    real_replace, calls = store.os.replace, []
 
     def replace(src, dst):
         calls.append(dst)
@@ -425,7 +426,7 @@ def test_failure_while_publishing_thumb_leaves_no_temp_file(media, monkeypatch):
             raise OSError("no space left")
         real_replace(src, dst)
 
-    monkeypatch.setattr(photos.os, "replace", replace)
+    monkeypatch.setattr(store.os, "replace", replace)
     with pytest.raises(OSError, match="no space left"):
         ingest(make_photo(1), media_root=media, watermark=WM)
     assert len(calls) == 3
@@ -435,7 +436,7 @@ def test_failure_while_publishing_thumb_leaves_no_temp_file(media, monkeypatch):
 def test_failure_keeps_files_that_were_already_there(media, monkeypatch):
     data = make_photo(1)
     first = ingest(data, media_root=media, watermark=WM)
-    monkeypatch.setattr(photos, "_burn", lambda *a: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(store, "burn", lambda *a: (_ for _ in ()).throw(RuntimeError("boom")))
     with pytest.raises(RuntimeError):
         ingest(data, media_root=media, watermark=Watermark("别处", WM.server_time, None, None, None, "王芳"))
     assert files(media) == sorted(first.created)

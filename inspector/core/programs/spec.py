@@ -1,28 +1,12 @@
-"""Program definitions: each locality's procedure rules as data (`checklists/programs/*.yaml`). Pure.
-
-A program file declares one scheme: a town's micro-project scheme (fund per member, approval
-chain by amount band, limits and their force, notices and their periods, acceptance, evaluation,
-plaque), the red-landmark procedure (篇五 7.x) or the build-standard acceptance (篇六 三): the
-steps, who owns each, and each period. A bad file stops the app at start with file:line: item:
-what, exactly like a checklist (core/checklist.py). A new town's scheme is a new file.
-
-Force of a limit, as the source words it:
-- `hard`: the application is refused (422 with the rule and its clause);
-- `as_a_rule` (“原则上”): the application is kept with a warning, and cannot go on until the
-  role named in `override` records an override with its reason (001 二 5 “统筹调剂”).
-"""
+"""A program definition as data: steps, approval bands, limits, notices, fund, stages, parameters. Pure."""
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .checklist import (ChecklistError, Problem, _check_source, _line_for, _lines, _Loader, _message, _Strict,
-                        Id, Text)
+from ..checklist.cited import Id, Strict, Text, check_source
 
 KINDS = ("micro_project", "red_landmark", "build_acceptance")
 ROLES = ("village", "township", "county_reviewer", "city_reviewer", "inspector", "contractor")
@@ -34,10 +18,10 @@ SETTING = "county_setting"  # a period the source does not give: a county settin
 
 def _cited(value: str | None) -> str | None:
     """A seed citation (or None)."""
-    return None if value is None else _check_source(value)
+    return None if value is None else check_source(value)
 
 
-class Period(_Strict):
+class Period(Strict):
     """How long a step or notice runs: days, in working or calendar days, from what; who set the number."""
 
     days: int = Field(ge=1, le=365)
@@ -62,7 +46,7 @@ class Period(_Strict):
         return f"{least}{self.days}{unit}，自{self.starts}起{who}"
 
 
-class Step(_Strict):
+class Step(Strict):
     """One step: its id, the role that owns it, its name in the source's words, optional period."""
 
     id: Id
@@ -72,10 +56,10 @@ class Step(_Strict):
     period: Period | None = None
     sets_amount: bool = False        # the step sets the approved funds (000 二 2: 按标准核定项目经费)
     note: str | None = None
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
 
-class Band(_Strict):
+class Band(Strict):
     """An amount band of the approval chain: [from_yuan, below_yuan) and its ordered steps."""
 
     id: Id
@@ -84,7 +68,7 @@ class Band(_Strict):
     below_yuan: Decimal | None = None
     steps: tuple[Step, ...] = Field(min_length=1)
     source: str
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
     def holds(self, fen: int) -> bool:
         """Whether an amount in fen falls in this band."""
@@ -96,13 +80,13 @@ class Band(_Strict):
         return next((s for s in self.steps if s.id == step_id), None)
 
 
-class Approval(_Strict):
+class Approval(Strict):
     """Who approves a project: bands by amount (one band with no bounds when the scheme has one chain)."""
 
     bands: tuple[Band, ...] = Field(min_length=1)
     edges: str | None = None    # how the source's band edges are read, when it is ambiguous
     source: str
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
     @model_validator(mode="after")
     def _cover(self) -> "Approval":
@@ -117,17 +101,17 @@ class Approval(_Strict):
         return self
 
 
-class Override(_Strict):
+class Override(Strict):
     """Who may override a limit written “原则上”, in what words; a reason is always recorded."""
 
     role: Literal[ROLES]  # type: ignore[valid-type]
     label: Text
     wording: Text
     source: str
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
 
-class Limit(_Strict):
+class Limit(Strict):
     """A yearly or per-item limit of a village, with the source's force."""
 
     id: Id
@@ -140,7 +124,7 @@ class Limit(_Strict):
     override: Override | None = None
     source: str
     note: str | None = None
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
     @model_validator(mode="after")
     def _override_fits_force(self) -> "Limit":
@@ -151,7 +135,7 @@ class Limit(_Strict):
         return self
 
 
-class Notice(_Strict):
+class Notice(Strict):
     """A public notice the scheme asks for: when, for how long, with what, and what waits for it."""
 
     id: Id
@@ -164,20 +148,20 @@ class Notice(_Strict):
     gates: Literal["start", "acceptance"]     # what cannot happen before the notice (and its end)
     wait_for_end: bool = True                 # the gated action waits for the period's end
     source: str
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
 
-class Fund(_Strict):
+class Fund(Strict):
     """The micro-service fund each member controls (000 二 1)."""
 
     per_member_yuan: Decimal = Field(gt=0)
     holders: tuple[Literal["party_member", "representative"], ...] = Field(min_length=1)
     wording: Text
     source: str
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
 
-class Stage(_Strict):
+class Stage(Strict):
     """Acceptance or evaluation: who leads it, in the source's words, and whether it is required."""
 
     required: bool = True
@@ -185,10 +169,10 @@ class Stage(_Strict):
     wording: Text
     source: str
     checklist: Id | None = None   # acceptance: the checklist its inspection is walked on (micro projects)
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
 
-class Plaque(_Strict):
+class Plaque(Strict):
     """The project plaque: size, material, wordings, issuer."""
 
     width_cm: Decimal = Field(gt=0)
@@ -197,13 +181,13 @@ class Plaque(_Strict):
     wordings: tuple[Text, ...] = Field(min_length=1)
     issuer: Text
     source: str
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
 
 _ABOUT = ("about", "at_least_about")  # a source's “左右”, kept with its tolerance
 
 
-class Parameter(_Strict):
+class Parameter(Strict):
     """A cited number a program uses; `tolerance` keeps a source's “左右” (about) explicit."""
 
     id: Id
@@ -215,7 +199,7 @@ class Parameter(_Strict):
     tolerance_setting: bool = False
     source: str
     note: str | None = None
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
     @model_validator(mode="after")
     def _about_has_tolerance(self) -> "Parameter":
@@ -248,7 +232,7 @@ class Parameter(_Strict):
         return f"“{self.wording}”"
 
 
-class ProgramSpec(_Strict):
+class ProgramSpec(Strict):
     """One program definition file."""
 
     id: Id
@@ -269,7 +253,7 @@ class ProgramSpec(_Strict):
     parameters: tuple[Parameter, ...] = ()
     emergency: str | None = None
     note: str | None = None
-    _src = field_validator("source")(classmethod(lambda cls, v: _check_source(v)))
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
     @model_validator(mode="after")
     def _fits_kind(self) -> "ProgramSpec":
@@ -318,181 +302,3 @@ class ProgramSpec(_Strict):
     def fund_per_member_fen(self) -> int | None:
         """The fund per member in fen (None: the scheme gives members no fund)."""
         return int(self.fund.per_member_yuan * 100) if self.fund else None
-
-
-# ---------------------------------------------------------------- limits
-
-def fen(yuan: Decimal) -> int:
-    """Yuan (Decimal) in fen."""
-    return int(yuan * 100)
-
-
-def money(fen_: int) -> str:
-    """“12,345.67 元”."""
-    whole, cents = divmod(abs(int(fen_)), 100)
-    return f"{'-' if fen_ < 0 else ''}{whole:,}.{cents:02d} 元"
-
-
-def check_limits(spec: ProgramSpec, *, size: str, budget_fen: int,
-                 others: list[tuple[str, str, int]]) -> list[tuple[Limit, str]]:
-    """Every limit an application breaks, with the words saying by how much.
-
-    `others` are the village's other live projects of the year as (name, size, budget_fen).
-    """
-    out = []
-    for limit in spec.limits:
-        if limit.size not in ("any", size):
-            continue
-        same = [o for o in others if limit.size == "any" or o[1] == limit.size]
-        if limit.measure == "item_budget" and budget_fen > fen(limit.max):
-            out.append((limit, f"{limit.wording}：本项目预算 {money(budget_fen)}，超出 {money(budget_fen - fen(limit.max))}"))
-        elif limit.measure == "year_total":
-            used = sum(o[2] for o in same)
-            if used + budget_fen > fen(limit.max):
-                out.append((limit, f"{limit.wording}：本年度已申报 {money(used)}，加上本项目 {money(budget_fen)} "
-                                   f"共 {money(used + budget_fen)}，超出 {money(used + budget_fen - fen(limit.max))}"))
-        elif limit.measure == "year_count" and len(same) + 1 > int(limit.max):
-            names = "、".join(f"“{o[0]}”" for o in same)
-            out.append((limit, f"{limit.wording}，本年度已有{names}"))
-    return out
-
-
-# ---------------------------------------------------------------- loading with line numbers
-
-def _where(data: Any, path: tuple) -> str | None:
-    """The id of the entry (step, band, limit, notice, parameter) a path points into."""
-    names = {"limits": "限额", "notices": "公示", "steps": "环节", "parameters": "参数", "bands": "分档"}
-    found = None
-    node = data
-    for i, key in enumerate(path):
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(key, int) and i > 0 and path[i - 1] in names and isinstance(node, dict):
-            found = f"{names[path[i - 1]]} {node.get('id') or f'第{key + 1}项'}"
-    return found
-
-
-def parse_text(text: str, file: str) -> ProgramSpec:
-    """Parse and validate one program file; raise ChecklistError with every problem (file:line: item: what)."""
-    try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ChecklistError([Problem(file, mark.line + 1 if mark else None, None,
-                                      f"YAML 语法错误：{getattr(exc, 'problem', exc)}")]) from None
-    if not isinstance(data, dict):
-        raise ChecklistError([Problem(file, 1, None, "文件应为一个程序定义（YAML 映射），以 id、kind、title 开头")])
-    lines, dups = _lines(node)
-    problems = [Problem(file, line, _where(data, path), f"重复的键 {path[-1]!r}") for path, line in dups]
-    spec = None
-    try:
-        spec = ProgramSpec.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            path = tuple(err["loc"])
-            problems.append(Problem(file, _line_for(lines, path), _where(data, path), _message(err)))
-    problems += _cross_checks(data, lines, file)
-    if problems:
-        raise ChecklistError(sorted(problems, key=lambda p: p.line or 0))
-    return spec
-
-
-def _cross_checks(data: dict, lines: dict, file: str) -> list[Problem]:
-    """Unique ids of steps, limits, notices, parameters and bands (and steps within each band)."""
-    problems = []
-    groups = [(("limits",), data.get("limits")), (("notices",), data.get("notices")),
-              (("steps",), data.get("steps")), (("parameters",), data.get("parameters"))]
-    approval = data.get("approval") if isinstance(data.get("approval"), dict) else {}
-    groups.append((("approval", "bands"), approval.get("bands")))
-    for bi, band in enumerate(approval.get("bands") or [] if isinstance(approval.get("bands"), list) else []):
-        if isinstance(band, dict):
-            groups.append((("approval", "bands", bi, "steps"), band.get("steps")))
-    for at, entries in groups:
-        seen: dict[str, int] = {}
-        for i, entry in enumerate(entries if isinstance(entries, list) else []):
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                continue
-            line = lines.get(at + (i, "id"))
-            if entry["id"] in seen:
-                problems.append(Problem(file, line, _where(data, at + (i,)),
-                                        f"id {entry['id']!r} 重复（第 {seen[entry['id']]} 行已用过）"))
-            else:
-                seen[entry["id"]] = line or 0
-    return problems
-
-
-@lru_cache(maxsize=64)
-def _parse_once(text: str, file: str) -> ProgramSpec:
-    return parse_text(text, file)
-
-
-def load_file(path: str | Path) -> ProgramSpec:
-    """Load and validate one program file (parsed once per content)."""
-    path = Path(path)
-    return _parse_once(path.read_text(encoding="utf-8"), str(path))
-
-
-def load_dir(folder: str | Path) -> dict[str, ProgramSpec]:
-    """Every `*.yaml` program in a folder; ChecklistError listing every problem of every file."""
-    specs: dict[str, ProgramSpec] = {}
-    problems: list[Problem] = []
-    for path in sorted(Path(folder).glob("*.yaml")):
-        try:
-            spec = load_file(path)
-        except ChecklistError as exc:
-            problems += exc.problems
-            continue
-        if spec.id in specs:
-            problems.append(Problem(str(path), 1, None, f"程序 id {spec.id!r} 与其他文件重复"))
-        specs[spec.id] = spec
-    if problems:
-        raise ChecklistError(problems)
-    return specs
-
-
-def checklist_problems(folder: str | Path, checklists: dict[str, tuple[str, ...]]) -> list[Problem]:
-    """Each micro-project scheme's acceptance checklist exists and is a micro-project checklist.
-
-    `checklists` maps each loaded checklist id to its purposes; a problem names the file and line.
-    """
-    problems = []
-    for path in sorted(Path(folder).glob("*.yaml")):
-        spec = load_file(path)
-        wanted = spec.acceptance.checklist if spec.acceptance else None
-        if wanted is None or "micro_project" in checklists.get(wanted, ()):
-            continue
-        text = path.read_text(encoding="utf-8").splitlines()
-        line = next((n for n, t in enumerate(text, 1) if t.strip() == f"checklist: {wanted}"), None)
-        why = "不是微实事清单（purposes 不含 micro_project）" if wanted in checklists else "不存在"
-        problems.append(Problem(str(path), line, "acceptance.checklist", f"验收清单 {wanted!r} {why}"))
-    return problems
-
-
-def main(argv: list[str]) -> int:
-    """Validate program files or folders; print every problem (file:line: entry: what); exit 1 if any."""
-    problems: list[Problem] = []
-    count = 0
-    for target in argv or [str(Path("checklists") / "programs")]:
-        try:
-            count += len(load_dir(target)) if Path(target).is_dir() else bool(load_file(target))
-        except ChecklistError as exc:
-            problems += exc.problems
-    for p in problems:
-        print(p)
-    if problems:
-        print(f"共 {len(problems)} 个问题")
-        return 1
-    print(f"{count} 个程序定义全部有效")
-    return 0
-
-
-if __name__ == "__main__":
-    import sys
-    raise SystemExit(main(sys.argv[1:]))
