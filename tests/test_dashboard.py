@@ -17,6 +17,7 @@ from sqlmodel import func, select
 from inspector.core import examples
 from inspector.models import Answer, AuditLog, Inspection, RectificationTask, Region, Site
 from inspector import demo
+from inspector.demo import dashboard as dashboard_demo
 from inspector.services import checklists, dashboard, dashboard_export, inspections, regions, summaries, users
 
 from . import factories
@@ -562,8 +563,8 @@ def test_the_dashboard_runs_the_same_statements_for_3_sites_and_for_300(app, cli
 def test_demo_county_has_sites_to_act_on(app, client, db, specs):
     app.config["TODAY"] = TODAY
     demo.load(session=db, specs=specs)
-    first = dashboard.demo(session=db, today=TODAY)
-    again = dashboard.demo(session=db, today=TODAY)
+    first = dashboard_demo.demo(session=db, today=TODAY)
+    again = dashboard_demo.demo(session=db, today=TODAY)
     db.commit()
     assert first == {"back_dated": 2, "tasks": 2} and again == {"back_dated": 0, "tasks": 0}
     assert client.post("/login", data={"username": "county", "password": demo.DEMO_PASSWORD}).status_code == 303

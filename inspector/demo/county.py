@@ -130,7 +130,7 @@ def load(*, session: Session, specs: dict[str, ChecklistSpec], seed: int = 2026)
 def load_programs(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workdays.Calendar,
                   today, media_root=None) -> None:
     """The demo county's comparisons, micro projects and red-landmark applications (each idempotent)."""
-    from ..services import dashboard
+    from . import dashboard
     from . import comparison, landmark, micro
     comparison.load(session=session, specs=specs)
     dashboard.demo(session=session, today=today)

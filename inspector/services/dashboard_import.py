@@ -9,8 +9,9 @@ from typing import IO
 
 from sqlmodel import Session
 
+from ..core.errors import DomainError
 from ..models import Region, Site, User
-from . import sites as site_service
+from . import rights, scope, sites as site_service
 
 IMPORT_HEADERS = ("名称", "类型", "乡镇（街道）", "地址", "纬度", "经度", "申报等级", "代码")
 FIELD_LABELS = {"name": "名称", "site_type": "类型", "township": "乡镇（街道）", "address": "地址", "lat": "纬度",
@@ -37,8 +38,8 @@ class ImportProblem:
     reason: str
 
 
-class ImportRefused(Exception):
-    """The file was refused; nothing was stored."""
+class ImportRefused(DomainError):
+    """The file was refused; nothing was stored (422, every bad row in `problems`)."""
 
     def __init__(self, problems: list[ImportProblem]):
         self.problems = problems
@@ -78,12 +79,19 @@ def _problem(error: site_service.RowError, rows: list[dict[str, str]]) -> Import
     return ImportProblem(error.row, FIELD_LABELS.get(field_, field_ or "—"), str(value), error.message)
 
 
+def import_region(*, session: Session, user: User) -> Region:
+    """The region a user imports sites into; rights.Forbidden when the role may not import."""
+    rights.require(user, "import_sites")
+    return scope.region_of(session=session, user=user)
+
+
 def import_file(*, session: Session, filename: str, data: bytes, by: User, within: Region) -> list[Site]:
     """Create the sites of an uploaded .xlsx or .csv inside a region: all rows or none.
 
     The file is read by services.sites.read_rows and stored by services.sites.import_rows (the
     same code as `flask sites import`); ImportRefused lists every bad row with its column and value.
     """
+    rights.require(by, "import_sites")
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ImportRefused([ImportProblem(0, "文件", filename or "（未选择文件）", "请上传 .xlsx 或 .csv 文件")])
@@ -102,8 +110,11 @@ def import_file(*, session: Session, filename: str, data: bytes, by: User, withi
         raise ImportRefused([_problem(e, rows) for e in exc.errors]) from None
 
 
-def template_xlsx(out: IO[bytes]) -> None:
-    """A blank import workbook: the expected headers, and a second sheet explaining each column."""
+def template_xlsx(out: IO[bytes], *, by: User | None = None) -> None:
+    """A blank import workbook: the expected headers, and a second sheet explaining each column
+    (for `by`: rights.Forbidden when that user's role may not import)."""
+    if by is not None:
+        rights.require(by, "import_sites")
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

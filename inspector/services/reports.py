@@ -11,19 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import pdf, photos as photo_core, scoring, sources
+from ..core import clock, pdf, photos as photo_core, sources, words
 from ..core.checklist import ChecklistSpec
 from ..core.storage import LocalStorage
 from ..core.words import answer_words
-from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User, utcnow
+from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User
 from . import audit, documents, evidence, inspections, regions, rights
 
-CHINA = ZoneInfo("Asia/Shanghai")
-RESULT_WORDS = scoring.RESULT_LABELS
+RESULT_WORDS = words.RESULT_WORDS
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class Kind:
 
 
 def _today(_inspection, _site) -> str:
-    return datetime.now(CHINA).date().isoformat()
+    return clock.today().isoformat()
 
 
 def _project_name(_inspection, site) -> str:
@@ -82,7 +80,7 @@ KINDS: dict[str, Kind] = {k.id: k for k in (
     Kind("plaque", "微实事项目标牌样稿（原大）", "BP", ("micro_project",), ("micro-project",), fields=(
         InputField("project_name", "项目名称", "text", _project_name),
         InputField("issuer", "制发单位（党工委）", "text", lambda i, s: "中共××街道工作委员会"),
-        InputField("year", "年份", "int", lambda i, s: datetime.now(CHINA).year)), size="A3 landscape"),
+        InputField("year", "年份", "int", lambda i, s: clock.today().year)), size="A3 landscape"),
 )}
 
 
@@ -121,12 +119,12 @@ def read_fields(kind: Kind, form: dict, inspection: Inspection, site: Site) -> d
 
 def _local(dt: datetime | None) -> str:
     """A stored UTC time as Beijing time text."""
-    return dt.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if dt else ""
+    return clock.china_text(dt)
 
 
 def _cn_day(dt: datetime | None) -> str:
     """A stored UTC time as its Beijing-time date, 2026年12月2日."""
-    return sources.cn_date(dt.astimezone(CHINA).date()) if dt else ""
+    return sources.cn_date(clock.china_date(dt)) if dt else ""
 
 
 def _signatures(session: Session, inspection: Inspection, spec) -> dict[str, Any] | None:
@@ -229,7 +227,7 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
                        for p in spec.parameters},
         "extra": extra,
     }
-    inputs["dates"] = _dates(kind, extra, calendar, today or datetime.now(CHINA).date())
+    inputs["dates"] = _dates(kind, extra, calendar, today or clock.today())
     documents.for_print(session=session, inspection=inspection, spec=spec, tier=tier, inputs=inputs)
     return inputs
 
@@ -317,17 +315,17 @@ def issue(*, session: Session, inspection: Inspection, kind: Kind, inputs: dict[
     current = latest(session=session, inspection=inspection, kind=kind.id)
     if current is not None and current.inputs_hash == digest and current.status == "issued":
         return current, None
-    now = utcnow()
+    now = clock.now()
     report = Report(public_id=secrets.token_urlsafe(12), number="", inspection_id=inspection.id, kind=kind.id,
                     version=(current.version + 1) if current else 1, sha256="", path="", size_bytes=0, pages=0,
                     inputs=inputs, inputs_hash=digest, issued_by_id=by.id, issued_at=now,
                     supersedes_id=current.id if current else None)
     report.number = documents.number_for(session=session, inspection=inspection, kind=kind, version=report.version,
-                               year=now.astimezone(CHINA).year)
+                               year=clock.china(now).year)
     session.add(report)
     session.flush()
     meta = {"number": report.number, "version": report.version, "issued_at": _local(now),
-            "issued_on": _cn_day(now), "issued_time": now.astimezone(CHINA).strftime("%H:%M"),
+            "issued_on": _cn_day(now), "issued_time": clock.china_text(now, "%H:%M"),
             "issued_by": by.display_name, "verify_url": verify_url(report.public_id), "preview": False}
     data = render_pdf(render(inputs, meta), media_root=media_root, static_root=static_root)
     sha, rel, created = _store(media_root, data)
