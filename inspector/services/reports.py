@@ -14,8 +14,9 @@ from typing import Any, Callable
 
 from sqlmodel import Session, select
 
-from ..core import clock, pdf, photos as photo_core, sources, words
+from ..core import clock, pdf, photos as photo_core, sources, words, workdays
 from ..core.checklist import ChecklistSpec
+from ..core.errors import DomainError
 from ..core.storage import LocalStorage
 from ..core.words import answer_words
 from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User
@@ -84,8 +85,8 @@ KINDS: dict[str, Kind] = {k.id: k for k in (
 )}
 
 
-class ReportError(ValueError):
-    """A report that cannot be made (wrong inspection, bad input)."""
+class ReportError(DomainError):
+    """A report that cannot be made (wrong inspection, bad input): 422."""
 
 
 def kinds_for(inspection: Inspection, spec: ChecklistSpec) -> list[Kind]:
@@ -159,77 +160,98 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
         raise ReportError(f"这次检查不能生成“{kind.title}”")
     site = session.get(Site, inspection.site_id)
     chain = [r.name for r in regions.ancestry(session=session, region=session.get(Region, site.region_id))]
-    inspector = session.get(User, inspection.created_by_id)
     answers = inspections.answers_of(session=session, inspection=inspection)
     decided = inspections.decision(session=session, inspection=inspection, answers=answers)
-    outcome = decided.outcome
     photo_rows = evidence.photos_of(session=session, inspection=inspection)
-    tier, site_type = inspection.tier, site.site_type
+    sections, all_photos = _sections(spec, inspection.tier, site.site_type, decided.outcome, answers, photo_rows,
+                                     media_root)
+    inputs = {
+        "kind": kind.id, "title": kind.title, "site": _site_inputs(site, chain),
+        "inspection": _inspection_inputs(inspection, session.get(User, inspection.created_by_id)),
+        "checklist": {"id": spec.id, "title": spec.title, "version": spec.version, "hash": spec.content_hash,
+                      "pass_score": spec.pass_score, "pass_score_source": spec.pass_score_source,
+                      "decision_rule": spec.decision_rule},
+        "sections": sections, "photos": all_photos, "outcome": _outcome_inputs(spec, inspection.tier, decided),
+        "decision": decided.snapshot(), "fixes": [r.__dict__ for r in decided.unmet],
+        "signatures": _signatures(session, inspection, spec),
+        "parameters": {p.id: {"text": p.text, "value": p.value, "unit": p.unit, "source": p.source}
+                       for p in spec.parameters},
+        "extra": extra,
+    }
+    try:
+        inputs["dates"] = _dates(kind, extra, calendar, today or clock.today())
+    except workdays.CalendarUnknown as exc:  # strict mode, a year without its holiday schedule
+        raise ReportError(str(exc)) from None
+    documents.for_print(session=session, inspection=inspection, spec=spec, tier=inspection.tier, inputs=inputs)
+    return inputs
 
-    def photo_data(p: Photo, item_text: str) -> dict[str, Any]:
-        return {"item": p.item_id, "item_text": item_text, "print": photo_core.print_copy(media_root, p.display),
-                "sha256": p.sha256, "at": _local(p.at), "exif_time": _local(p.exif_time),
-                "original_sha256": p.original_sha256 or p.sha256, "original_size": p.original_size or p.size_bytes,
-                "captured_at": _local(p.captured_at), "derived_from": p.derived_from_id,
-                "lat": p.device_lat, "lon": p.device_lon, "accuracy": p.device_accuracy_m,
-                "flags": [{"label": f["label"], "detail": f["detail"]} for f in p.flags or []]}
 
+def _photo_data(p: Photo, item_text: str, media_root: Path) -> dict[str, Any]:
+    """One photo as a report prints it: its print copy, fingerprints, times, position and flags."""
+    return {"item": p.item_id, "item_text": item_text, "print": photo_core.print_copy(media_root, p.display),
+            "sha256": p.sha256, "at": _local(p.at), "exif_time": _local(p.exif_time),
+            "original_sha256": p.original_sha256 or p.sha256, "original_size": p.original_size or p.size_bytes,
+            "captured_at": _local(p.captured_at), "derived_from": p.derived_from_id,
+            "lat": p.device_lat, "lon": p.device_lon, "accuracy": p.device_accuracy_m,
+            "flags": [{"label": f["label"], "detail": f["detail"]} for f in p.flags or []]}
+
+
+def _sections(spec, tier, site_type, outcome, answers, photo_rows, media_root: Path) -> tuple[list, list]:
+    """The checklist's sections with a row per applicable item, and every photo in order."""
     sections, all_photos = [], []
     for section in spec.sections:
         rows = []
         for item in section.items:
             if not item.applies(tier, site_type):
                 continue
-            j = outcome.judgements[item.id]
-            answer = answers.get(item.id)
-            item_photos = [photo_data(p, documents.tier_text(item.text, tier)) for p in photo_rows.get(item.id, [])]
+            item_photos = [_photo_data(p, documents.tier_text(item.text, tier), media_root)
+                           for p in photo_rows.get(item.id, [])]
             all_photos += item_photos
-            rows.append({"id": item.id, "text": item.text, "requirement": documents.tier_text(item.text, tier),
-                         "kind": item.kind, "unit": item.unit,
-                         "rule": item.describe_rule(tier, site_type), "source": item.source,
-                         "critical": item.is_critical(tier), "gate": item.gate, "result": j.result,
-                         "result_label": RESULT_WORDS[j.result], "value": _value_words(answer.value if answer else None, item),
-                         "raw": answer.value if answer else None, "detail": j.detail, "rate": j.rate,
-                         "shortfall": j.shortfall, "note": answer.note if answer else "",
-                         "photos": item_photos, "weight": item.weight,
-                         "evidence_photos": item.evidence.photos, "force": item.force(tier),
-                         "softened": item.softened_by(tier) or "", "consequence": item.consequence or "unmet"})
+            rows.append(_item_row(item, tier, site_type, outcome.judgements[item.id], answers.get(item.id),
+                                  item_photos))
         if rows:
             sections.append({"id": section.id, "title": section.title, "rows": rows})
-    fixes = [r.__dict__ for r in decided.unmet]
+    return sections, all_photos
+
+
+def _item_row(item, tier, site_type, j, answer, item_photos: list) -> dict[str, Any]:
+    """One item's row: its requirement, rule, result in words, the answer and its photos."""
+    return {"id": item.id, "text": item.text, "requirement": documents.tier_text(item.text, tier),
+            "kind": item.kind, "unit": item.unit, "rule": item.describe_rule(tier, site_type), "source": item.source,
+            "critical": item.is_critical(tier), "gate": item.gate, "result": j.result,
+            "result_label": RESULT_WORDS[j.result], "value": _value_words(answer.value if answer else None, item),
+            "raw": answer.value if answer else None, "detail": j.detail, "rate": j.rate,
+            "shortfall": j.shortfall, "note": answer.note if answer else "", "photos": item_photos,
+            "weight": item.weight, "evidence_photos": item.evidence.photos, "force": item.force(tier),
+            "softened": item.softened_by(tier) or "", "consequence": item.consequence or "unmet"}
+
+
+def _site_inputs(site: Site, chain: list[str]) -> dict[str, Any]:
+    return {"name": site.name, "type": SITE_TYPE_LABELS[site.site_type], "address": site.address,
+            "lat": site.lat, "lon": site.lon, "regions": chain,
+            "tier_applied": LABELS.get(site.tier_applied, "") if site.tier_applied else "",
+            "category_doc_number": site.category_doc_number or "",
+            "category_doc_date": site.category_doc_date.isoformat() if site.category_doc_date else ""}
+
+
+def _inspection_inputs(inspection: Inspection, inspector: User | None) -> dict[str, Any]:
+    tier = inspection.tier
+    return {"id": inspection.id, "purpose": LABELS[inspection.purpose],
+            "tier": LABELS.get(tier, "") if tier else "", "status": LABELS[inspection.status],
+            "started_at": _local(inspection.started_at), "started_on": _cn_day(inspection.started_at),
+            "submitted_at": _local(inspection.submitted_at), "inspector": inspector.display_name if inspector else "",
+            "start_flags": [{"label": f["label"], "detail": f["detail"]} for f in inspection.start_flags or []]}
+
+
+def _outcome_inputs(spec, tier, decided) -> dict[str, Any]:
+    outcome = decided.outcome
     open_critical = [spec.by_id[i].text for i in outcome.open_items
                      if spec.by_id[i].is_critical(tier) or spec.by_id[i].gate]
-    inputs = {
-        "kind": kind.id, "title": kind.title,
-        "site": {"name": site.name, "type": SITE_TYPE_LABELS[site.site_type], "address": site.address,
-                 "lat": site.lat, "lon": site.lon, "regions": chain,
-                 "tier_applied": LABELS.get(site.tier_applied, "") if site.tier_applied else "",
-                 "category_doc_number": site.category_doc_number or "",
-                 "category_doc_date": site.category_doc_date.isoformat() if site.category_doc_date else ""},
-        "inspection": {"id": inspection.id, "purpose": LABELS[inspection.purpose],
-                       "tier": LABELS.get(tier, "") if tier else "", "status": LABELS[inspection.status],
-                       "started_at": _local(inspection.started_at), "started_on": _cn_day(inspection.started_at),
-                       "submitted_at": _local(inspection.submitted_at),
-                       "inspector": inspector.display_name if inspector else "",
-                       "start_flags": [{"label": f["label"], "detail": f["detail"]} for f in inspection.start_flags or []]},
-        "checklist": {"id": spec.id, "title": spec.title, "version": spec.version, "hash": spec.content_hash,
-                      "pass_score": spec.pass_score, "pass_score_source": spec.pass_score_source,
-                      "decision_rule": spec.decision_rule},
-        "sections": sections, "photos": all_photos,
-        "outcome": {"score": outcome.score, "verdict": decided.verdict, "verdict_label": decided.verdict_label,
-                    "vetoes": [spec.by_id[i].text for i in outcome.vetoes],
-                    "gates_failed": [spec.by_id[i].text for i in outcome.gates_failed],
-                    "open": len(outcome.open_items), "open_critical": open_critical,
-                    "answered": outcome.answered, "applicable": outcome.applicable},
-        "decision": decided.snapshot(), "fixes": fixes,
-        "signatures": _signatures(session, inspection, spec),
-        "parameters": {p.id: {"text": p.text, "value": p.value, "unit": p.unit, "source": p.source}
-                       for p in spec.parameters},
-        "extra": extra,
-    }
-    inputs["dates"] = _dates(kind, extra, calendar, today or clock.today())
-    documents.for_print(session=session, inspection=inspection, spec=spec, tier=tier, inputs=inputs)
-    return inputs
+    return {"score": outcome.score, "verdict": decided.verdict, "verdict_label": decided.verdict_label,
+            "vetoes": [spec.by_id[i].text for i in outcome.vetoes],
+            "gates_failed": [spec.by_id[i].text for i in outcome.gates_failed],
+            "open": len(outcome.open_items), "open_critical": open_critical,
+            "answered": outcome.answered, "applicable": outcome.applicable}
 
 
 def _dates(kind: Kind, extra: dict[str, Any], calendar, today: date) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from ..core import clock
 from ..models import Inspection, Region, Site
 from . import audit, regions
 
@@ -238,7 +239,7 @@ def set_location(*, session: Session, site: Site, lat: float, lon: float, system
 
 
 def set_category(*, session: Session, site: Site, category: str, number: str, doc_date: str,
-                 by: int | None) -> Site:
+                 by: int | None, today: date | None = None) -> Site:
     """Record the category the county approved for the site, with the approval's number and date.
 
     A completion acceptance is judged against this category alone (002 篇六 三); ValueError names
@@ -254,7 +255,7 @@ def set_category(*, session: Session, site: Site, category: str, number: str, do
     when = parse_doc_date(doc_date)
     if when is None:
         raise ValueError("请填写批准日期")
-    if when > date.today():
+    if when > (today or clock.today()):
         raise ValueError("批准日期不能晚于今天")
     before = {"category": site.tier_applied, "number": site.category_doc_number,
               "date": site.category_doc_date.isoformat() if site.category_doc_date else None}
