@@ -624,3 +624,12 @@ def test_a_city_with_many_townships_offers_its_counties_then_the_chosen_countys_
     assert 'id="region-filter"' in fragment and 'hx-swap-oob="true"' in fragment and "丰县</option>" in fragment
     assert 'name="township"' not in fragment  # 丰县 has one township: nothing to choose
     assert "不在您的管辖范围内" in client.get(f"/dashboard/?county={town_c.id}").get_data(as_text=True)
+
+
+def test_a_city_map_names_its_counties_not_its_townships(client, login_as, county):
+    """A city's map labels its counties (a handful of groups; 10,000 townships cost more to group
+    than the rest of the map), a county's its townships."""
+    login_as(county["users"]["city"])
+    svg = re.search(r'<svg role="img" aria-labelledby="site-map-title".*?</svg>',
+                    client.get("/dashboard/").get_data(as_text=True), re.S).group(0)
+    assert ">沛县</text>" in svg and ">龙固镇</text>" not in svg and ">杨屯镇</text>" not in svg

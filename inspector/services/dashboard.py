@@ -123,7 +123,7 @@ def overview(*, session: Session, region: Region, filters: Filters, today: date,
     lists = queries.action_rows(conn, rel, cutoff=cutoff, totals=totals)
     tasks = queries.due_tasks(conn, scope, tier=filters.tier, purpose=filters.purpose,
                               checklist=filters.checklist, until=today + timedelta(days=DUE_SOON_DAYS))
-    the_map = dashboard_map.read(conn, rel)
+    the_map = dashboard_map.read(conn, rel, label_by="county_id" if scope.level == "city" else "township_id")
     get = lambda d: counts.get(d, Counter())  # noqa: E731
     bins = [get("score").get(str(k), 0) for k in range(10)]
     return Overview(get("sites").get("all", 0), {k: get("status").get(k, 0) for k in STATUS_KEYS},

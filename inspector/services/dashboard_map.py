@@ -49,14 +49,17 @@ def _floor(conn, expr):
     return func.floor(expr) if conn.dialect.name == "postgresql" else cast(expr, Integer)
 
 
-def read(conn, rel) -> MapData:
-    """The map of the sites in `rel` (a subquery with site_id, township_id, code, status, lat, lon):
-    two statements whatever the number of sites."""
+def read(conn, rel, *, label_by: str = "township_id") -> MapData:
+    """The map of the sites in `rel` (a subquery with site_id, township_id, county_id, code, status,
+    lat, lon): two statements whatever the number of sites. The labels name the regions of the
+    `label_by` column (a city's map names its counties: a handful of groups, where grouping its
+    10,000 townships to name 40 of them cost more than the rest of the map)."""
     located = and_(rel.c.lat.is_not(None), rel.c.lon.is_not(None))
-    per_town = (select(rel.c.township_id, func.count().label("n"), func.min(rel.c.lat).label("a"),
+    group = getattr(rel.c, label_by)
+    per_town = (select(group.label("township_id"), func.count().label("n"), func.min(rel.c.lat).label("a"),
                        func.max(rel.c.lat).label("b"), func.min(rel.c.lon).label("c"), func.max(rel.c.lon).label("d"),
                        func.sum(rel.c.lat).label("slat"), func.sum(rel.c.lon).label("slon"))
-                .where(located).group_by(rel.c.township_id).subquery("per_town"))
+                .where(located).group_by(group).subquery("per_town"))
     t = per_town.c
     top = (select(t.township_id, t.n, (t.slat / t.n).label("lat"), (t.slon / t.n).label("lon"),
                   func.sum(t.n).over().label("total"), func.min(t.a).over().label("a"), func.max(t.b).over().label("b"),
