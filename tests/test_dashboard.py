@@ -633,3 +633,16 @@ def test_a_city_map_names_its_counties_not_its_townships(client, login_as, count
     svg = re.search(r'<svg role="img" aria-labelledby="site-map-title".*?</svg>',
                     client.get("/dashboard/").get_data(as_text=True), re.S).group(0)
     assert ">沛县</text>" in svg and ">龙固镇</text>" not in svg and ">杨屯镇</text>" not in svg
+
+
+def test_above_the_point_limit_the_map_draws_cells_counted_by_sql(client, login_as, county, monkeypatch):
+    """Past MAP_POINT_LIMIT located sites the map is cells: SQL counts each cell's sites per
+    status, and every located site is in exactly one cell (the legend's counts are the cells')."""
+    from inspector.services import dashboard_map
+    monkeypatch.setattr(dashboard_map, "MAP_POINT_LIMIT", 2)
+    login_as(county["users"]["county"])
+    page = client.get("/dashboard/").get_data(as_text=True)
+    svg = re.search(r'<svg role="img" aria-labelledby="site-map-title".*?</svg>', page, re.S).group(0)
+    assert "<circle" not in svg and "<rect" in svg
+    assert sum(int(n) for n in re.findall(r"<title>(\d+) 个站点：", svg)) == 4  # S3 has no coordinates
+    assert 'data-legend="submitted">2<' in page and 'data-legend="draft">1<' in page
