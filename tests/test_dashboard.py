@@ -646,3 +646,14 @@ def test_above_the_point_limit_the_map_draws_cells_counted_by_sql(client, login_
     assert "<circle" not in svg and "<rect" in svg
     assert sum(int(n) for n in re.findall(r"<title>(\d+) 个站点：", svg)) == 4  # S3 has no coordinates
     assert 'data-legend="submitted">2<' in page and 'data-legend="draft">1<' in page
+
+
+def test_an_import_error_names_its_column_itself_not_through_its_wording(db, county):
+    """services.sites names the cell it refuses (column and value); the dashboard's import shows
+    them as they are, with no guess from the message's wording."""
+    from inspector.services import sites
+    with pytest.raises(sites.ImportError_) as exc:
+        sites.import_rows(session=db, rows=[{"name": "甲村党群服务中心", "site_type": "村", "township": "龙固镇",
+                                             "lat": "34.1", "lon": ""}], by=None)
+    error = exc.value.errors[0]
+    assert (error.column, error.value) == ("lat", "34.1 / ") and error.message.startswith("纬度和经度")

@@ -2,7 +2,6 @@
 every bad row named with its column and value; and the blank import workbook."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -46,36 +45,13 @@ class ImportRefused(DomainError):
         super().__init__("\n".join(f"第 {p.row} 行 {p.column}：{p.reason}" for p in problems))
 
 
-# services.sites.RowError carries a row and a message only; the column is read from the message's
-# wording (the messages of services.sites._parse_row and import_rows). A RowError that names its
-# column itself (`column`, `value` attributes) is taken at its word.
-_MESSAGE_FIELDS = (
-    (re.compile(r"^“(\w+)”不能为空"), None),
-    (re.compile(r"^类型应为"), "site_type"),
-    (re.compile(r"^申报等级应为"), "tier_applied"),
-    (re.compile(r"^纬度和经度"), "lat"),
-    (re.compile(r"^纬度"), "lat"),
-    (re.compile(r"^经度"), "lon"),
-    (re.compile(r"^找不到乡镇"), "township"),
-    (re.compile(r"已有名为"), "name"),
-)
-
-
 def _problem(error: site_service.RowError, rows: list[dict[str, str]]) -> ImportProblem:
-    """An import error with the column and the value it is about."""
-    field_ = getattr(error, "column", None)
-    if field_ is None:
-        for pattern, name in _MESSAGE_FIELDS:
-            m = pattern.search(error.message)
-            if m:
-                field_ = name or m.group(1)
-                break
+    """An import error with the column and the value it is about (as services.sites names them)."""
+    field_ = error.column
     row = next((r for n, r in enumerate(rows, start=2) if int(r.get("_line") or n) == error.row), {})
-    value = getattr(error, "value", None)
+    value = error.value
     if value is None:
         value = row.get(field_, "") if field_ else ""
-        if error.message.startswith("纬度和经度"):
-            value = f"{row.get('lat', '')} / {row.get('lon', '')}"
     return ImportProblem(error.row, FIELD_LABELS.get(field_, field_ or "—"), str(value), error.message)
 
 
