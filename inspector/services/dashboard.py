@@ -1,5 +1,10 @@
 """County dashboard: where the sites of a region stand, what fails most, who must act; Excel out and in.
 
+One job per module: the filters and the rights check (dashboard_filters.open_view), the region
+choices (dashboard_choices), the SQL (dashboard_queries, dashboard_map), the overview here, its
+charts and map (dashboard_charts), the Excel export (dashboard_export) and import
+(dashboard_import); this module re-exports the names the web layer and the jobs use.
+
 Every figure comes from SQL, in a fixed handful of statements however many sites the region
 holds; Python receives counts, at most LIST_LIMIT sites per action list and at most
 MAP_POINT_LIMIT points for the map (above it, counted cells), never every site.
