@@ -310,28 +310,47 @@ def _export_worker(url: str, job_id: int) -> None:
                           "xlsx_mb": size / 1024 / 1024}))
 
 
-def _database(backend: str, tmp: str):
-    """A fresh database URL (and how to drop it)."""
+def _database(backend: str, tmp: str, n: int, keep: bool = False, reuse: bool = False):
+    """A database URL (and how to drop it): fresh, or with --keep/--reuse the PostgreSQL database
+    `bench_dashboard_keep_<n>` kept after the run / measured again without building it."""
     if backend == "SQLite":
         return f"sqlite:///{Path(tmp) / 'dashboard.db'}", None, None
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"bench_dashboard_{uuid.uuid4().hex[:10]}"
+    name = f"bench_dashboard_keep_{n}" if keep or reuse else f"bench_dashboard_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not reuse:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     return admin.url.set(database=name).render_as_string(hide_password=False), admin, name
 
 
-def run_case(backend: str, n: int, runs: int, spec, with_export: bool) -> dict:
-    """Build one database, measure every level (and the export), drop it."""
+def _reused(engine, rebuild: bool) -> dict:
+    """A kept database, migrated to head (a new index), its summaries rebuilt when asked."""
+    with dbmod.session(engine) as session:
+        t0 = time.perf_counter()
+        made = summaries.rebuild(session) if rebuild else {"region_summary": None}
+        rebuild_s = time.perf_counter() - t0
+        counts = {m.__tablename__: session.execute(select(func.count()).select_from(m)).scalar_one()
+                  for m in (Site, Inspection, Answer, RectificationTask)}
+        session.commit()
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    return {**counts, "rebuild_s": rebuild_s, "summary_rows": made["region_summary"]}
+
+
+def run_case(backend: str, n: int, runs: int, spec, with_export: bool, keep: str = "") -> dict:
+    """Build one database, measure every level (and the export), drop it (`keep`: "keep" builds
+    and keeps it, "reuse" and "rebuild" measure a kept one, "rebuild" after recounting the summaries)."""
+    reuse = backend == "PostgreSQL" and keep in ("reuse", "rebuild")
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-        url, admin, name = _database(backend, tmp)
+        url, admin, name = _database(backend, tmp, n, keep=bool(keep), reuse=reuse)
         try:
             engine = dbmod.make_engine(url)
             dbmod.upgrade(engine)
             t0 = time.perf_counter()
-            made = build_city(engine, n, spec)
+            made = _reused(engine, keep == "rebuild") if reuse else build_city(engine, n, spec)
             engine.dispose()
-            print(f"{backend:<10} {n:>7} sites: built in {time.perf_counter() - t0:.1f} s ({made['inspection']} "
+            print(f"{backend:<10} {n:>7} sites: {'reused' if reuse else 'built'} in {time.perf_counter() - t0:.1f} s ({made['inspection']} "
                   f"inspections, {made['answer']} answers, {made['rectificationtask']} tasks; summaries rebuilt in "
                   f"{made['rebuild_s']:.1f} s)", flush=True)
             levels = measure(url, runs)
@@ -345,9 +364,10 @@ def run_case(backend: str, n: int, runs: int, spec, with_export: bool) -> dict:
                       flush=True)
             return {"backend": backend, "sites": n, "levels": levels, "export": export, **made}
         finally:
-            if admin is not None:
+            if admin is not None and not (keep and backend == "PostgreSQL"):
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if admin is not None:
                 admin.dispose()
 
 
@@ -413,6 +433,9 @@ def main() -> int:
     parser.add_argument("--backends", default="PostgreSQL,SQLite")
     parser.add_argument("--sqlite-max", type=int, default=20000, help="largest size measured on SQLite")
     parser.add_argument("--export-min", type=int, default=20000, help="export as a job from this size up")
+    parser.add_argument("--keep", choices=("keep", "reuse", "rebuild"), default="",
+                        help="PostgreSQL: keep the built databases (bench_dashboard_keep_<sites>), or measure "
+                             "kept ones again without building (reuse; rebuild: after recounting the summaries)")
     parser.add_argument("--smoke", action="store_true", help="quick: 200 and 2,000 sites, 5 runs, export at 2,000")
     args = parser.parse_args()
     if args.smoke:
@@ -428,7 +451,7 @@ def main() -> int:
             if backend == "SQLite" and n > args.sqlite_max:
                 continue
             try:
-                rows.append(run_case(backend, n, runs, spec, with_export=n >= args.export_min))
+                rows.append(run_case(backend, n, runs, spec, with_export=n >= args.export_min, keep=args.keep))
             except Exception as exc:  # noqa: BLE001 - report and go on
                 failures.append(f"{backend} {n}: {exc.__class__.__name__}: {exc}")
                 print(f"FAILED {failures[-1]}", flush=True)

@@ -17,6 +17,7 @@ from sqlmodel import func, select
 from inspector.core import examples
 from inspector.models import Answer, AuditLog, Inspection, RectificationTask, Region, Site
 from inspector import demo
+from inspector.demo import dashboard as dashboard_demo
 from inspector.services import checklists, dashboard, dashboard_export, inspections, regions, summaries, users
 
 from . import factories
@@ -562,8 +563,8 @@ def test_the_dashboard_runs_the_same_statements_for_3_sites_and_for_300(app, cli
 def test_demo_county_has_sites_to_act_on(app, client, db, specs):
     app.config["TODAY"] = TODAY
     demo.load(session=db, specs=specs)
-    first = dashboard.demo(session=db, today=TODAY)
-    again = dashboard.demo(session=db, today=TODAY)
+    first = dashboard_demo.demo(session=db, today=TODAY)
+    again = dashboard_demo.demo(session=db, today=TODAY)
     db.commit()
     assert first == {"back_dated": 2, "tasks": 2} and again == {"back_dated": 0, "tasks": 0}
     assert client.post("/login", data={"username": "county", "password": demo.DEMO_PASSWORD}).status_code == 303
@@ -623,3 +624,36 @@ def test_a_city_with_many_townships_offers_its_counties_then_the_chosen_countys_
     assert 'id="region-filter"' in fragment and 'hx-swap-oob="true"' in fragment and "丰县</option>" in fragment
     assert 'name="township"' not in fragment  # 丰县 has one township: nothing to choose
     assert "不在您的管辖范围内" in client.get(f"/dashboard/?county={town_c.id}").get_data(as_text=True)
+
+
+def test_a_city_map_names_its_counties_not_its_townships(client, login_as, county):
+    """A city's map labels its counties (a handful of groups; 10,000 townships cost more to group
+    than the rest of the map), a county's its townships."""
+    login_as(county["users"]["city"])
+    svg = re.search(r'<svg role="img" aria-labelledby="site-map-title".*?</svg>',
+                    client.get("/dashboard/").get_data(as_text=True), re.S).group(0)
+    assert ">沛县</text>" in svg and ">龙固镇</text>" not in svg and ">杨屯镇</text>" not in svg
+
+
+def test_above_the_point_limit_the_map_draws_cells_counted_by_sql(client, login_as, county, monkeypatch):
+    """Past MAP_POINT_LIMIT located sites the map is cells: SQL counts each cell's sites per
+    status, and every located site is in exactly one cell (the legend's counts are the cells')."""
+    from inspector.services import dashboard_map
+    monkeypatch.setattr(dashboard_map, "MAP_POINT_LIMIT", 2)
+    login_as(county["users"]["county"])
+    page = client.get("/dashboard/").get_data(as_text=True)
+    svg = re.search(r'<svg role="img" aria-labelledby="site-map-title".*?</svg>', page, re.S).group(0)
+    assert "<circle" not in svg and "<rect" in svg
+    assert sum(int(n) for n in re.findall(r"<title>(\d+) 个站点：", svg)) == 4  # S3 has no coordinates
+    assert 'data-legend="submitted">2<' in page and 'data-legend="draft">1<' in page
+
+
+def test_an_import_error_names_its_column_itself_not_through_its_wording(db, county):
+    """services.sites names the cell it refuses (column and value); the dashboard's import shows
+    them as they are, with no guess from the message's wording."""
+    from inspector.services import sites
+    with pytest.raises(sites.ImportError_) as exc:
+        sites.import_rows(session=db, rows=[{"name": "甲村党群服务中心", "site_type": "村", "township": "龙固镇",
+                                             "lat": "34.1", "lon": ""}], by=None)
+    error = exc.value.errors[0]
+    assert (error.column, error.value) == ("lat", "34.1 / ") and error.message.startswith("纬度和经度")

@@ -311,3 +311,13 @@ def test_reports_page_lists_what_this_inspection_can_produce_and_what_was_issued
     report = db.exec(select(Report)).one()
     page = client.get(f"/inspections/{ins.id}/reports").get_data(as_text=True)
     assert report.number in page and "有效" in page
+
+
+def test_report_defaults_and_dates_follow_the_apps_today(app):
+    """A report's default dates (公示开始日期, 年份) are the app's TODAY, not the machine's date."""
+    from inspector.services import reports
+    app.config["TODAY"] = date(2024, 3, 5)
+    with app.app_context():
+        notice = next(f for f in reports.KINDS["micro_notice"].fields if f.name == "notice_start")
+        year = next(f for f in reports.KINDS["plaque"].fields if f.name == "year")
+        assert notice.default(None, None) == "2024-03-05" and year.default(None, None) == 2024

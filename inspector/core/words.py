@@ -1,7 +1,18 @@
-"""Words a person reads for stored values, said once. Pure."""
+"""Words a person reads for stored values, said once. Pure.
+
+Result and verdict words are the scoring's (core/scoring.py: 符合 / 不符合 / 不适用 / 未检查);
+the county's workbook prints the short form of the same results in its cells (合格 / 不合格 /
+不适用 / 未查, CELL_RESULT_WORDS); a site with no inspection at all is 未检查 (NEVER_INSPECTED).
+"""
 from __future__ import annotations
 
-from . import units
+from . import scoring, units
+
+RESULT_WORDS = scoring.RESULT_LABELS  # an item's result: 符合, 不符合, 不适用, 未检查
+VERDICT_WORDS = scoring.VERDICT_LABELS  # an inspection's verdict
+CELL_RESULT_WORDS = {scoring.PASS: "合格", scoring.FAIL: "不合格", scoring.NA: "不适用", scoring.OPEN: "未查"}
+NEVER_INSPECTED = "未检查"  # a site's status when it has no inspection (under the filters)
+NOT_DECIDED = "未评定"  # an inspection without a verdict
 
 ANSWER_WORDS = {"pass": "符合", "fail": "不符合", "present": "有", "missing": "缺", "na": "不适用"}
 
@@ -30,3 +41,8 @@ def answer_words(value, item) -> str:
 def percent(part: float, whole: float, *, empty: str = "—") -> str:
     """A share as a percentage with one decimal ('90.0%'); `empty` when there is nothing to count."""
     return f"{part * 100 / whole:.1f}%" if whole else empty
+
+
+def verdict_words(verdict: str | None, empty: str = NOT_DECIDED) -> str:
+    """An inspection's verdict in words (`empty` when it has none)."""
+    return VERDICT_WORDS.get(verdict or "", empty)

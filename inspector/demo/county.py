@@ -160,7 +160,7 @@ def _settle(*, session: Session, inspection, status: str, by: User, site: Site, 
 def load_programs(*, session: Session, specs: dict[str, ChecklistSpec], calendar: workdays.Calendar,
                   today, media_root=None) -> None:
     """The demo county's comparisons, micro projects and red-landmark applications (each idempotent)."""
-    from ..services import dashboard
+    from . import dashboard
     from . import comparison, landmark, micro
     comparison.load(session=session, specs=specs)
     dashboard.demo(session=session, today=today)

@@ -119,7 +119,8 @@ class SignOff(SQLModel, table=True):
 class RectificationTask(SQLModel, table=True):
     """A failed item to fix by a deadline; closed by the follow-up inspection that re-checks it."""
 
-    __table_args__ = (UniqueConstraint("inspection_id", "item_id"),)
+    __table_args__ = (UniqueConstraint("inspection_id", "item_id"),
+                      Index("ix_rectificationtask_status_due_date", "status", "due_date"))  # open tasks by due date
 
     id: Optional[int] = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)  # where the item failed

@@ -5,15 +5,15 @@ Each audited table says how its rows find their region (`visible_in`), so a view
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from ..core import scoring
-from ..core.clock import CHINA
+from ..core import clock, words
+from ..core.errors import DomainError
 from ..models import (LABELS, ROLE_LABELS, Answer, AuditLog, FundCommitment, FundMember, Inspection, MicroProject,
                       Notice, Objection, Photo, ProgramStep, RectificationTask, RedLandmarkApplication, Region, Report,
                       ReturnReason, SignOff, Site, User)
@@ -57,7 +57,7 @@ FIELD_WORDS = {
     "working_days": "工作日", "received_on": "收到日期", "subject": "事项",
 }
 VALUE_WORDS = {"role": ROLE_LABELS, "status": LABELS, "purpose": LABELS, "tier": LABELS,
-               "verdict": scoring.VERDICT_LABELS}
+               "verdict": words.VERDICT_WORDS}
 
 
 def _under(path: str):
@@ -73,47 +73,41 @@ def visible_in(path: str):
     fund commitment → its member's site; objection → its notice's site; program step → its region.
     Rows about anything else (or about a deleted record) are not shown below the top of the tree.
     """
-    def via_inspection(model):
-        return (select(literal(1)).select_from(model).join(Inspection, Inspection.id == model.inspection_id)
-                .join(Site, Site.id == Inspection.site_id).join(Region, Site.region_id == Region.id)
-                .where(model.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists())
+    def exists(model, *joins):
+        query = select(literal(1)).select_from(model)
+        for target, on in joins:
+            query = query.join(target, on)
+        return query.where(model.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists()
 
     def via_site(model):
-        return (select(literal(1)).select_from(model).join(Site, Site.id == model.site_id)
-                .join(Region, Site.region_id == Region.id)
-                .where(model.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists())
+        return exists(model, (Site, Site.id == model.site_id), (Region, Site.region_id == Region.id))
 
-    target = aliased(User)
-    inspection_alias = aliased(Inspection)
+    def via_inspection(model):
+        return exists(model, (Inspection, Inspection.id == model.inspection_id), (Site, Site.id == Inspection.site_id),
+                      (Region, Site.region_id == Region.id))
+
+    target, own = aliased(User), aliased(Inspection)
     branches = {
-        "site": (select(literal(1)).select_from(Site).join(Region, Site.region_id == Region.id)
-                 .where(Site.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists()),
-        "inspection": (select(literal(1)).select_from(inspection_alias)
-                       .join(Site, Site.id == inspection_alias.site_id).join(Region, Site.region_id == Region.id)
-                       .where(inspection_alias.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists()),
+        "site": exists(Site, (Region, Site.region_id == Region.id)),
+        "inspection": exists(own, (Site, Site.id == own.site_id), (Region, Site.region_id == Region.id)),
         "answer": via_inspection(Answer), "photo": via_inspection(Photo), "report": via_inspection(Report),
         "returnreason": via_inspection(ReturnReason), "signoff": via_inspection(SignOff),
         "rectificationtask": via_inspection(RectificationTask),
-        "user": (select(literal(1)).select_from(target).join(Region, target.region_id == Region.id)
-                 .where(target.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists()),
+        "user": exists(target, (Region, target.region_id == Region.id)),
         "notice": via_site(Notice), "fundmember": via_site(FundMember),
-        "fundcommitment": (select(literal(1)).select_from(FundCommitment)
-                           .join(FundMember, FundMember.id == FundCommitment.member_id)
-                           .join(Site, Site.id == FundMember.site_id).join(Region, Site.region_id == Region.id)
-                           .where(FundCommitment.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists()),
+        "fundcommitment": exists(FundCommitment, (FundMember, FundMember.id == FundCommitment.member_id),
+                                 (Site, Site.id == FundMember.site_id), (Region, Site.region_id == Region.id)),
         "red_landmark": via_site(RedLandmarkApplication), "redlandmarkapplication": via_site(RedLandmarkApplication),
         "micro_project": via_site(MicroProject), "microproject": via_site(MicroProject),
-        "objection": (select(literal(1)).select_from(Objection).join(Notice, Notice.id == Objection.notice_id)
-                      .join(Site, Site.id == Notice.site_id).join(Region, Site.region_id == Region.id)
-                      .where(Objection.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists()),
-        "programstep": (select(literal(1)).select_from(ProgramStep).join(Region, ProgramStep.region_id == Region.id)
-                        .where(ProgramStep.id == AuditLog.entity_id, _under(path)).correlate(AuditLog).exists()),
+        "objection": exists(Objection, (Notice, Notice.id == Objection.notice_id), (Site, Site.id == Notice.site_id),
+                            (Region, Site.region_id == Region.id)),
+        "programstep": exists(ProgramStep, (Region, ProgramStep.region_id == Region.id)),
     }
     return or_(*(and_(AuditLog.entity == name, exists) for name, exists in branches.items()))
 
 
-class FilterError(ValueError):
-    """A filter value that cannot be used (a malformed date)."""
+class FilterError(DomainError):
+    """A filter value that cannot be used (a malformed date): 422."""
 
 
 def _day_start(value: str, word: str) -> datetime:
@@ -122,7 +116,7 @@ def _day_start(value: str, word: str) -> datetime:
         day = date.fromisoformat(value)
     except ValueError:
         raise FilterError(f"{word}应为日期（年-月-日），而不是 {value!r}") from None
-    return datetime.combine(day, time(0), CHINA).astimezone(timezone.utc)
+    return clock.day_start(day)
 
 
 def _conditions(region: Region, filters: dict[str, Any]):

@@ -14,12 +14,12 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import Engine
 
+from ..core import clock
 from .media_sweep import is_temporary
 
 FORMAT = 1
@@ -113,7 +113,7 @@ def create(*, engine: Engine, media_root: Path, target: Path) -> dict:
     counts = row_counts(engine)
     database = _dump_database(engine, target)
     _copy_media(Path(media_root), target)
-    manifest = {"format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    manifest = {"format": FORMAT, "created_at": clock.now().isoformat(timespec="seconds"),
                 "dialect": engine.dialect.name, "database": database, "row_counts": counts,
                 "files": _hashes(target)}
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

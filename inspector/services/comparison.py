@@ -10,15 +10,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from ..core import scoring
+from ..core import clock, scoring, words
 from ..core.checklist import ChecklistSpec, Item
 from ..core.words import answer_words
 from ..models import LABELS, Answer, ChecklistVersion, Inspection, Region, Site
@@ -39,7 +38,6 @@ SORTS = {
     "site": ("站点", False), "township": ("乡镇（街道）", False),
 }
 DEFAULT_SORT = "overstated"
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def category(self_result: str, inspection_result: str) -> str:
@@ -234,11 +232,7 @@ def _cell(value: Any) -> Any:
 
 def local_time(dt: datetime | None) -> str:
     """A stored UTC time as Beijing time text (empty when there is none)."""
-    if dt is None:
-        return ""
-    if dt.tzinfo is None:  # SQLite hands back naive UTC
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return clock.china_text(dt)
 
 
 def _score_text(x: float | None) -> str:
@@ -274,7 +268,7 @@ class Side:
     @property
     def label(self) -> str:
         """The result in Chinese."""
-        return scoring.RESULT_LABELS.get(self.result, self.result)
+        return words.RESULT_WORDS.get(self.result, self.result)
 
 
 @dataclass(frozen=True)

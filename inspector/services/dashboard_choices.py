@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Mapping, NamedTuple
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Region
@@ -35,23 +35,26 @@ def _number(args: Mapping[str, str] | None, key: str) -> int | None:
 
 def _city(region: Region, county_id: int | None, township_id: int | None):
     """Counties of a city, and the townships to offer: all of them when there are at most
-    TOWNSHIP_OPTION_LIMIT, else those of the chosen county (or of the chosen township's county)."""
+    TOWNSHIP_OPTION_LIMIT, else those of the chosen county (or of the chosen township's county).
+    Townships are found by their parent (the city or one of its counties: an index lookup each),
+    and the count is a one-time condition of its own, so a city of 10,000 townships reads none
+    of them unless one county's are asked for."""
     columns = (Region.id, Region.name, Region.path, Region.level, Region.parent_id)
-    counties = select(Region.id).where(Region.parent_id == region.id, Region.level == "county")
-    under = or_(Region.parent_id == region.id, Region.parent_id.in_(counties))
-    towns = select(*columns).where(Region.level == "township", under)
+    county_ids = select(Region.id).where(Region.parent_id == region.id, Region.level == "county")
+    parents = union_all(county_ids, select(literal(region.id)))
+    under = select(*columns).where(Region.level == "township", Region.parent_id.in_(parents))
+    county_rows = select(*columns).where(Region.parent_id == region.id, Region.level == "county")
     if county_id is not None:
-        towns = towns.where(Region.parent_id == county_id)
+        arms = [county_rows, under.where(Region.parent_id == county_id)]
     else:
         inner = aliased(Region, name="counted")
         many = (select(func.count()).select_from(inner)
-                .where(inner.level == "township", or_(inner.parent_id == region.id, inner.parent_id.in_(counties)))
-                .scalar_subquery())
+                .where(inner.level == "township", inner.parent_id.in_(parents)).scalar_subquery())
         own = aliased(Region, name="chosen")
         parent = select(own.parent_id).where(own.id == (township_id if township_id is not None else -1))
-        towns = towns.where(or_(many <= TOWNSHIP_OPTION_LIMIT, Region.parent_id.in_(parent)))
-    county_rows = select(*columns).where(Region.parent_id == region.id, Region.level == "county")
-    both = union_all(county_rows, towns).subquery("choices")
+        arms = [county_rows, under.where(many <= TOWNSHIP_OPTION_LIMIT),
+                under.where(many > TOWNSHIP_OPTION_LIMIT, Region.parent_id.in_(parent))]
+    both = union_all(*arms).subquery("choices")
     return select(both).order_by(both.c.level, both.c.path)
 
 

@@ -16,29 +16,25 @@ they are numbers. The header row carries an autofilter. No text cell can run as 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import IO, Any, Callable, Iterator
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import aliased
 
-from ..core import units
+from ..core import clock, units, words
 from ..core.checklist import ChecklistSpec
-from ..core.scoring import VERDICT_LABELS
 from ..core.spreadsheet import safe_row
 from ..core.xlsxstream import SheetWriter
-from ..models import LABELS, SITE_TYPE_LABELS, STATUSES, Answer, Inspection, Region, Site
+from ..models import LABELS, SITE_TYPE_LABELS, Answer, Inspection, Region, Site
 from . import summaries
 
-CHINA = ZoneInfo("Asia/Shanghai")
 HEADERS = ("乡镇（街道）", "村（社区）", "站点名称", "类型", "申报等级", "检查目的", "检查状态", "得分", "结论", "检查日期")
 WIDTHS = (14, 14, 26, 6, 10, 10, 10, 7, 12, 12)
 SUBSIDY_HEADERS = ("奖补金额（元）", "拨付")
-RESULT_WORDS = {"pass": "合格", "fail": "不合格", "na": "不适用", "open": "未查"}
+RESULT_WORDS = words.CELL_RESULT_WORDS
 MEASURED = ("measure", "count", "dimensions", "rate", "choice", "text")  # items with a value beyond pass/fail
 PROGRESS_EVERY = 5000
-STATUS_LABELS = {summaries.NONE: "未检查", **{s: LABELS[s] for s in STATUSES}}
+STATUS_LABELS = summaries.STATUS_LABELS
 
 
 def _per_site(path: str, tier: str | None, checklist: str, purpose: str | None):
@@ -129,14 +125,6 @@ def measured_text(item, value: Any) -> Any:
     return str(value)
 
 
-def _china_day(moment) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(CHINA).date().isoformat()
 
 
 def _subsidy(amount: int | None, purpose: str | None) -> tuple[Any, str]:
@@ -166,40 +154,55 @@ def write(conn, *, path: str, tier: str | None, purpose: str | None, spec: Check
     items = spec.items()
     measured = [item for item in items if item.kind in MEASURED]
     site_rows, answer_rows = _streams(conn, per_site, [item.id for item in measured])
-    column = {item.id: i for i, item in enumerate(items)}
-    where = {item.id: i for i, item in enumerate(measured)}
-    by_id = {item.id: item for item in items}
     header, widths = _header(items, measured)
     sheet = SheetWriter(out, title="站点检查汇总", header=header, widths=widths)
+    cells = _Cells(items, measured)
     answers = _by_site(answer_rows)
     pending = next(answers, None)
-    blanks: dict[tuple[str | None, str], list[str]] = {}
     count = 0
-    for (site_id, town, village, name, site_type, tier_, ins_id, purpose_, status, score, verdict, ins_tier,
-         when, subsidy) in site_rows:
-        results: list[Any] = [None] * len(items)
-        values: list[Any] = [None] * len(measured)
-        if ins_id is not None:  # unanswered: not applicable to this tier and site type, or not checked
-            blank = blanks.get((ins_tier, site_type))
-            if blank is None:
-                blank = blanks[(ins_tier, site_type)] = ["未查" if item.applies(ins_tier, site_type) else "不适用"
-                                                         for item in items]
-            results = list(blank)
-        if pending is not None and pending[0] == site_id:
-            for item_id, res, value in pending[1]:
-                i = column.get(item_id)
-                if i is not None:
-                    results[i] = RESULT_WORDS.get(res, "未查")
-                    if item_id in where:
-                        values[where[item_id]] = measured_text(by_id[item_id], value)
-            pending = next(answers, None)
+    for row in site_rows:
+        mine = None
+        if pending is not None and pending[0] == row[0]:
+            mine, pending = pending[1], next(answers, None)
+        sheet.append(safe_row(cells.row(row, mine or ())))
         count += 1
-        sheet.append(safe_row([
-            town or "", village, name, SITE_TYPE_LABELS.get(site_type, site_type), LABELS.get(tier_) if tier_ else None,
-            LABELS.get(purpose_, "") if purpose_ else "", STATUS_LABELS.get(status or "none", status),
-            score, VERDICT_LABELS.get(verdict, "") if verdict else "", _china_day(when), *results,
-            *(_subsidy(subsidy, purpose_) if ins_id is not None else (None, None)), *values]))
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count, total or count)
     sheet.close()
     return count
+
+
+class _Cells:
+    """One site's row of the workbook: its columns, each item's result word, the measured values."""
+
+    def __init__(self, items, measured):
+        self.items, self.measured = items, measured
+        self.column = {item.id: i for i, item in enumerate(items)}
+        self.where = {item.id: i for i, item in enumerate(measured)}
+        self.by_id = {item.id: item for item in items}
+        self.blanks: dict[tuple[str | None, str], list[str]] = {}
+
+    def _blank(self, ins_tier, site_type) -> list[str]:
+        """Unanswered items: not applicable to this tier and site type, or not checked."""
+        key = (ins_tier, site_type)
+        if key not in self.blanks:
+            self.blanks[key] = [RESULT_WORDS["open"] if item.applies(ins_tier, site_type) else RESULT_WORDS["na"]
+                                for item in self.items]
+        return self.blanks[key]
+
+    def row(self, site_row, answers) -> list[Any]:
+        """The cells of one site (its site row and its answers' (item, result, value))."""
+        (_site_id, town, village, name, site_type, tier_, ins_id, purpose_, status, score, verdict, ins_tier,
+         when, subsidy) = site_row
+        results: list[Any] = list(self._blank(ins_tier, site_type)) if ins_id is not None else [None] * len(self.items)
+        values: list[Any] = [None] * len(self.measured)
+        for item_id, res, value in answers:
+            i = self.column.get(item_id)
+            if i is not None:
+                results[i] = RESULT_WORDS.get(res, RESULT_WORDS["open"])
+                if item_id in self.where:
+                    values[self.where[item_id]] = measured_text(self.by_id[item_id], value)
+        return [town or "", village, name, SITE_TYPE_LABELS.get(site_type, site_type), LABELS.get(tier_) if tier_ else None,
+                LABELS.get(purpose_, "") if purpose_ else "", STATUS_LABELS.get(status or "none", status),
+                score, words.verdict_words(verdict, ""), clock.china_day_text(when), *results,
+                *(_subsidy(subsidy, purpose_) if ins_id is not None else (None, None)), *values]

@@ -2,15 +2,15 @@
 every bad row named with its column and value; and the blank import workbook."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from sqlmodel import Session
 
+from ..core.errors import DomainError
 from ..models import Region, Site, User
-from . import sites as site_service
+from . import rights, scope, sites as site_service
 
 IMPORT_HEADERS = ("名称", "类型", "乡镇（街道）", "地址", "纬度", "经度", "申报等级", "代码")
 FIELD_LABELS = {"name": "名称", "site_type": "类型", "township": "乡镇（街道）", "address": "地址", "lat": "纬度",
@@ -37,45 +37,28 @@ class ImportProblem:
     reason: str
 
 
-class ImportRefused(Exception):
-    """The file was refused; nothing was stored."""
+class ImportRefused(DomainError):
+    """The file was refused; nothing was stored (422, every bad row in `problems`)."""
 
     def __init__(self, problems: list[ImportProblem]):
         self.problems = problems
         super().__init__("\n".join(f"第 {p.row} 行 {p.column}：{p.reason}" for p in problems))
 
 
-# services.sites.RowError carries a row and a message only; the column is read from the message's
-# wording (the messages of services.sites._parse_row and import_rows). A RowError that names its
-# column itself (`column`, `value` attributes) is taken at its word.
-_MESSAGE_FIELDS = (
-    (re.compile(r"^“(\w+)”不能为空"), None),
-    (re.compile(r"^类型应为"), "site_type"),
-    (re.compile(r"^申报等级应为"), "tier_applied"),
-    (re.compile(r"^纬度和经度"), "lat"),
-    (re.compile(r"^纬度"), "lat"),
-    (re.compile(r"^经度"), "lon"),
-    (re.compile(r"^找不到乡镇"), "township"),
-    (re.compile(r"已有名为"), "name"),
-)
-
-
 def _problem(error: site_service.RowError, rows: list[dict[str, str]]) -> ImportProblem:
-    """An import error with the column and the value it is about."""
-    field_ = getattr(error, "column", None)
-    if field_ is None:
-        for pattern, name in _MESSAGE_FIELDS:
-            m = pattern.search(error.message)
-            if m:
-                field_ = name or m.group(1)
-                break
+    """An import error with the column and the value it is about (as services.sites names them)."""
+    field_ = error.column
     row = next((r for n, r in enumerate(rows, start=2) if int(r.get("_line") or n) == error.row), {})
-    value = getattr(error, "value", None)
+    value = error.value
     if value is None:
         value = row.get(field_, "") if field_ else ""
-        if error.message.startswith("纬度和经度"):
-            value = f"{row.get('lat', '')} / {row.get('lon', '')}"
     return ImportProblem(error.row, FIELD_LABELS.get(field_, field_ or "—"), str(value), error.message)
+
+
+def import_region(*, session: Session, user: User) -> Region:
+    """The region a user imports sites into; rights.Forbidden when the role may not import."""
+    rights.require(user, "import_sites")
+    return scope.region_of(session=session, user=user)
 
 
 def import_file(*, session: Session, filename: str, data: bytes, by: User, within: Region) -> list[Site]:
@@ -84,6 +67,7 @@ def import_file(*, session: Session, filename: str, data: bytes, by: User, withi
     The file is read by services.sites.read_rows and stored by services.sites.import_rows (the
     same code as `flask sites import`); ImportRefused lists every bad row with its column and value.
     """
+    rights.require(by, "import_sites")
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ImportRefused([ImportProblem(0, "文件", filename or "（未选择文件）", "请上传 .xlsx 或 .csv 文件")])
@@ -102,8 +86,11 @@ def import_file(*, session: Session, filename: str, data: bytes, by: User, withi
         raise ImportRefused([_problem(e, rows) for e in exc.errors]) from None
 
 
-def template_xlsx(out: IO[bytes]) -> None:
-    """A blank import workbook: the expected headers, and a second sheet explaining each column."""
+def template_xlsx(out: IO[bytes], *, by: User | None = None) -> None:
+    """A blank import workbook: the expected headers, and a second sheet explaining each column
+    (for `by`: rights.Forbidden when that user's role may not import)."""
+    if by is not None:
+        rights.require(by, "import_sites")
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

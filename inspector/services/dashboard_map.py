@@ -11,7 +11,8 @@ from markupsafe import Markup, escape
 from sqlalchemy import Integer, and_, cast, func, select
 
 from ..core import charts
-from ..models import Region, Site
+from ..models import STATUSES, Region, Site
+from . import summaries
 
 MAP_POINT_LIMIT = 2000  # above this many located sites the map draws counted cells, not a circle per site
 MAP_LABEL_LIMIT = 40  # township names drawn on the map (those with most located sites)
@@ -49,14 +50,17 @@ def _floor(conn, expr):
     return func.floor(expr) if conn.dialect.name == "postgresql" else cast(expr, Integer)
 
 
-def read(conn, rel) -> MapData:
-    """The map of the sites in `rel` (a subquery with site_id, township_id, code, status, lat, lon):
-    two statements whatever the number of sites."""
+def read(conn, rel, *, label_by: str = "township_id") -> MapData:
+    """The map of the sites in `rel` (a subquery with site_id, township_id, county_id, code, status,
+    lat, lon): two statements whatever the number of sites. The labels name the regions of the
+    `label_by` column (a city's map names its counties: a handful of groups, where grouping its
+    10,000 townships to name 40 of them cost more than the rest of the map)."""
     located = and_(rel.c.lat.is_not(None), rel.c.lon.is_not(None))
-    per_town = (select(rel.c.township_id, func.count().label("n"), func.min(rel.c.lat).label("a"),
+    group = getattr(rel.c, label_by)
+    per_town = (select(group.label("township_id"), func.count().label("n"), func.min(rel.c.lat).label("a"),
                        func.max(rel.c.lat).label("b"), func.min(rel.c.lon).label("c"), func.max(rel.c.lon).label("d"),
                        func.sum(rel.c.lat).label("slat"), func.sum(rel.c.lon).label("slon"))
-                .where(located).group_by(rel.c.township_id).subquery("per_town"))
+                .where(located).group_by(group).subquery("per_town"))
     t = per_town.c
     top = (select(t.township_id, t.n, (t.slat / t.n).label("lat"), (t.slon / t.n).label("lon"),
                   func.sum(t.n).over().label("total"), func.min(t.a).over().label("a"), func.max(t.b).over().label("b"),
@@ -82,9 +86,16 @@ def read(conn, rel) -> MapData:
     cy0 = p.height / 2 + p.lat0 * p.scale
     i = _floor(conn, cx0 / CELL + rel.c.lon * (p.cos_lat * p.scale / CELL)).label("i")
     j = _floor(conn, cy0 / CELL - rel.c.lat * (p.scale / CELL)).label("j")
-    cells = {(int(a), int(b), k): n for a, b, k, n in conn.execute(
-        select(i, j, rel.c.status, func.count()).where(located).group_by(i, j, rel.c.status))}
-    return MapData(total, bounds, labels, [], cells, names)
+    return MapData(total, bounds, labels, [], _cells(conn, rel, located, i, j), names)
+
+
+def _cells(conn, rel, located, i, j) -> dict[tuple[int, int, str], int]:
+    """Located sites per (cell column, cell row, status): one GROUP BY cell with a count per
+    status (FILTER), half the work of grouping by cell and status, and a row per cell."""
+    keys = (summaries.NONE, *STATUSES)
+    rows = conn.execute(select(i, j, *[func.count().filter(rel.c.status == k) for k in keys])
+                        .where(located).group_by(i, j))
+    return {(int(a), int(b), k): n for a, b, *counts in rows for k, n in zip(keys, counts) if n}
 
 
 def cells_markup(cells: dict[tuple[int, int, str], int], *, labels: dict[str, str], order,

@@ -108,30 +108,43 @@ def action_rows(conn, rel, *, cutoff: datetime, totals: dict[str, int]) -> dict[
 
 def due_tasks(conn, scope: Region, *, tier: str | None, purpose: str | None, checklist: str | None,
               until: date) -> tuple[int, list[tuple]]:
-    """Open rectification tasks due by `until`, earliest first: (how many, the first LIST_LIMIT);
-    the sites in scope found by the summary's region columns (an index, not a path pattern)."""
-    village = aliased(Region, name="village")
+    """Open rectification tasks due by `until`, earliest first (then in the dashboard's order, by
+    village code): (how many, the first LIST_LIMIT), in one statement. The tasks in scope (`due`:
+    open tasks whose site's summary row lies in the region) are counted and the first LIST_LIMIT
+    taken from them; only those are joined to their names and places."""
+    due = _due(scope, tier=tier, purpose=purpose, checklist=checklist, until=until).cte("due")
+    total = select(func.count()).select_from(due).scalar_subquery()
+    first = (select(due).order_by(due.c.due_date, due.c.code, due.c.site_id, due.c.item_id).limit(LIST_LIMIT)
+             .subquery("first"))
+    village, town = aliased(Region, name="village"), aliased(Region, name="town")
+    rows = conn.execute(
+        select(first.c.site_id, Site.name, town.name, first.c.item_id, first.c.due_date,
+               ChecklistVersion.checklist_id, first.c.due_provisional, total.label("total"))
+        .select_from(first).join(ChecklistVersion, ChecklistVersion.id == first.c.version_id)
+        .join(Site, Site.id == first.c.site_id).join(village, village.id == Site.region_id)
+        .outerjoin(town, town.id == village.parent_id)
+        .order_by(first.c.due_date, first.c.code, first.c.site_id, first.c.item_id)).all()
+    return (rows[0][-1] if rows else 0), [tuple(r[:-1]) for r in rows]
+
+
+def _due(scope: Region, *, tier: str | None, purpose: str | None, checklist: str | None, until: date):
+    """SELECT of the open tasks due by `until` of the sites in scope (by the summary's region
+    column and approved category: indexes, not a path pattern), under the filters."""
     in_scope = getattr(SS.c, LEVEL_COLUMN.get(scope.level, "village_id")) == scope.id
-    town = aliased(Region, name="town")
-    stmt = (select(Site.id, Site.name, town.name, RectificationTask.item_id, RectificationTask.due_date,
-                   ChecklistVersion.checklist_id, RectificationTask.due_provisional, func.count().over())
-            .select_from(RectificationTask).join(Inspection, Inspection.id == RectificationTask.inspection_id)
-            .join(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
-            .join(Site, Site.id == Inspection.site_id).join(village, village.id == Site.region_id)
-            .outerjoin(town, town.id == village.parent_id).join(SS, SS.c.site_id == Site.id)
-            .where(in_scope, RectificationTask.status == "open",
-                   RectificationTask.due_date <= until)
-            .order_by(RectificationTask.due_date, Site.name, RectificationTask.item_id).limit(LIST_LIMIT))
-    if tier == summaries.NONE:
-        stmt = stmt.where(Site.tier_applied.is_(None))
-    elif tier:
-        stmt = stmt.where(Site.tier_applied == tier)
+    task = RectificationTask
+    stmt = (select(task.item_id, task.due_date, task.due_provisional, Inspection.site_id, SS.c.code,
+                   Inspection.checklist_version_id.label("version_id"))
+            .select_from(task).join(Inspection, Inspection.id == task.inspection_id)
+            .join(SS, SS.c.site_id == Inspection.site_id)
+            .where(in_scope, task.status == "open", task.due_date <= until))
+    if tier:
+        stmt = stmt.where(SS.c.applied == tier)  # the summary's category: "none" when none was approved
     if purpose:
         stmt = stmt.where(Inspection.purpose == purpose)
     if checklist:
-        stmt = stmt.where(ChecklistVersion.checklist_id == checklist)
-    rows = conn.execute(stmt).all()
-    return (rows[0][-1] if rows else 0), [tuple(r[:-1]) for r in rows]
+        stmt = stmt.where(Inspection.checklist_version_id.in_(
+            select(ChecklistVersion.id).where(ChecklistVersion.checklist_id == checklist)))
+    return stmt
 
 
 def review_cutoff(today: date, days: int, zone) -> datetime:

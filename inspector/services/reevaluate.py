@@ -14,13 +14,13 @@ Alembic migration 0007 can run it as well as `flask checklists reevaluate`.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Date, DateTime, Float, Integer, MetaData, String, Table, select, update
 from sqlalchemy.engine import Connection
 
-from ..core import scoring
+from ..core import clock, scoring, words
 from ..core.checklist import ChecklistSpec
 from ..core.decision import Approval, decide
 
@@ -48,7 +48,7 @@ def _version_id(conn: Connection, spec: ChecklistSpec) -> int:
         return found
     conn.execute(_version.insert().values(checklist_id=spec.id, version=spec.version, title=spec.title,
                                           content_hash=spec.content_hash, snapshot=spec.snapshot(),
-                                          created_at=datetime.now(timezone.utc)))
+                                          created_at=clock.now()))
     return conn.execute(select(_version.c.id).where(_version.c.content_hash == spec.content_hash)).scalar_one()
 
 
@@ -77,7 +77,7 @@ def reevaluate_open(conn: Connection, specs: dict[str, ChecklistSpec], *, when: 
     An inspection with answers to items the current version no longer has is not moved (its answers
     would be lost); it stays on the version it was begun on and is listed in `kept`.
     """
-    when = when or datetime.now(timezone.utc)
+    when = when or clock.now()
     kept = [] if kept is None else kept
     current = {s.id: s for s in specs.values()}
     rows = conn.execute(select(_inspection, _version.c.checklist_id, _version.c.content_hash, _version.c.snapshot)
@@ -93,26 +93,32 @@ def reevaluate_open(conn: Connection, specs: dict[str, ChecklistSpec], *, when: 
         if lost:  # e.g. a seed-001 project's acceptance begun on the mixed micro checklist: it stays as begun
             kept.append({"inspection_id": row.id, "lost": lost})
             continue
-        site = conn.execute(select(_site).where(_site.c.id == row.site_id)).one()
-        tier = row.tier if spec.tier(row.tier) else None
-        result = decide(spec, values, purpose=row.purpose, tier=tier, site_type=site.site_type, notes=notes,
-                        approval=_approval(site))
-        for answer_id, item_id, value in conn.execute(select(_answer.c.id, _answer.c.item_id, _answer.c.value)
-                                                      .where(_answer.c.inspection_id == row.id)):
-            item = spec.by_id.get(item_id)
-            if item is not None:
-                judged = scoring.judge(item, value, tier=tier, site_type=site.site_type).result
-                conn.execute(update(_answer).where(_answer.c.id == answer_id).values(result=judged))
-        before = {"verdict": row.verdict, "verdict_label": scoring.VERDICT_LABELS.get(row.verdict or "", "未评定"),
-                  "score": row.score, "subsidy": row.subsidy, "checklist_hash": row.content_hash}
-        after = {"verdict": result.verdict, "verdict_label": result.verdict_label, "score": result.score,
-                 "subsidy": result.subsidy, "checklist_hash": spec.content_hash, "headline": result.headline,
-                 "reasons": list(result.reasons)[:20]}
-        record = {"at": when.isoformat(), "rule": result.rule, "before": before, "after": after,
-                  "changed": (before["verdict"], before["subsidy"]) != (after["verdict"], after["subsidy"])}
-        conn.execute(update(_inspection).where(_inspection.c.id == row.id).values(
-            checklist_version_id=_version_id(conn, spec), tier=tier, score=result.score, verdict=result.verdict,
-            subsidy=result.subsidy, reevaluation=record))
-        records.append({"inspection_id": row.id, **record})
+        records.append({"inspection_id": row.id, **_move(conn, row, spec, values, notes, when)})
     return records
+
+
+def _move(conn: Connection, row, spec: ChecklistSpec, values: dict[str, Any], notes: dict[str, str],
+          when: datetime) -> dict:
+    """Judge one open inspection again on the current version, store it, and return the record."""
+    site = conn.execute(select(_site).where(_site.c.id == row.site_id)).one()
+    tier = row.tier if spec.tier(row.tier) else None
+    result = decide(spec, values, purpose=row.purpose, tier=tier, site_type=site.site_type, notes=notes,
+                    approval=_approval(site))
+    for answer_id, item_id, value in conn.execute(select(_answer.c.id, _answer.c.item_id, _answer.c.value)
+                                                  .where(_answer.c.inspection_id == row.id)):
+        item = spec.by_id.get(item_id)
+        if item is not None:
+            judged = scoring.judge(item, value, tier=tier, site_type=site.site_type).result
+            conn.execute(update(_answer).where(_answer.c.id == answer_id).values(result=judged))
+    before = {"verdict": row.verdict, "verdict_label": words.verdict_words(row.verdict),
+              "score": row.score, "subsidy": row.subsidy, "checklist_hash": row.content_hash}
+    after = {"verdict": result.verdict, "verdict_label": result.verdict_label, "score": result.score,
+             "subsidy": result.subsidy, "checklist_hash": spec.content_hash, "headline": result.headline,
+             "reasons": list(result.reasons)[:20]}
+    record = {"at": when.isoformat(), "rule": result.rule, "before": before, "after": after,
+              "changed": (before["verdict"], before["subsidy"]) != (after["verdict"], after["subsidy"])}
+    conn.execute(update(_inspection).where(_inspection.c.id == row.id).values(
+        checklist_version_id=_version_id(conn, spec), tier=tier, score=result.score, verdict=result.verdict,
+        subsidy=result.subsidy, reevaluation=record))
+    return record
 

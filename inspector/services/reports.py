@@ -11,19 +11,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from ..core import pdf, photos as photo_core, scoring, sources
+from ..core import clock, pdf, photos as photo_core, sources, words, workdays
 from ..core.checklist import ChecklistSpec
+from ..core.errors import DomainError
 from ..core.storage import LocalStorage
 from ..core.words import answer_words
-from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User, utcnow
+from ..models import LABELS, SITE_TYPE_LABELS, Inspection, Photo, Region, Report, Site, User
 from . import audit, documents, evidence, inspections, regions, rights
 
-CHINA = ZoneInfo("Asia/Shanghai")
-RESULT_WORDS = scoring.RESULT_LABELS
+RESULT_WORDS = words.RESULT_WORDS
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Kind:
 
 
 def _today(_inspection, _site) -> str:
-    return datetime.now(CHINA).date().isoformat()
+    return clock.today().isoformat()
 
 
 def _project_name(_inspection, site) -> str:
@@ -82,12 +81,12 @@ KINDS: dict[str, Kind] = {k.id: k for k in (
     Kind("plaque", "微实事项目标牌样稿（原大）", "BP", ("micro_project",), ("micro-project",), fields=(
         InputField("project_name", "项目名称", "text", _project_name),
         InputField("issuer", "制发单位（党工委）", "text", lambda i, s: "中共××街道工作委员会"),
-        InputField("year", "年份", "int", lambda i, s: datetime.now(CHINA).year)), size="A3 landscape"),
+        InputField("year", "年份", "int", lambda i, s: clock.today().year)), size="A3 landscape"),
 )}
 
 
-class ReportError(ValueError):
-    """A report that cannot be made (wrong inspection, bad input)."""
+class ReportError(DomainError):
+    """A report that cannot be made (wrong inspection, bad input): 422."""
 
 
 def kinds_for(inspection: Inspection, spec: ChecklistSpec) -> list[Kind]:
@@ -121,12 +120,12 @@ def read_fields(kind: Kind, form: dict, inspection: Inspection, site: Site) -> d
 
 def _local(dt: datetime | None) -> str:
     """A stored UTC time as Beijing time text."""
-    return dt.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if dt else ""
+    return clock.china_text(dt)
 
 
 def _cn_day(dt: datetime | None) -> str:
     """A stored UTC time as its Beijing-time date, 2026年12月2日."""
-    return sources.cn_date(dt.astimezone(CHINA).date()) if dt else ""
+    return sources.cn_date(clock.china_date(dt)) if dt else ""
 
 
 def _signatures(session: Session, inspection: Inspection, spec) -> dict[str, Any] | None:
@@ -161,77 +160,98 @@ def gather(*, session: Session, inspection: Inspection, kind: Kind, extra: dict[
         raise ReportError(f"这次检查不能生成“{kind.title}”")
     site = session.get(Site, inspection.site_id)
     chain = [r.name for r in regions.ancestry(session=session, region=session.get(Region, site.region_id))]
-    inspector = session.get(User, inspection.created_by_id)
     answers = inspections.answers_of(session=session, inspection=inspection)
     decided = inspections.decision(session=session, inspection=inspection, answers=answers)
-    outcome = decided.outcome
     photo_rows = evidence.photos_of(session=session, inspection=inspection)
-    tier, site_type = inspection.tier, site.site_type
+    sections, all_photos = _sections(spec, inspection.tier, site.site_type, decided.outcome, answers, photo_rows,
+                                     media_root)
+    inputs = {
+        "kind": kind.id, "title": kind.title, "site": _site_inputs(site, chain),
+        "inspection": _inspection_inputs(inspection, session.get(User, inspection.created_by_id)),
+        "checklist": {"id": spec.id, "title": spec.title, "version": spec.version, "hash": spec.content_hash,
+                      "pass_score": spec.pass_score, "pass_score_source": spec.pass_score_source,
+                      "decision_rule": spec.decision_rule},
+        "sections": sections, "photos": all_photos, "outcome": _outcome_inputs(spec, inspection.tier, decided),
+        "decision": decided.snapshot(), "fixes": [r.__dict__ for r in decided.unmet],
+        "signatures": _signatures(session, inspection, spec),
+        "parameters": {p.id: {"text": p.text, "value": p.value, "unit": p.unit, "source": p.source}
+                       for p in spec.parameters},
+        "extra": extra,
+    }
+    try:
+        inputs["dates"] = _dates(kind, extra, calendar, today or clock.today())
+    except workdays.CalendarUnknown as exc:  # strict mode, a year without its holiday schedule
+        raise ReportError(str(exc)) from None
+    documents.for_print(session=session, inspection=inspection, spec=spec, tier=inspection.tier, inputs=inputs)
+    return inputs
 
-    def photo_data(p: Photo, item_text: str) -> dict[str, Any]:
-        return {"item": p.item_id, "item_text": item_text, "print": photo_core.print_copy(media_root, p.display),
-                "sha256": p.sha256, "at": _local(p.at), "exif_time": _local(p.exif_time),
-                "original_sha256": p.original_sha256 or p.sha256, "original_size": p.original_size or p.size_bytes,
-                "captured_at": _local(p.captured_at), "derived_from": p.derived_from_id,
-                "lat": p.device_lat, "lon": p.device_lon, "accuracy": p.device_accuracy_m,
-                "flags": [{"label": f["label"], "detail": f["detail"]} for f in p.flags or []]}
 
+def _photo_data(p: Photo, item_text: str, media_root: Path) -> dict[str, Any]:
+    """One photo as a report prints it: its print copy, fingerprints, times, position and flags."""
+    return {"item": p.item_id, "item_text": item_text, "print": photo_core.print_copy(media_root, p.display),
+            "sha256": p.sha256, "at": _local(p.at), "exif_time": _local(p.exif_time),
+            "original_sha256": p.original_sha256 or p.sha256, "original_size": p.original_size or p.size_bytes,
+            "captured_at": _local(p.captured_at), "derived_from": p.derived_from_id,
+            "lat": p.device_lat, "lon": p.device_lon, "accuracy": p.device_accuracy_m,
+            "flags": [{"label": f["label"], "detail": f["detail"]} for f in p.flags or []]}
+
+
+def _sections(spec, tier, site_type, outcome, answers, photo_rows, media_root: Path) -> tuple[list, list]:
+    """The checklist's sections with a row per applicable item, and every photo in order."""
     sections, all_photos = [], []
     for section in spec.sections:
         rows = []
         for item in section.items:
             if not item.applies(tier, site_type):
                 continue
-            j = outcome.judgements[item.id]
-            answer = answers.get(item.id)
-            item_photos = [photo_data(p, documents.tier_text(item.text, tier)) for p in photo_rows.get(item.id, [])]
+            item_photos = [_photo_data(p, documents.tier_text(item.text, tier), media_root)
+                           for p in photo_rows.get(item.id, [])]
             all_photos += item_photos
-            rows.append({"id": item.id, "text": item.text, "requirement": documents.tier_text(item.text, tier),
-                         "kind": item.kind, "unit": item.unit,
-                         "rule": item.describe_rule(tier, site_type), "source": item.source,
-                         "critical": item.is_critical(tier), "gate": item.gate, "result": j.result,
-                         "result_label": RESULT_WORDS[j.result], "value": _value_words(answer.value if answer else None, item),
-                         "raw": answer.value if answer else None, "detail": j.detail, "rate": j.rate,
-                         "shortfall": j.shortfall, "note": answer.note if answer else "",
-                         "photos": item_photos, "weight": item.weight,
-                         "evidence_photos": item.evidence.photos, "force": item.force(tier),
-                         "softened": item.softened_by(tier) or "", "consequence": item.consequence or "unmet"})
+            rows.append(_item_row(item, tier, site_type, outcome.judgements[item.id], answers.get(item.id),
+                                  item_photos))
         if rows:
             sections.append({"id": section.id, "title": section.title, "rows": rows})
-    fixes = [r.__dict__ for r in decided.unmet]
+    return sections, all_photos
+
+
+def _item_row(item, tier, site_type, j, answer, item_photos: list) -> dict[str, Any]:
+    """One item's row: its requirement, rule, result in words, the answer and its photos."""
+    return {"id": item.id, "text": item.text, "requirement": documents.tier_text(item.text, tier),
+            "kind": item.kind, "unit": item.unit, "rule": item.describe_rule(tier, site_type), "source": item.source,
+            "critical": item.is_critical(tier), "gate": item.gate, "result": j.result,
+            "result_label": RESULT_WORDS[j.result], "value": _value_words(answer.value if answer else None, item),
+            "raw": answer.value if answer else None, "detail": j.detail, "rate": j.rate,
+            "shortfall": j.shortfall, "note": answer.note if answer else "", "photos": item_photos,
+            "weight": item.weight, "evidence_photos": item.evidence.photos, "force": item.force(tier),
+            "softened": item.softened_by(tier) or "", "consequence": item.consequence or "unmet"}
+
+
+def _site_inputs(site: Site, chain: list[str]) -> dict[str, Any]:
+    return {"name": site.name, "type": SITE_TYPE_LABELS[site.site_type], "address": site.address,
+            "lat": site.lat, "lon": site.lon, "regions": chain,
+            "tier_applied": LABELS.get(site.tier_applied, "") if site.tier_applied else "",
+            "category_doc_number": site.category_doc_number or "",
+            "category_doc_date": site.category_doc_date.isoformat() if site.category_doc_date else ""}
+
+
+def _inspection_inputs(inspection: Inspection, inspector: User | None) -> dict[str, Any]:
+    tier = inspection.tier
+    return {"id": inspection.id, "purpose": LABELS[inspection.purpose],
+            "tier": LABELS.get(tier, "") if tier else "", "status": LABELS[inspection.status],
+            "started_at": _local(inspection.started_at), "started_on": _cn_day(inspection.started_at),
+            "submitted_at": _local(inspection.submitted_at), "inspector": inspector.display_name if inspector else "",
+            "start_flags": [{"label": f["label"], "detail": f["detail"]} for f in inspection.start_flags or []]}
+
+
+def _outcome_inputs(spec, tier, decided) -> dict[str, Any]:
+    outcome = decided.outcome
     open_critical = [spec.by_id[i].text for i in outcome.open_items
                      if spec.by_id[i].is_critical(tier) or spec.by_id[i].gate]
-    inputs = {
-        "kind": kind.id, "title": kind.title,
-        "site": {"name": site.name, "type": SITE_TYPE_LABELS[site.site_type], "address": site.address,
-                 "lat": site.lat, "lon": site.lon, "regions": chain,
-                 "tier_applied": LABELS.get(site.tier_applied, "") if site.tier_applied else "",
-                 "category_doc_number": site.category_doc_number or "",
-                 "category_doc_date": site.category_doc_date.isoformat() if site.category_doc_date else ""},
-        "inspection": {"id": inspection.id, "purpose": LABELS[inspection.purpose],
-                       "tier": LABELS.get(tier, "") if tier else "", "status": LABELS[inspection.status],
-                       "started_at": _local(inspection.started_at), "started_on": _cn_day(inspection.started_at),
-                       "submitted_at": _local(inspection.submitted_at),
-                       "inspector": inspector.display_name if inspector else "",
-                       "start_flags": [{"label": f["label"], "detail": f["detail"]} for f in inspection.start_flags or []]},
-        "checklist": {"id": spec.id, "title": spec.title, "version": spec.version, "hash": spec.content_hash,
-                      "pass_score": spec.pass_score, "pass_score_source": spec.pass_score_source,
-                      "decision_rule": spec.decision_rule},
-        "sections": sections, "photos": all_photos,
-        "outcome": {"score": outcome.score, "verdict": decided.verdict, "verdict_label": decided.verdict_label,
-                    "vetoes": [spec.by_id[i].text for i in outcome.vetoes],
-                    "gates_failed": [spec.by_id[i].text for i in outcome.gates_failed],
-                    "open": len(outcome.open_items), "open_critical": open_critical,
-                    "answered": outcome.answered, "applicable": outcome.applicable},
-        "decision": decided.snapshot(), "fixes": fixes,
-        "signatures": _signatures(session, inspection, spec),
-        "parameters": {p.id: {"text": p.text, "value": p.value, "unit": p.unit, "source": p.source}
-                       for p in spec.parameters},
-        "extra": extra,
-    }
-    inputs["dates"] = _dates(kind, extra, calendar, today or datetime.now(CHINA).date())
-    documents.for_print(session=session, inspection=inspection, spec=spec, tier=tier, inputs=inputs)
-    return inputs
+    return {"score": outcome.score, "verdict": decided.verdict, "verdict_label": decided.verdict_label,
+            "vetoes": [spec.by_id[i].text for i in outcome.vetoes],
+            "gates_failed": [spec.by_id[i].text for i in outcome.gates_failed],
+            "open": len(outcome.open_items), "open_critical": open_critical,
+            "answered": outcome.answered, "applicable": outcome.applicable}
 
 
 def _dates(kind: Kind, extra: dict[str, Any], calendar, today: date) -> dict[str, Any]:
@@ -317,17 +337,17 @@ def issue(*, session: Session, inspection: Inspection, kind: Kind, inputs: dict[
     current = latest(session=session, inspection=inspection, kind=kind.id)
     if current is not None and current.inputs_hash == digest and current.status == "issued":
         return current, None
-    now = utcnow()
+    now = clock.now()
     report = Report(public_id=secrets.token_urlsafe(12), number="", inspection_id=inspection.id, kind=kind.id,
                     version=(current.version + 1) if current else 1, sha256="", path="", size_bytes=0, pages=0,
                     inputs=inputs, inputs_hash=digest, issued_by_id=by.id, issued_at=now,
                     supersedes_id=current.id if current else None)
     report.number = documents.number_for(session=session, inspection=inspection, kind=kind, version=report.version,
-                               year=now.astimezone(CHINA).year)
+                               year=clock.china(now).year)
     session.add(report)
     session.flush()
     meta = {"number": report.number, "version": report.version, "issued_at": _local(now),
-            "issued_on": _cn_day(now), "issued_time": now.astimezone(CHINA).strftime("%H:%M"),
+            "issued_on": _cn_day(now), "issued_time": clock.china_text(now, "%H:%M"),
             "issued_by": by.display_name, "verify_url": verify_url(report.public_id), "preview": False}
     data = render_pdf(render(inputs, meta), media_root=media_root, static_root=static_root)
     sha, rel, created = _store(media_root, data)

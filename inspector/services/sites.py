@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from ..core import clock
 from ..models import Inspection, Region, Site
 from . import audit, regions
 
@@ -58,10 +59,13 @@ def inspections_of(*, session: Session, site: Site) -> list[Inspection]:
 
 @dataclass
 class RowError:
-    """One bad row of an import file."""
+    """One bad row of an import file: the reason, and the column (field name) and value it is
+    about when one cell is to blame."""
 
     row: int
     message: str
+    column: str | None = None
+    value: str | None = None
 
     def __str__(self) -> str:
         return f"第 {self.row} 行：{self.message}"
@@ -106,20 +110,29 @@ def read_rows(path: str | Path, data: bytes | None = None) -> list[dict[str, str
             for line, row in enumerate(table[1:], start=2) if any(cell for cell in row)]
 
 
+class CellError(ValueError):
+    """A wrong cell of an import row: the reason, the column (field name) and, when not the cell's
+    own text, the value shown."""
+
+    def __init__(self, message: str, column: str | None = None, value: str | None = None):
+        super().__init__(message)
+        self.column, self.value = column, value
+
+
 def _parse_row(row: dict[str, str]) -> dict:
-    """One import row as site fields; ValueError with the reason when a cell is wrong."""
+    """One import row as site fields; CellError (a ValueError) naming the cell when one is wrong."""
     for f in REQUIRED:
         if not row.get(f):
-            raise ValueError(f"“{f}”不能为空")
+            raise CellError(f"“{f}”不能为空", f)
     for f, word, limit in (("name", "名称", 100), ("address", "地址", 300), ("code", "代码", 32)):  # the columns' lengths
         if len(row.get(f) or "") > limit:
             raise ValueError(f"{word}过长（{len(row[f])} 个字符，上限 {limit}）")
     site_type = TYPE_WORDS.get(row["site_type"])
     if site_type is None:
-        raise ValueError(f"类型应为“村”或“社区”，而不是 {row['site_type']!r}")
+        raise CellError(f"类型应为“村”或“社区”，而不是 {row['site_type']!r}", "site_type")
     tier = row.get("tier_applied", "")
     if tier not in TIER_WORDS:
-        raise ValueError(f"申报等级应为 示范村 / 达标村 / 改扩建 或留空，而不是 {tier!r}")
+        raise CellError(f"申报等级应为 示范村 / 达标村 / 改扩建 或留空，而不是 {tier!r}", "tier_applied")
     number = row.get("category_doc_number", "")
     when = parse_doc_date(row.get("category_doc_date", ""))
     if (number or when) and not TIER_WORDS[tier]:
@@ -135,12 +148,12 @@ def _parse_row(row: dict[str, str]) -> dict:
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"{word}应为数字，而不是 {text!r}") from None
+            raise CellError(f"{word}应为数字，而不是 {text!r}", f) from None
         if not lo <= value <= hi:
-            raise ValueError(f"{word} {value} 不在中国境内（{lo}–{hi}）")
+            raise CellError(f"{word} {value} 不在中国境内（{lo}–{hi}）", f)
         coords.append(value)
     if (coords[0] is None) != (coords[1] is None):
-        raise ValueError("纬度和经度要么都填，要么都不填")
+        raise CellError("纬度和经度要么都填，要么都不填", "lat", f"{row.get('lat', '')} / {row.get('lon', '')}")
     return {"name": row["name"], "site_type": site_type, "township": row["township"],
             "address": row.get("address", ""), "lat": coords[0], "lon": coords[1],
             "tier_applied": TIER_WORDS[tier], "code": row.get("code", ""),
@@ -190,12 +203,12 @@ def import_rows(*, session: Session, rows: list[dict[str, str]], by: int | None,
             fields = _parse_row(row)
             township = _township(session, fields["township"], within)
             if township is None:
-                raise ValueError(f"找不到乡镇（街道）{fields['township']!r}")
+                raise CellError(f"找不到乡镇（街道）{fields['township']!r}", "township")
             key = (township.id, fields["name"])
             exists = session.exec(select(Site).join(Region, Site.region_id == Region.id)
                                   .where(Site.name == fields["name"], Region.parent_id == township.id)).first()
             if key in seen or exists:
-                raise ValueError(f"{township.name} 已有名为 {fields['name']!r} 的站点")
+                raise CellError(f"{township.name} 已有名为 {fields['name']!r} 的站点", "name")
             if fields["code"] and (fields["code"] in seen or regions.by_code(session=session, code=fields["code"])):
                 raise ValueError(f"区划代码 {fields['code']!r} 已被使用")
             seen.add(key)
@@ -203,7 +216,7 @@ def import_rows(*, session: Session, rows: list[dict[str, str]], by: int | None,
                 seen.add(fields["code"])
             parsed.append((fields, township))
         except ValueError as exc:
-            errors.append(RowError(n, str(exc)))
+            errors.append(RowError(n, str(exc), getattr(exc, "column", None), getattr(exc, "value", None)))
     if errors:
         raise ImportError_(errors)
     created = []
@@ -238,7 +251,7 @@ def set_location(*, session: Session, site: Site, lat: float, lon: float, system
 
 
 def set_category(*, session: Session, site: Site, category: str, number: str, doc_date: str,
-                 by: int | None) -> Site:
+                 by: int | None, today: date | None = None) -> Site:
     """Record the category the county approved for the site, with the approval's number and date.
 
     A completion acceptance is judged against this category alone (002 篇六 三); ValueError names
@@ -254,7 +267,7 @@ def set_category(*, session: Session, site: Site, category: str, number: str, do
     when = parse_doc_date(doc_date)
     if when is None:
         raise ValueError("请填写批准日期")
-    if when > date.today():
+    if when > (today or clock.today()):
         raise ValueError("批准日期不能晚于今天")
     before = {"category": site.tier_applied, "number": site.category_doc_number,
               "date": site.category_doc_date.isoformat() if site.category_doc_date else None}

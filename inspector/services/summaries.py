@@ -25,10 +25,12 @@ from sqlalchemy import and_, case, delete, event, func, insert, inspect, literal
 from sqlalchemy.orm import Session as OrmSession, aliased
 from sqlmodel import Session
 
-from ..models import (STATUSES, Answer, ChecklistVersion, Inspection, Region, RegionSummary, Site, SiteFailed,
+from ..core import words
+from ..models import (LABELS, STATUSES, Answer, ChecklistVersion, Inspection, Region, RegionSummary, Site, SiteFailed,
                       SiteSummary)
 
 NONE = "none"
+STATUS_LABELS = {NONE: words.NEVER_INSPECTED, **{s: LABELS[s] for s in STATUSES}}  # a site's status in words
 DONE = tuple(s for s in STATUSES if s != "draft")  # submitted or later: a result
 AWAITING = ("submitted", "resubmitted")
 LEVEL_COLUMNS = ("village_id", "township_id", "county_id", "city_id")

@@ -1,55 +1,46 @@
-"""Self-assessment vs inspection: per site and county-wide."""
+"""Self-assessment vs inspection: per site and county-wide (rights and scope checked by
+services/comparison_view.py; a refusal answers through web/errors.py)."""
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, request, send_file
+from flask import Blueprint, request, send_file
 from flask_login import current_user, login_required
 
 from .. import get_db, today
-from ..models import Region
-from ..services import comparison, rights, scope
+from ..services import comparison, comparison_view
 from . import render
 
 bp = Blueprint("compare", __name__, url_prefix='/compare')
 
 
-def _filters():
-    """The user's region, its townships, the township asked for (404 if not one of them) and the sort."""
-    user = current_user.row
-    rights.require(user, "compare")
-    session = get_db()
-    region = scope.region_of(session=session, user=user)
-    towns = comparison.townships(session=session, region=region)
-    township: Region | None = None
-    raw = request.args.get("township", "").strip()
-    if raw:
-        township = next((t for t in towns if str(t.id) == raw), None) or abort(404, description="没有这个乡镇（街道）")
-    sort, descending = comparison.parse_sort(request.args.get("sort"), request.args.get("dir"))
-    return region, towns, township, sort, descending
+def _view(*actions: str) -> comparison_view.View:
+    return comparison_view.open_view(session=get_db(), user=current_user.row, args=request.args,
+                                     actions=actions or ("compare",))
+
+
+def _pairs(view: comparison_view.View):
+    return comparison.county_list(session=get_db(), region=view.region, township=view.township, sort=view.sort,
+                                  descending=view.descending)
 
 
 @bp.get("/")
 @login_required
 def index():
     """Every site with both a self-assessment and an inspection, most overstated first; htmx gets the list."""
-    region, towns, township, sort, descending = _filters()
-    pairs = comparison.county_list(session=get_db(), region=region, township=township, sort=sort,
-                                   descending=descending)
-    return render("compare/index.html", "compare/_list.html", pairs=pairs, towns=towns, township=township,
-                  sort=sort, descending=descending, sorts=comparison.SORTS)
+    view = _view()
+    return render("compare/index.html", "compare/_list.html", pairs=_pairs(view), towns=view.towns,
+                  township=view.township, sort=view.sort, descending=view.descending, sorts=comparison.SORTS)
 
 
 @bp.get("/export.csv")
 @login_required
 def export():
     """The same list (same township filter and order) as a CSV file Excel opens."""
-    region, _towns, township, sort, descending = _filters()
-    rights.require(current_user.row, "export")
-    pairs = comparison.county_list(session=get_db(), region=region, township=township, sort=sort,
-                                   descending=descending)
+    view = _view("compare", "export")
+    township = view.township
     name = f"自评与检查对比{'-' + township.name if township else ''}-{today().isoformat()}.csv"
-    response = send_file(io.BytesIO(comparison.to_csv(pairs)), mimetype="text/csv; charset=utf-8",
+    response = send_file(io.BytesIO(comparison.to_csv(_pairs(view))), mimetype="text/csv; charset=utf-8",
                          as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -59,12 +50,7 @@ def export():
 @login_required
 def site(site_id: int):
     """One site's self-assessment and inspection side by side, item by item."""
-    rights.require(current_user.row, "compare")
-    session = get_db()
-    found = scope.site(session=session, user=current_user.row, site_id=site_id) or abort(404, description="没有这个站点")
-    checklist_id = request.args.get("checklist") or None
-    result = comparison.for_site(session=session, site=found, checklist_id=checklist_id)
-    if result is None and checklist_id:
-        abort(404, description="这个站点没有该清单的自评与检查")
+    found, result = comparison_view.site_view(session=get_db(), user=current_user.row, site_id=site_id,
+                                              checklist_id=request.args.get("checklist") or None)
     return render("compare/site.html", None, site=found, c=result, labels=comparison.CATEGORY_LABELS,
                   hints=comparison.CATEGORY_HINTS, when=comparison.local_time)

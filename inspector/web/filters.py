@@ -1,30 +1,30 @@
 """Template filters and globals: labels in Chinese."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import Flask
 from markupsafe import Markup
 
-from ..core import scoring, sources, units
+from ..core import clock, sources, units, words
 from ..core.words import answer_words
 from ..services import rights
 from ..models import LABELS, ROLE_LABELS, SITE_TYPE_LABELS
 
 
-_CHINA = ZoneInfo("Asia/Shanghai")
 FLOW_LABELS = {"start": "开始填写", "submit": "提交", "return": "退回", "approve": "审核通过", "sign": "签字",
                "accept": "验收", "follow_up": "开始整改复查", "close_tasks": "复查关闭整改项"}
 
 
 def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time shown in China time (naive values are UTC, as stored)."""
-    if value is None:
-        return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(_CHINA).strftime(fmt)
+    return clock.china_text(value, fmt, empty="—")
+
+
+def _configured_today():
+    """The app's TODAY setting (tests and demos fix it), read by core/clock.today()."""
+    from flask import current_app, has_app_context
+    return current_app.config.get("TODAY") if has_app_context() else None
 
 
 # The areas in the second navigation row: (blueprint, endpoint, label, right needed or None).
@@ -92,10 +92,11 @@ def due_mark(provisional: bool, start=None, end=None) -> Markup:
 
 
 def register(app: Flask) -> None:
-    """Make the label helpers available in every template."""
+    """Make the label helpers available in every template; the clock reads the app's TODAY."""
+    clock.use_fixed_today(_configured_today)
     app.jinja_env.globals.update(
         LABELS=LABELS, SITE_TYPE_LABELS=SITE_TYPE_LABELS, ROLE_LABELS=ROLE_LABELS,
-        RESULT_LABELS=scoring.RESULT_LABELS, VERDICT_LABELS=scoring.VERDICT_LABELS, FLOW_LABELS=FLOW_LABELS,
+        RESULT_LABELS=words.RESULT_WORDS, VERDICT_LABELS=words.VERDICT_WORDS, FLOW_LABELS=FLOW_LABELS,
         can=rights.can, AREAS=AREAS, calendar_notice=calendar_notice, due_mark=due_mark,
         provisional_why=provisional_why,
         KIND_LABELS={"check": "检查", "measure": "测量", "dimensions": "尺寸", "count": "计数", "rate": "比例调查",

@@ -9,10 +9,11 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 from flask_login import current_user, login_required
 
 from .. import ROOT, get_calendar, get_db, today
-from ..core import sources, workdays
+from ..core import sources
 from ..models import Inspection, Site, User
 from ..services import documents, inspections, micro, reports, scope, workcalendar
 from . import security
+from .work import unit_of_work
 
 bp = Blueprint("reports", __name__)
 
@@ -100,10 +101,7 @@ def index(inspection_id: int):
 def preview(inspection_id: int, kind_id: str):
     """The report as it would print: HTML on screen, or `?format=pdf` (marked 预览稿, not issued)."""
     inspection, site, kind = _context(inspection_id, kind_id)
-    try:
-        inputs = _gather(inspection, site, kind, request.args)
-    except (reports.ReportError, workdays.CalendarUnknown) as exc:
-        abort(422, description=str(exc))
+    inputs = _gather(inspection, site, kind, request.args)  # a ReportError answers 422 with its reason
     meta = {"number": "（预览稿，未签发）", "version": 0, "issued_at": "", "issued_by": "", "verify_url": None,
             "preview": True}
     html = _renderer(kind)(inputs, meta)
@@ -115,27 +113,32 @@ def preview(inspection_id: int, kind_id: str):
     return response
 
 
+def _issue(inspection, site, kind):
+    """Issue one report in a unit of work; a stored file the failed commit leaves is removed."""
+    created = None
+    try:
+        with unit_of_work() as session:
+            inputs = _gather(inspection, site, kind, request.form)
+            report, created = reports.issue(
+                session=session, inspection=inspection, kind=kind, inputs=inputs, by=current_user.row,
+                media_root=_media(), render=_renderer(kind), static_root=ROOT / "static",
+                verify_url=lambda pid: security.public_url("reports.verify", public_id=pid))
+    except Exception:
+        if created:
+            (_media() / created).unlink(missing_ok=True)
+        raise
+    return report
+
+
 @bp.post("/inspections/<int:inspection_id>/reports/<kind_id>")
 @login_required
 def issue(inspection_id: int, kind_id: str):
     """Issue the report: a new immutable version when anything changed since the last one."""
-    session = get_db()
     inspection, site, kind = _context(inspection_id, kind_id)
-    created = None
     try:
-        inputs = _gather(inspection, site, kind, request.form)
-        report, created = reports.issue(session=session, inspection=inspection, kind=kind, inputs=inputs, by=current_user.row,
-                               media_root=_media(), render=_renderer(kind), static_root=ROOT / "static",
-                               verify_url=lambda pid: security.public_url("reports.verify", public_id=pid))
-        session.commit()
-    except (reports.ReportError, workdays.CalendarUnknown) as exc:
-        session.rollback()
-        return _index_page(inspection, error=str(exc), status=422)
-    except Exception:
-        session.rollback()
-        if created:
-            (_media() / created).unlink(missing_ok=True)
-        raise
+        report = _issue(inspection, site, kind)
+    except reports.ReportError as exc:  # the reports page again, with the reason (rolled back)
+        return _index_page(inspection, error=exc.message, status=exc.status)
     return redirect(url_for("reports.verify", public_id=report.public_id), code=303)
 
 
@@ -207,8 +210,8 @@ def micro_form(project_id: int, form_id: str):
     site = session.get(Site, project.site_id)
     try:
         inputs = _form_inputs(project, site, kind)
-    except (reports.ReportError, micro.MicroError, workdays.CalendarUnknown) as exc:
-        abort(422, description=str(exc))
+    except micro.MicroError as exc:  # a project record that cannot fill the form: 422 with its reason
+        raise reports.ReportError(str(exc)) from None
     meta = {"number": "", "version": 0, "issued_at": "", "issued_by": "", "verify_url": None, "preview": False,
             "form": True, "printed_on": sources.cn_date(today())}
     html = _renderer(kind)(inputs, meta)
