@@ -8,9 +8,10 @@ from sqlmodel import select
 
 from .. import get_db
 from .. import storage as media_storage
-from ..models import LABELS, Inspection, Notice, Region, Site
-from ..services import dashboard, reports, rights, scope
+from ..models import LABELS, Inspection, Region, Site
+from ..services import dashboard, notices, reports, rights, scope
 from ..web import render
+from ..web.work import unit_of_work
 from . import kinds  # noqa: F401 - registers the job kinds
 from . import queue as job_queue
 from . import service
@@ -23,10 +24,10 @@ ISSUED = ("submitted", "returned", "resubmitted", "approved", "accepted")
 
 def _start(kind_id: str, params: dict, region) -> object:
     """Create (or reuse) the job, hand it to the queue after commit, and go to its page."""
-    session = get_db()
     params = dict(params, base_url=request.host_url)
-    job, created = service.create(session=session, kind_id=kind_id, params=params, by=current_user.row, region=region)
-    session.commit()
+    with unit_of_work() as session:
+        job, created = service.create(session=session, kind_id=kind_id, params=params, by=current_user.row,
+                                      region=region)
     if created:
         job_queue.enqueue(current_app, job.id)
     return redirect(url_for("jobs.show", public_id=job.public_id), code=303)
@@ -188,7 +189,7 @@ def notice_pdf(public_id: str):
     """Start the printable PDF of a public notice of the user's region."""
     user = current_user.row
     session = get_db()
-    notice = session.exec(select(Notice).where(Notice.public_id == public_id)).first()
+    notice = notices.by_public_id(session=session, public_id=public_id)
     if notice is None or scope.site(session=session, user=user, site_id=notice.site_id) is None:
         abort(404, description="没有这份公示")
     rights.require(user, "issue_report")
