@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from .. import get_db
 from .. import storage as media_storage
-from ..models import LABELS, Inspection, Region, Site
-from ..services import dashboard, notices, reports, rights, scope
+from ..models import LABELS, Inspection, Site
+from ..services import dashboard, notices, queues, reports, rights, scope
 from ..web import render
 from ..web.work import unit_of_work
 from . import kinds  # noqa: F401 - registers the job kinds
@@ -142,22 +141,8 @@ def import_members():
 
 def _eligible(session, user, kind: reports.Kind) -> list[tuple[Inspection, Site]]:
     """Submitted inspections in the user's region a report kind can be made from (latest per site)."""
-    region = scope.region_of(session=session, user=user)
-    query = (select(Inspection, Site).join(Site, Site.id == Inspection.site_id)
-             .join_from(Site, Region, Region.id == Site.region_id)
-             .where(Region.path.startswith(region.path), Inspection.status.in_(ISSUED))
-             .order_by(Site.name, Inspection.id.desc()))
-    if kind.purposes:
-        query = query.where(Inspection.purpose.in_(kind.purposes))
-    from ..services import inspections
-    seen, out = set(), []
-    for inspection, site in session.exec(query):
-        if site.id in seen:
-            continue
-        if kind.checklists is None or inspections.spec_for(session=session, inspection=inspection).id in kind.checklists:
-            seen.add(site.id)
-            out.append((inspection, site))
-    return out[:kinds.BATCH_LIMIT]
+    return queues.issuable(session=session, user=user, statuses=ISSUED, purposes=kind.purposes or (),
+                           checklists=kind.checklists, limit=kinds.BATCH_LIMIT)
 
 
 @bp.route("/batch-issue", methods=["GET", "POST"])
