@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from inspector.core import workdays
-from inspector.services import inspections, queues, workflow
+from inspector.services import inspections, queues, signoff, workflow
 from inspector import demo
 
 from . import factories
@@ -126,6 +126,6 @@ def test_county_sees_reviews_signatures_awaiting_and_every_signer_sees_to_sign(c
     for who in ("contractor", "township", "inspector"):
         mine = _section(_home(client, login_as, people[who]), "sign")
         assert f'href="/inspections/{passing.id}/sign"' in mine, who
-    workflow.sign(session=db, inspection=passing, by=people["contractor"], password="correct-horse-1")
+    signoff.sign(session=db, inspection=passing, by=people["contractor"], password="correct-horse-1")
     db.commit()
     assert "没有待您签字的验收" in _section(_home(client, login_as, people["contractor"]), "sign")

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from inspector.models import AuditLog, Inspection, RectificationTask, SignOff
-from inspector.services import inspections, workflow
+from inspector.services import inspections, rectification, signoff, workflow
 from inspector import demo
 
 from . import factories
@@ -270,7 +270,7 @@ def test_strict_county_refuses_a_deadline_in_a_year_without_its_schedule_and_nam
     assert "overrides.yaml" not in text
     db.refresh(ins)
     assert ins.status == "submitted"
-    assert workflow.tasks_of(session=db, inspection=ins) == []
+    assert rectification.tasks_of(session=db, inspection=ins) == []
 
 
 def test_acceptance_report_shows_who_signed_when(app, client, db, login_as, people, passing, tmp_path):
@@ -284,7 +284,7 @@ def test_acceptance_report_shows_who_signed_when(app, client, db, login_as, peop
                               "contractor-lead": [p["contractor"].id]})
     db.commit()
     for who in ("township", "inspector"):
-        workflow.sign(session=db, inspection=ins, by=p[who], password="correct-horse-1")
+        signoff.sign(session=db, inspection=ins, by=p[who], password="correct-horse-1")
     db.commit()
     login_as(p["inspector"])
     pdf = client.get(f"/inspections/{ins.id}/reports/acceptance?format=pdf")
@@ -295,7 +295,7 @@ def test_acceptance_report_shows_who_signed_when(app, client, db, login_as, peop
     flat = "".join(text.split())
     assert "t-longgu姓名（本人账号签字）" in flat and "i-wang姓名（本人账号签字）" in flat
     assert "k-sun姓名（待签）" in flat
-    signed = [s for s, _u in workflow.signoffs(session=db, inspection=ins) if s.signed_at]
+    signed = [s for s, _u in signoff.signoffs(session=db, inspection=ins) if s.signed_at]
     from inspector.web.filters import china_time
     assert "".join(china_time(signed[0].signed_at).split()) in flat
 

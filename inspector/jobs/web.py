@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from .. import get_db
 from .. import storage as media_storage
-from ..models import LABELS, Inspection, Notice, Region, Site
-from ..services import dashboard, reports, rights, scope
+from ..models import LABELS, Inspection, Site
+from ..services import dashboard, notices, queues, reports, rights, scope
 from ..web import render
+from ..web.work import unit_of_work
 from . import kinds  # noqa: F401 - registers the job kinds
 from . import queue as job_queue
 from . import service
@@ -23,10 +23,10 @@ ISSUED = ("submitted", "returned", "resubmitted", "approved", "accepted")
 
 def _start(kind_id: str, params: dict, region) -> object:
     """Create (or reuse) the job, hand it to the queue after commit, and go to its page."""
-    session = get_db()
     params = dict(params, base_url=request.host_url)
-    job, created = service.create(session=session, kind_id=kind_id, params=params, by=current_user.row, region=region)
-    session.commit()
+    with unit_of_work() as session:
+        job, created = service.create(session=session, kind_id=kind_id, params=params, by=current_user.row,
+                                      region=region)
     if created:
         job_queue.enqueue(current_app, job.id)
     return redirect(url_for("jobs.show", public_id=job.public_id), code=303)
@@ -141,22 +141,8 @@ def import_members():
 
 def _eligible(session, user, kind: reports.Kind) -> list[tuple[Inspection, Site]]:
     """Submitted inspections in the user's region a report kind can be made from (latest per site)."""
-    region = scope.region_of(session=session, user=user)
-    query = (select(Inspection, Site).join(Site, Site.id == Inspection.site_id)
-             .join_from(Site, Region, Region.id == Site.region_id)
-             .where(Region.path.startswith(region.path), Inspection.status.in_(ISSUED))
-             .order_by(Site.name, Inspection.id.desc()))
-    if kind.purposes:
-        query = query.where(Inspection.purpose.in_(kind.purposes))
-    from ..services import inspections
-    seen, out = set(), []
-    for inspection, site in session.exec(query):
-        if site.id in seen:
-            continue
-        if kind.checklists is None or inspections.spec_for(session=session, inspection=inspection).id in kind.checklists:
-            seen.add(site.id)
-            out.append((inspection, site))
-    return out[:kinds.BATCH_LIMIT]
+    return queues.issuable(session=session, user=user, statuses=ISSUED, purposes=kind.purposes or (),
+                           checklists=kind.checklists, limit=kinds.BATCH_LIMIT)
 
 
 @bp.route("/batch-issue", methods=["GET", "POST"])
@@ -188,7 +174,7 @@ def notice_pdf(public_id: str):
     """Start the printable PDF of a public notice of the user's region."""
     user = current_user.row
     session = get_db()
-    notice = session.exec(select(Notice).where(Notice.public_id == public_id)).first()
+    notice = notices.by_public_id(session=session, public_id=public_id)
     if notice is None or scope.site(session=session, user=user, site_id=notice.site_id) is None:
         abort(404, description="没有这份公示")
     rights.require(user, "issue_report")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ..core.errors import DomainError
 from ..core.workdays import Calendar
 from ..models import Notice, Objection, Site, User
 from . import audit
@@ -23,8 +24,8 @@ KINDS = {
 }
 
 
-class NoticeError(ValueError):
-    """A notice that breaks its rule (too short a period, unknown kind)."""
+class NoticeError(DomainError):
+    """A notice that breaks its rule (too short a period, unknown kind); 422."""
 
 
 def minimum_days(kind: str) -> int:

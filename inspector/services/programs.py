@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from ..core import programs as core
+from ..core.errors import DomainError
 from ..core.workdays import Due
 from ..models import ROLE_LABELS, ProgramStep, Region, Site, User, utcnow
 from . import audit, rights, workcalendar
@@ -23,12 +24,15 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "checklists" / "programs"
 _DEFINITIONS: dict[str, core.ProgramSpec] = {}
 
 
-class StepError(ValueError):
-    """A step that cannot be opened or closed (wrong order, wrong role, already done)."""
+class StepError(DomainError):
+    """A step that cannot be opened or closed (wrong order, wrong role, already done): 409, it
+    conflicts with where the procedure stands."""
+
+    status = 409
 
 
-class BindError(ValueError):
-    """A program binding that is refused (unknown program, not a micro-project scheme)."""
+class BindError(DomainError):
+    """A program binding that is refused (unknown program, not a micro-project scheme); 422."""
 
 
 # ---------------------------------------------------------------- definitions

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from ..models import (LABELS, Inspection, Notice, RectificationTask, Region, ReturnReason, SignOff, Site, User)
 from . import landmark, rights, scope
 from .due import due as due_steps
+from .inspections import spec_for
 
 DUE_SOON_DAYS = 5  # a rectification deadline within this many days is flagged
 LIMIT = 50  # entries per section (the section says how many there are in all)
@@ -250,3 +251,24 @@ def overview(*, session: Session, user: User) -> tuple[int, dict[str, int]]:
     by_status = dict(session.exec(select(Inspection.status, func.count()).where(Inspection.site_id.in_(in_region))
                                   .group_by(Inspection.status)).all())
     return sites, by_status
+
+
+def issuable(*, session: Session, user: User, statuses: tuple[str, ...], purposes: tuple[str, ...] = (),
+             checklists: frozenset[str] | set[str] | None = None, limit: int) -> list[tuple[Inspection, Site]]:
+    """Inspections in the user's region a report can be issued from: of these statuses (and purposes,
+    and checklists, when given), the latest per site, by site name."""
+    region = scope.region_of(session=session, user=user)
+    query = (select(Inspection, Site).join(Site, Site.id == Inspection.site_id)
+             .join_from(Site, Region, Region.id == Site.region_id)
+             .where(Region.path.startswith(region.path), Inspection.status.in_(statuses))
+             .order_by(Site.name, Inspection.id.desc()))
+    if purposes:
+        query = query.where(Inspection.purpose.in_(purposes))
+    seen, out = set(), []
+    for inspection, site in session.exec(query):
+        if site.id in seen:
+            continue
+        if checklists is None or spec_for(session=session, inspection=inspection).id in checklists:
+            seen.add(site.id)
+            out.append((inspection, site))
+    return out[:limit]

@@ -34,3 +34,18 @@ def ancestry(*, session: Session, region: Region) -> list[Region]:
     ids = [int(x) for x in region.path.strip("/").split("/") if x]
     rows = {r.id: r for r in session.exec(select(Region).where(Region.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
+
+
+def parent_names(*, session: Session, regions: list[Region]) -> dict[int, str]:
+    """The parent's name per region id (a village's township), in one query."""
+    parent_ids = {r.parent_id for r in regions if r.parent_id}
+    if not parent_ids:
+        return {}
+    parents = {r.id: r.name for r in session.exec(select(Region).where(Region.id.in_(parent_ids)))}
+    return {r.id: parents.get(r.parent_id, "") for r in regions}
+
+
+def reachable(*, session: Session) -> bool:
+    """The database answers and holds the regions table (a failure raises, for the 503 page)."""
+    session.exec(select(Region.id).limit(1)).all()
+    return True

@@ -136,7 +136,7 @@ def _signatures(session: Session, inspection: Inspection, spec) -> dict[str, Any
     """
     if spec.signatures is None:
         return None
-    from .workflow import signer_name, signoffs
+    from .signoff import signer_name, signoffs
     assigned: dict[str, list[dict[str, Any]]] = {}
     for s, u in signoffs(session=session, inspection=inspection):
         assigned.setdefault(s.party, []).append({

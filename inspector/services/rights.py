@@ -5,11 +5,14 @@ One table, read by the service layer; views ask `require(user, action)` and temp
 """
 from __future__ import annotations
 
+from ..core.errors import DomainError
 from ..models import LABELS, ROLE_LABELS, User
 
 
-class Forbidden(PermissionError):
+class Forbidden(DomainError, PermissionError):
     """The user's role may not do this (answered 403 with the reason)."""
+
+    status = 403
 
 
 # Who may start (and fill in, and submit) an inspection of each purpose.

@@ -11,9 +11,10 @@ from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from ..core.errors import DomainError
 from ..models import LABELS, ROLE_LABELS, ROLES, Region, User
 from . import audit, throttle
 
@@ -29,8 +30,8 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 ROLE_LEVELS = {"village": "village", "township": "township", "county_reviewer": "county", "city_reviewer": "city"}
 
 
-class UserError(ValueError):
-    """A user change that breaks a rule (the message says which, in Chinese)."""
+class UserError(DomainError):
+    """A user change that breaks a rule (the message says which, in Chinese); 422."""
 
 
 def hash_password(password: str) -> str:
@@ -251,3 +252,39 @@ def prune_sessions(*, session: Session, older_than: timedelta) -> int:
     from sqlalchemy import delete
     from ..models import AuthSession, utcnow
     return session.execute(delete(AuthSession).where(AuthSession.created_at < utcnow() - older_than)).rowcount or 0
+
+
+# ---------------------------------------------------------------- the administrator's list
+
+SORTS = {"username": User.username, "name": User.display_name, "role": User.role, "region": Region.path,
+         "created": User.created_at, "active": User.active}
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the administrator's user list is narrowed to (empty: not narrowed)."""
+
+    within: Region                 # the admin's region (always)
+    region: Region | None = None   # a region of that subtree
+    role: str = ""
+    active: str = ""               # "1", "0" or ""
+    q: str = ""                    # part of the username or the name
+
+
+def listing(*, session: Session, filters: ListFilters, sort: str = "region", desc: bool = False, limit: int,
+            offset: int = 0) -> tuple[list[tuple[User, Region]], int]:
+    """Users of a region's subtree with their regions, filtered and sorted by a column; (page, total)."""
+    f = filters
+    stmt = select(User, Region).join(Region, User.region_id == Region.id).where(
+        Region.path.startswith((f.region or f.within).path), Region.path.startswith(f.within.path))
+    if f.role:
+        stmt = stmt.where(User.role == f.role)
+    if f.active:
+        stmt = stmt.where(User.active.is_(f.active == "1"))
+    if f.q:
+        stmt = stmt.where(or_(User.username.contains(f.q, autoescape=True),
+                              User.display_name.contains(f.q, autoescape=True)))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    column = SORTS.get(sort, Region.path)
+    order = [column.desc() if desc else column.asc(), User.username.asc()]
+    return list(session.exec(stmt.order_by(*order).limit(limit).offset(offset)).all()), total

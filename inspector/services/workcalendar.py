@@ -16,6 +16,7 @@ from typing import Iterable
 from sqlmodel import Session, select
 
 from ..core import workdays
+from ..core.errors import DomainError
 from ..core.workdays import Calendar, Due, Schedule
 from ..models import (CalendarYear, DeadlineChange, Inspection, MicroProject, Notice, ProgramStep,
                       RectificationTask, Region, Site, User, utcnow)
@@ -24,7 +25,7 @@ from . import audit, rights
 OVERSEERS = {"township", "county_reviewer", "city_reviewer", "admin"}  # see every change in their region
 
 
-class ScheduleInvalid(ValueError):
+class ScheduleInvalid(DomainError):
     """An entered schedule with problems; `problems` names each line or date (answered 422)."""
 
     def __init__(self, problems: list[str]):
@@ -44,6 +45,11 @@ def schedule_of(row: CalendarYear) -> Schedule:
 def entered(*, session: Session) -> list[CalendarYear]:
     """The years entered in the app, in year order."""
     return list(session.exec(select(CalendarYear).order_by(CalendarYear.year)))
+
+
+def entered_year(*, session: Session, year: int) -> CalendarYear | None:
+    """The schedule entered for one year, if any."""
+    return session.exec(select(CalendarYear).where(CalendarYear.year == year)).first()
 
 
 def calendar(*, session: Session, strict: bool = False, seed_file: Path | None = None) -> Calendar:

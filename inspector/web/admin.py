@@ -5,14 +5,13 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_
-from sqlmodel import select
 
 from .. import CHINA, get_db
 from ..models import ROLES, Region, User
 from ..services import audit as audit_log
 from ..services import regions, rights, scope, users
 from . import render
+from .work import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -51,10 +50,6 @@ def index():
 
 # ---------------------------------------------------------------- users
 
-SORTS = {"username": User.username, "name": User.display_name, "role": User.role, "region": Region.path,
-         "created": User.created_at, "active": User.active}
-
-
 def _int_arg(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -65,39 +60,33 @@ def _regions_choice() -> list[Region]:
                   key=lambda r: [int(x) for x in r.path.strip("/").split("/")])
 
 
+def _chosen_region(region_id: int | None, mine: Region) -> Region | None:
+    """A region of the admin's subtree picked as a filter (None: not narrowed), or 404."""
+    if region_id is None:
+        return None
+    chosen = get_db().get(Region, region_id)
+    if chosen is None or not chosen.path.startswith(mine.path):
+        abort(404, description="没有这个区划")
+    return chosen
+
+
 @bp.get("/users")
 @login_required
 def users_list():
     """Users of the admin's region, filtered by role, region and activity, sorted by a column."""
     rights.require(_me(), "manage_users")
-    session = get_db()
     mine = _my_region()
     args = request.args
     role = args.get("role", "") if args.get("role", "") in ROLES else ""
     region_id = _int_arg(args.get("region"))
     active = args.get("active", "") if args.get("active", "") in ("1", "0") else ""
     q = args.get("q", "").strip()[:64]
-    sort = args.get("sort", "region") if args.get("sort", "region") in SORTS else "region"
+    sort = args.get("sort", "region") if args.get("sort", "region") in users.SORTS else "region"
     desc = args.get("dir") == "desc"
     page = max(args.get("page", 1, type=int) or 1, 1)
-
-    stmt = select(User, Region).join(Region, User.region_id == Region.id).where(Region.path.startswith(mine.path))
-    if role:
-        stmt = stmt.where(User.role == role)
-    if region_id is not None:
-        chosen = session.get(Region, region_id)
-        if chosen is None or not chosen.path.startswith(mine.path):
-            abort(404, description="没有这个区划")
-        stmt = stmt.where(Region.path.startswith(chosen.path))
-    if active:
-        stmt = stmt.where(User.active.is_(active == "1"))
-    if q:
-        stmt = stmt.where(or_(User.username.contains(q, autoescape=True),
-                              User.display_name.contains(q, autoescape=True)))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    column = SORTS[sort]
-    order = [column.desc() if desc else column.asc(), User.username.asc()]
-    rows = session.exec(stmt.order_by(*order).limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE)).all()
+    wanted = users.ListFilters(within=mine, region=_chosen_region(region_id, mine), role=role, active=active, q=q)
+    rows, total = users.listing(session=get_db(), filters=wanted, sort=sort, desc=desc, limit=USERS_PER_PAGE,
+                                offset=(page - 1) * USERS_PER_PAGE)
     filters = {"role": role, "region": region_id or "", "active": active, "q": q}
     return render("admin/users.html", "admin/_users.html", rows=rows, total=total, page=page,
                   query={k: v for k, v in filters.items() if v},
@@ -143,18 +132,16 @@ def new_user():
 def create_user():
     """Create a user in the admin's region (role bound to a region of its level)."""
     rights.require(_me(), "manage_users")
-    session = get_db()
     form = request.form
     try:
         if form.get("password", "") != form.get("repeat", ""):
             raise users.UserError("两次输入的密码不一致")
         region = _form_region(form.get("region"))
-        row = users.create(session=session, username=form.get("username", ""),
-                           display_name=form.get("display_name", ""), role=form.get("role", ""), region=region,
-                           password=form.get("password", ""), by=_me())
-        session.commit()
-    except users.UserError as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            row = users.create(session=session, username=form.get("username", ""),
+                               display_name=form.get("display_name", ""), role=form.get("role", ""), region=region,
+                               password=form.get("password", ""), by=_me())
+    except users.UserError as exc:  # the form again, with the reason
         return _new_page(form, str(exc), 422)
     flash(f"已创建用户 {row.username}")
     return redirect(url_for("admin.edit_user", user_id=row.id), code=303)
@@ -184,17 +171,15 @@ def edit_user(user_id: int):
 def update_user(user_id: int):
     """Save a user's name, role, region and activity (audited)."""
     rights.require(_me(), "manage_users")
-    session = get_db()
     row = _user_in_scope(user_id)
     form = request.form
     try:
-        changed = users.update(session=session, user=row, by=_me(), display_name=form.get("display_name", ""),
-                               role=form.get("role", ""), region=_form_region(form.get("region")),
-                               active=form.get("active") == "1")
-        session.commit()
-    except users.UserError as exc:
-        session.rollback()
-        return _edit_page(session.get(User, user_id), form=form, error=str(exc), status=422)
+        with unit_of_work() as session:
+            changed = users.update(session=session, user=row, by=_me(), display_name=form.get("display_name", ""),
+                                   role=form.get("role", ""), region=_form_region(form.get("region")),
+                                   active=form.get("active") == "1")
+    except users.UserError as exc:  # the form again, with the reason
+        return _edit_page(get_db().get(User, user_id), form=form, error=str(exc), status=422)
     flash("已保存" if changed else "没有改动")
     return redirect(url_for("admin.edit_user", user_id=row.id), code=303)
 
@@ -204,17 +189,15 @@ def update_user(user_id: int):
 def reset_password(user_id: int):
     """Set a new password for a user (they should change it after signing in)."""
     rights.require(_me(), "manage_users")
-    session = get_db()
     row = _user_in_scope(user_id)
     form = request.form
     try:
         if form.get("password", "") != form.get("repeat", ""):
             raise users.UserError("两次输入的密码不一致")
-        users.reset_password(session=session, user=row, password=form.get("password", ""), by=_me())
-        session.commit()
-    except users.UserError as exc:
-        session.rollback()
-        return _edit_page(session.get(User, user_id), reset_error=str(exc), status=422)
+        with unit_of_work() as session:
+            users.reset_password(session=session, user=row, password=form.get("password", ""), by=_me())
+    except users.UserError as exc:  # the form again, with the reason
+        return _edit_page(get_db().get(User, user_id), reset_error=str(exc), status=422)
     flash(f"已重置 {row.username} 的密码；该用户在其他设备上的登录已失效")
     return redirect(url_for("admin.edit_user", user_id=row.id), code=303)
 

@@ -14,6 +14,7 @@ from .. import get_db
 from ..models import User
 from ..services import throttle, users
 from . import errors
+from .work import unit_of_work
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -71,9 +72,8 @@ def _ip() -> str:
 def _start_session(row: User) -> None:
     """A fresh session for the signed-in user (nothing from before survives: no session fixation),
     backed by a server-side row that sign-out ends. Commits."""
-    db = get_db()
-    token = users.open_session(session=db, user=row, ip=_ip())
-    db.commit()
+    with unit_of_work() as db:
+        token = users.open_session(session=db, user=row, ip=_ip())
     session.clear()
     login_user(SessionUser(row, token), remember=False)
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
@@ -86,11 +86,10 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     error, status, wait = None, 200, None
     if request.method == "POST":
-        db = get_db()
-        result = users.sign_in(session=db, username=request.form.get("username", "").strip()[:64],
-                               password=request.form.get("password", ""), ip=_ip(), limits=_limits(),
-                               keep=timedelta(days=current_app.config.get("LOGIN_ATTEMPTS_KEEP_DAYS", 90)))
-        db.commit()
+        with unit_of_work() as db:  # the attempt is stored whatever its outcome
+            result = users.sign_in(session=db, username=request.form.get("username", "").strip()[:64],
+                                   password=request.form.get("password", ""), ip=_ip(), limits=_limits(),
+                                   keep=timedelta(days=current_app.config.get("LOGIN_ATTEMPTS_KEEP_DAYS", 90)))
         if result.user is not None:
             _start_session(result.user)
             return redirect(_safe_next(request.args.get("next")), code=303)
@@ -104,9 +103,8 @@ def login():
 @login_required
 def logout():
     """Sign out: the server-side session ends (a copied cookie stops working too), the cookie is emptied."""
-    db = get_db()
-    users.end_session(session=db, token=current_user.token)
-    db.commit()
+    with unit_of_work() as db:
+        users.end_session(session=db, token=current_user.token)
     logout_user()
     session.clear()
     flash("已退出登录")
@@ -117,9 +115,8 @@ def logout():
 @login_required
 def logout_everywhere():
     """Sign out on every device: every open session of this account ends at once."""
-    db = get_db()
-    ended = users.end_all_sessions(session=db, user=db.get(User, current_user.row.id))
-    db.commit()
+    with unit_of_work() as db:
+        ended = users.end_all_sessions(session=db, user=db.get(User, current_user.row.id))
     logout_user()
     session.clear()
     flash(f"已在所有设备上退出登录（{ended} 个会话）")
@@ -132,27 +129,33 @@ def password():
     """Change one's own password: the current one, then the new one twice."""
     error, status = None, 200
     if request.method == "POST":
-        db = get_db()
-        row = db.get(User, current_user.row.id)
-        wait = throttle.wait_minutes(session=db, username=row.username, ip=_ip(), limits=_limits())
+        row = get_db().get(User, current_user.row.id)
+        wait = throttle.wait_minutes(session=get_db(), username=row.username, ip=_ip(), limits=_limits())
         if wait is not None:
             error, status = f"登录失败次数过多，请 {wait} 分钟后再试", 429
         else:
-            form = request.form
-            try:
-                users.change_password(session=db, user=row, current=form.get("current", ""),
-                                      new=form.get("new", ""), repeat=form.get("repeat", ""))
-                db.commit()
+            error = _change_password(row, request.form)
+            if error is None:
                 _start_session(row)  # the old sessions end with the old password; this one goes on
                 flash("密码已修改")
                 return redirect(url_for("main.home"), code=303)
-            except users.UserError as exc:
-                db.rollback()
-                if str(exc) == "当前密码不正确":  # a wrong current password counts as a failed sign-in
-                    throttle.record(session=db, username=row.username, ip=_ip(), ok=False)
-                    db.commit()
-                error, status = str(exc), 422
+            status = 422
     return render_template("auth/password.html", error=error, min_length=users.MIN_PASSWORD), status
+
+
+def _change_password(row: User, form) -> str | None:
+    """Change the password (committed), or the reason it was refused; a wrong current password
+    counts as a failed sign-in (that attempt is stored, the change is not)."""
+    try:
+        with unit_of_work() as db:
+            users.change_password(session=db, user=row, current=form.get("current", ""),
+                                  new=form.get("new", ""), repeat=form.get("repeat", ""))
+    except users.UserError as exc:
+        if str(exc) == "当前密码不正确":
+            with unit_of_work() as db:
+                throttle.record(session=db, username=row.username, ip=_ip(), ok=False)
+        return str(exc)
+    return None
 
 
 _CSRF_REASONS = {

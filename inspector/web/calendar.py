@@ -9,9 +9,8 @@ from flask_login import current_user, login_required
 
 from .. import get_calendar, get_db, today
 from ..core import workdays
-from ..models import CalendarYear
 from ..services import rights, workcalendar
-from sqlmodel import select
+from .work import unit_of_work
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 
@@ -51,7 +50,7 @@ def year_form(year: int):
     """The form for one year's schedule, filled with what was entered before (if anything)."""
     rights.require(current_user.row, "edit_calendar")
     year = _year_or_404(year)
-    row = get_db().exec(select(CalendarYear).where(CalendarYear.year == year)).first()
+    row = workcalendar.entered_year(session=get_db(), year=year)
     form = ({"title": row.title, "number": row.number, "issued_on": row.issued_on.isoformat(),
              "holidays": "\n".join(row.holidays), "workdays": "\n".join(row.workdays)} if row else
             {"title": f"国务院办公厅关于{year}年部分节假日安排的通知", "number": "", "issued_on": "",
@@ -75,19 +74,17 @@ def enter(year: int):
     year = _year_or_404(year)
     form = {k: request.form.get(k, "")[:20000] for k in ("title", "number", "issued_on", "holidays", "workdays")}
     issued = _issued_on(form["issued_on"])
-    session = get_db()
     try:
-        row, changes = workcalendar.enter_year(
-            session=session, year=year, title=form["title"], number=form["number"], issued_on=issued,
-            holidays_text=form["holidays"], workdays_text=form["workdays"], by=me, today=today(),
-            strict=current_app.config["WORKDAYS_STRICT"])
-    except workcalendar.ScheduleInvalid as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            row, changes = workcalendar.enter_year(
+                session=session, year=year, title=form["title"], number=form["number"], issued_on=issued,
+                holidays_text=form["holidays"], workdays_text=form["workdays"], by=me, today=today(),
+                strict=current_app.config["WORKDAYS_STRICT"])
+    except workcalendar.ScheduleInvalid as exc:  # the form again, with each problem
         problems = list(exc.problems)
         if form["issued_on"].strip() and issued is None:
             problems.insert(0, f"通知发布日期“{form['issued_on'][:20]}”应写作 YYYY-MM-DD")
         return _form_page(year, form, problems, 422)
-    session.commit()
     g.pop("calendar", None)
     moved = sum(c.old_date != c.new_date for c in changes)
     flash(f"已录入 {year} 年节假日安排（{row.number}）：重新计算 {len(changes)} 项期限，其中 {moved} 项日期变动，"

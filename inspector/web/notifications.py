@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from .. import get_db
 from ..services import notifications
+from .work import commits
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -55,6 +56,7 @@ def index():
 
 @bp.post("/<int:notification_id>/open")
 @login_required
+@commits
 def open_(notification_id: int):
     """Mark one notification read and go to what it is about."""
     session = get_db()
@@ -62,15 +64,13 @@ def open_(notification_id: int):
     if row is None:
         abort(404, description="没有这条通知")
     notifications.mark_read(session=session, row=row)
-    session.commit()
     return redirect(target_url(row.target, row.target_id), code=303)
 
 
 @bp.post("/read")
 @login_required
+@commits
 def read_all():
     """Mark every notification read."""
-    session = get_db()
-    notifications.mark_all_read(session=session, user=current_user.row)
-    session.commit()
+    notifications.mark_all_read(session=get_db(), user=current_user.row)
     return redirect(url_for("notifications.index"), code=303)

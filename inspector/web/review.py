@@ -5,18 +5,16 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from .. import get_calendar, get_db, today
 from ..core import geo
 from ..core.workdays import CalendarUnknown
-from ..models import AuditLog, Inspection, SignOff, User
-from ..services import evidence, inspections, rights, workflow
+from ..models import Inspection, SignOff, User
+from ..services import evidence, inspections, rectification, rights, signoff, workflow
 from .inspections import inspection_or_404
+from .work import unit_of_work
 
 bp = Blueprint("review", __name__)
-
-TRAIL_ACTIONS = ("start", "submit", "return", "approve", "reject", "sign", "accept", "follow_up", "close_tasks")
 
 
 def _user() -> User:
@@ -25,25 +23,17 @@ def _user() -> User:
 
 def flow_context(inspection: Inspection) -> dict:
     """What the summary page shows of the workflow: trail, reasons, signatures, tasks, links."""
-    session = get_db()
-    trail = session.exec(select(AuditLog, User).join(User, AuditLog.user_id == User.id, isouter=True)
-                         .where(AuditLog.entity == "inspection", AuditLog.entity_id == inspection.id,
-                                AuditLog.action.in_(TRAIL_ACTIONS)).order_by(AuditLog.id)).all()
-    follow_ups = list(session.exec(select(Inspection).where(Inspection.follow_up_of_id == inspection.id)
-                                   .order_by(Inspection.id)))
-    user = _user()
+    session, user = get_db(), _user()
     spec = inspections.spec_for(session=session, inspection=inspection)
-    return dict(trail=trail, parties_names={p.id: p.name for p in (spec.signatures.parties if spec.signatures else ())}, all_reasons=workflow.reasons_of(session=session, inspection=inspection, latest_only=False),
-                signoffs=workflow.signoffs(session=session, inspection=inspection),
-                tasks=workflow.tasks_of(session=session, inspection=inspection), follow_ups=follow_ups,
-                today=today(),
-                signer_name=workflow.signer_name,
-                may_review=rights.can(user, "review", inspection.purpose)
-                and inspection.status in workflow.TRANSITIONS["approve"],
-                may_accept=inspection.purpose != "completion_acceptance" and inspection.status == "approved"
-                and rights.can(user, "accept", inspection.purpose),
-                may_follow_up=inspection.status in ("approved", "accepted", "rejected") and rights.can(user, "rectify")
-                and rights.can(user, "start", inspection.purpose))
+    return dict(trail=workflow.trail(session=session, inspection=inspection),
+                parties_names={p.id: p.name for p in (spec.signatures.parties if spec.signatures else ())},
+                all_reasons=workflow.reasons_of(session=session, inspection=inspection, latest_only=False),
+                signoffs=signoff.signoffs(session=session, inspection=inspection),
+                tasks=rectification.tasks_of(session=session, inspection=inspection),
+                follow_ups=rectification.follow_ups_of(session=session, inspection=inspection),
+                today=today(), signer_name=signoff.signer_name,
+                may_review=workflow.may_review(user, inspection), may_accept=workflow.may_accept(user, inspection),
+                may_follow_up=rectification.may_follow_up(user, inspection))
 
 
 def _review_page(inspection, site, spec, *, error=None, status=200, form=None):
@@ -54,7 +44,7 @@ def _review_page(inspection, site, spec, *, error=None, status=200, form=None):
                            decision=verdict, team_min=_team_min(),
                            answers=inspections.answers_of(session=session, inspection=inspection),
                            photos=evidence.photos_of(session=session, inspection=inspection),
-                           parties=(workflow.signature_parties(session=session, inspection=inspection)
+                           parties=(signoff.signature_parties(session=session, inspection=inspection)
                                     if inspection.purpose == "completion_acceptance" else []),
                            error=error, form=form or request.form, me=_user()), status
 
@@ -70,15 +60,13 @@ def review(inspection_id: int):
 @login_required
 def return_(inspection_id: int):
     """Return to the author with a reason per item (fields reason-<item id>) and/or overall."""
-    session = get_db()
     inspection, site, spec = inspection_or_404(inspection_id)
     reasons = {key[len("reason-"):]: value for key, value in request.form.items() if key.startswith("reason-")}
     try:
-        workflow.return_for_changes(session=session, inspection=inspection, reasons=reasons,
-                                    general=request.form.get("general", ""), by=_user())
-        session.commit()
-    except inspections.InspectionError as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            workflow.return_for_changes(session=session, inspection=inspection, reasons=reasons,
+                                        general=request.form.get("general", ""), by=_user())
+    except inspections.InspectionError as exc:  # the form again, with the reason
         return _review_page(inspection, site, spec, error=str(exc), status=422)
     flash("已退回，已通知填写人按原因修改")
     return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
@@ -86,7 +74,7 @@ def return_(inspection_id: int):
 
 def _team_min() -> int:
     """The county's minimum size of the acceptance team (config ACCEPTANCE_TEAM_MIN)."""
-    return int(current_app.config.get("ACCEPTANCE_TEAM_MIN", workflow.TEAM_MIN_DEFAULT))
+    return int(current_app.config.get("ACCEPTANCE_TEAM_MIN", signoff.TEAM_MIN_DEFAULT))
 
 
 def _named_signers(form) -> dict[str, list[tuple[str, str]]]:
@@ -106,17 +94,15 @@ def _named_signers(form) -> dict[str, list[tuple[str, str]]]:
 def approve(inspection_id: int):
     """Approve; for a completion acceptance with who must sign (signer-<party>: accounts;
     named-<party>-name/-role: people without one, who sign by hand on the inspector's phone)."""
-    session = get_db()
     inspection, site, spec = inspection_or_404(inspection_id)
     signers = {key[len("signer-"):]: [v for v in request.form.getlist(key) if v.isdigit()]
                for key in request.form if key.startswith("signer-")}
     try:
-        tasks = workflow.approve(session=session, inspection=inspection, by=_user(), signers=signers,
-                                 named=_named_signers(request.form), team_min=_team_min(),
-                                 today=today(), calendar=get_calendar())
-        session.commit()
-    except (inspections.InspectionError, CalendarUnknown) as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            tasks = workflow.approve(session=session, inspection=inspection, by=_user(), signers=signers,
+                                     named=_named_signers(request.form), team_min=_team_min(),
+                                     today=today(), calendar=get_calendar())
+    except (inspections.InspectionError, CalendarUnknown) as exc:  # the form again, with the reason
         return _review_page(inspection, site, spec, error=str(exc), status=422)
     flash("审核通过" + (f"，{len(tasks)} 项转为整改任务" if tasks else "")
           + ("，待各方签字" if inspection.purpose == "completion_acceptance" else ""))
@@ -127,14 +113,12 @@ def approve(inspection_id: int):
 @login_required
 def reject(inspection_id: int):
     """A completion acceptance that did not pass: 不予拨付, failed items become rectification tasks."""
-    session = get_db()
     inspection, site, spec = inspection_or_404(inspection_id)
     try:
-        tasks = workflow.reject(session=session, inspection=inspection, by=_user(), today=today(),
-                                calendar=get_calendar(), reason=request.form.get("general", ""))
-        session.commit()
-    except (inspections.InspectionError, CalendarUnknown) as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            tasks = workflow.reject(session=session, inspection=inspection, by=_user(), today=today(),
+                                    calendar=get_calendar(), reason=request.form.get("general", ""))
+    except (inspections.InspectionError, CalendarUnknown) as exc:  # the form again, with the reason
         return _review_page(inspection, site, spec, error=str(exc), status=422)
     flash(f"已判定验收不通过，不予拨付；{len(tasks)} 项转为整改任务，整改后复查")
     return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
@@ -143,28 +127,26 @@ def reject(inspection_id: int):
 @bp.post("/inspections/<int:inspection_id>/accept")
 @login_required
 def accept(inspection_id: int):
-    """Accept an approved inspection (not completion acceptance: that needs every signature)."""
-    session = get_db()
-    inspection, site, spec = inspection_or_404(inspection_id)
+    """Accept an approved inspection (not completion acceptance: that needs every signature);
+    a refusal is said on the summary page (a flash), where the button was."""
+    inspection, _site, _spec = inspection_or_404(inspection_id)
     try:
-        workflow.accept(session=session, inspection=inspection, by=_user())
-        session.commit()
+        with unit_of_work() as session:
+            workflow.accept(session=session, inspection=inspection, by=_user())
     except inspections.InspectionError as exc:
-        session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
-    flash("已验收")
+    else:
+        flash("已验收")
     return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
 
 
 def _sign_page(inspection, site, *, error=None, status=200):
     session = get_db()
     return render_template("review/sign.html", inspection=inspection, site=site, error=error,
-                           signoffs=workflow.signoffs(session=session, inspection=inspection),
-                           parties={p.id: p.name for p in workflow.signature_parties(session=session,
-                                                                                     inspection=inspection)},
+                           signoffs=signoff.signoffs(session=session, inspection=inspection),
+                           parties=_party_names(inspection),
                            decision=inspections.decision(session=session, inspection=inspection),
-                           signer_name=workflow.signer_name,
+                           signer_name=signoff.signer_name,
                            may_collect=rights.can(_user(), "start", inspection.purpose), me=_user()), status
 
 
@@ -180,14 +162,12 @@ def sign_form(inspection_id: int):
 @login_required
 def sign(inspection_id: int):
     """Sign with one's own account, re-entering the password."""
-    session = get_db()
     inspection, site, _spec = inspection_or_404(inspection_id)
     try:
-        last = workflow.sign(session=session, inspection=inspection, by=_user(),
-                             password=request.form.get("password", ""))
-        session.commit()
-    except inspections.InspectionError as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            last = signoff.sign(session=session, inspection=inspection, by=_user(),
+                                password=request.form.get("password", ""))
+    except inspections.InspectionError as exc:  # the page again, with the reason
         return _sign_page(inspection, site, error=str(exc), status=422)
     flash("签字完成，各方均已签字，竣工验收生效" if last else "已签字")
     return redirect(url_for("review.sign_form", inspection_id=inspection.id), code=303)
@@ -207,39 +187,43 @@ def hand_form(inspection_id: int, signoff_id: int):
     """The inspector's phone: the signer draws their signature on screen."""
     inspection, site, _spec = inspection_or_404(inspection_id)
     rights.require(_user(), "start", inspection.purpose)
-    row = _hand_signoff(inspection, signoff_id)
-    parties = {p.id: p.name for p in workflow.signature_parties(session=get_db(), inspection=inspection)}
+    return _hand_page(inspection, site, _hand_signoff(inspection, signoff_id))
+
+
+def _party_names(inspection: Inspection) -> dict[str, str]:
+    """The checklist's signature parties by id."""
+    return {p.id: p.name for p in signoff.signature_parties(session=get_db(), inspection=inspection)}
+
+
+def _hand_page(inspection, site, row: SignOff, error: str | None = None, status: int = 200):
     return render_template("review/hand_sign.html", inspection=inspection, site=site, row=row,
-                           party=parties.get(row.party, row.party), error=None)
+                           party=_party_names(inspection).get(row.party, row.party), error=error), status
+
+
+def _position():
+    """The phone's position sent with the signature, or ReviewError when malformed."""
+    try:
+        return geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
+    except ValueError as exc:
+        raise workflow.ReviewError(str(exc)) from None
 
 
 @bp.post("/inspections/<int:inspection_id>/sign/<int:signoff_id>/hand")
 @login_required
 def hand_sign(inspection_id: int, signoff_id: int):
     """Store a handwritten signature (PNG upload `signature`) with the phone's position."""
-    session = get_db()
     inspection, site, _spec = inspection_or_404(inspection_id)
     rights.require(_user(), "start", inspection.purpose)
     row = _hand_signoff(inspection, signoff_id)
     upload = request.files.get("signature")
-    data = upload.read(workflow.SIGNATURE_MAX_BYTES + 1) if upload else b""
+    data = upload.read(signoff.SIGNATURE_MAX_BYTES + 1) if upload else b""
     try:
-        position = geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
-    except ValueError as exc:
-        position, error = None, str(exc)
-    else:
-        error = None
-    try:
-        if error:
-            raise inspections.InspectionError(error)
-        last = workflow.sign_by_hand(session=session, inspection=inspection, signoff_id=row.id, image=data,
-                                     by=_user(), media_root=Path(current_app.config["MEDIA_DIR"]), position=position)
-        session.commit()
-    except inspections.InspectionError as exc:
-        session.rollback()
-        parties = {p.id: p.name for p in workflow.signature_parties(session=session, inspection=inspection)}
-        return render_template("review/hand_sign.html", inspection=inspection, site=site, row=row,
-                               party=parties.get(row.party, row.party), error=str(exc)), 422
+        with unit_of_work() as session:
+            last = signoff.sign_by_hand(session=session, inspection=inspection, signoff_id=row.id, image=data,
+                                        by=_user(), media_root=Path(current_app.config["MEDIA_DIR"]),
+                                        position=_position())
+    except inspections.InspectionError as exc:  # the pad again, with the reason
+        return _hand_page(inspection, site, row, str(exc), 422)
     flash(f"{row.signer_name} 已手写签名" + ("，各方均已签字，竣工验收生效" if last else ""))
     target = url_for("review.sign_form", inspection_id=inspection.id)
     if request.headers.get("X-Signature-Pad") == "1":  # the pad's script navigates itself (the flash waits there)
@@ -250,14 +234,13 @@ def hand_sign(inspection_id: int, signoff_id: int):
 @bp.post("/inspections/<int:inspection_id>/follow-up")
 @login_required
 def follow_up(inspection_id: int):
-    """Start (or resume) the follow-up that re-checks the open rectification tasks."""
-    session = get_db()
+    """Start (or resume) the follow-up that re-checks the open rectification tasks; a refusal is
+    said on the summary page (a flash), where the button was."""
     inspection, _site, _spec = inspection_or_404(inspection_id)
     try:
-        new = workflow.start_follow_up(session=session, original=inspection, by=_user())
-        session.commit()
+        with unit_of_work() as session:
+            new = rectification.start_follow_up(session=session, original=inspection, by=_user())
     except inspections.InspectionError as exc:
-        session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)
     return redirect(url_for("inspections.walk", inspection_id=new.id), code=303)

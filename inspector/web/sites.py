@@ -5,12 +5,11 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from .. import get_db
-from sqlmodel import select
-
-from ..models import ChecklistVersion, Region
 from ..core import geo
-from ..services import inspections, regions, rights, scope, sites
+from ..models import Region
+from ..services import inspections, regions, rights, scope, sites, versions
 from . import render
+from .work import unit_of_work
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 
@@ -25,19 +24,9 @@ def index():
     session = get_db()
     region = scope.region_of(session=session, user=current_user.row)
     rows, total = sites.search(session=session, q=q, region=region, limit=per, offset=(page - 1) * per)
-    township_names = _township_names([region for _site, region in rows])
+    township_names = regions.parent_names(session=session, regions=[region for _site, region in rows])
     return render("sites/index.html", "sites/_results.html", rows=rows, total=total, q=q, page=page,
                   pages=max((total + per - 1) // per, 1), township_names=township_names)
-
-
-def _township_names(village_regions: list[Region]) -> dict[int, str]:
-    """Township name per village region id (one query)."""
-    session = get_db()
-    parent_ids = {r.parent_id for r in village_regions if r.parent_id}
-    if not parent_ids:
-        return {}
-    parents = {r.id: r.name for r in session.exec(select(Region).where(Region.id.in_(parent_ids)))}
-    return {r.id: parents.get(r.parent_id, "") for r in village_regions}
 
 
 @bp.get("/<int:site_id>")
@@ -51,9 +40,7 @@ def detail(site_id: int):
     region = session.get(Region, site.region_id)
     chain = regions.ancestry(session=session, region=region)
     history = sites.inspections_of(session=session, site=site)
-    version_ids = {ins.checklist_version_id for ins in history}
-    titles = dict(session.exec(select(ChecklistVersion.id, ChecklistVersion.title)
-                               .where(ChecklistVersion.id.in_(version_ids))).all()) if version_ids else {}
+    titles = versions.titles(session=session, ids=(ins.checklist_version_id for ins in history))
     return render_template("sites/detail.html", site=site, chain=chain, history=history, titles=titles,
                            unfinished=[i for i in history if i.status in inspections.EDITABLE])
 
@@ -70,12 +57,13 @@ def location(site_id: int):
         try:
             lat, lon = float(form.get("lat", "")), float(form.get("lon", ""))
             radius = int(form.get("geofence_m") or site.geofence_m)
-            sites.set_location(session=session, site=site, lat=lat, lon=lon, system=form.get("system", ""),
-                               geofence_m=radius, by=current_user.id)
-            session.commit()
+            with unit_of_work():
+                sites.set_location(session=session, site=site, lat=lat, lon=lon, system=form.get("system", ""),
+                                   geofence_m=radius, by=current_user.id)
             return redirect(url_for("sites.detail", site_id=site.id), code=303)
-        except ValueError as exc:
-            session.rollback()
+        except rights.Forbidden:
+            raise
+        except ValueError as exc:  # the form again, with the reason
             error = str(exc) if "could not convert" not in str(exc) and "invalid literal" not in str(exc) \
                 else "纬度、经度、范围应为数字"
     return render_template("sites/location.html", site=site, systems=geo.SYSTEM_LABELS, error=error,
@@ -92,12 +80,13 @@ def category(site_id: int):
     if request.method == "POST":
         rights.require(current_user.row, "set_category")
         try:
-            sites.set_category(session=session, site=site, category=form.get("category", ""),
-                               number=form.get("number", ""), doc_date=form.get("date", ""), by=current_user.id)
-            session.commit()
+            with unit_of_work():
+                sites.set_category(session=session, site=site, category=form.get("category", ""),
+                                   number=form.get("number", ""), doc_date=form.get("date", ""), by=current_user.id)
             return redirect(url_for("sites.detail", site_id=site.id), code=303)
-        except ValueError as exc:
-            session.rollback()
+        except rights.Forbidden:
+            raise
+        except ValueError as exc:  # the form again, with the reason
             error = str(exc)
     return render_template("sites/category.html", site=site, error=error, form=form,
                            categories=sites.TIERS), 422 if error else 200
