@@ -190,9 +190,11 @@ class Run:
 
 
 def run_load(port: int, plans: list[ClientPlan], shared_id: int, shared_items: list, conflict_clients: int,
-             rounds: int, think_ms: float = 0.0, seed: int = 0) -> Run:
+             rounds: int, think_ms: float = 0.0, seed: int = 0, on_start=None) -> Run:
     """All clients log in, wait for each other, then save as fast as the server answers
-    (or with a random pause of 0.5–1.5 × think_ms after each answer)."""
+    (or with a random pause of 0.5–1.5 × think_ms after each answer). `on_start` runs once when
+    they are all signed in, just before the first save (where the CPU count of the run begins:
+    50 argon2 sign-ins are about 8 s of CPU, which is not the saves')."""
     n = len(plans)
     saves = len(plans[0].saves) if plans else 0
     points = sorted({int(r * saves / rounds) for r in range(rounds)}) if rounds and conflict_clients else []
@@ -205,7 +207,12 @@ def run_load(port: int, plans: list[ClientPlan], shared_id: int, shared_items: l
     rounds_out: list[list] = [[] for _ in points]
     reconnects = [0]
     t0 = [0.0]
-    start = threading.Barrier(n, action=lambda: t0.__setitem__(0, time.perf_counter()))
+    def go() -> None:
+        if on_start is not None:
+            on_start()
+        t0[0] = time.perf_counter()
+
+    start = threading.Barrier(n, action=go)
     conflict_barriers = [threading.Barrier(k) for _ in points]
 
     def post(client: Client, path: str, form: dict) -> tuple[int, bytes, float]:
@@ -556,10 +563,10 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
             raise RuntimeError(f"{exc}\n--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}") from None
         alone = run_load(port, [single], shared_id, shared_items, 0, 0)
         mark = log.stat().st_size  # server timing lines of the concurrent run start here
-        cpu0 = server_cpu_s(proc.pid)
+        cpu0 = [server_cpu_s(proc.pid)]  # taken again once every client has signed in (run_load)
         run = run_load(port, plans, shared_id, shared_items, args.conflict_clients, args.conflict_rounds,
-                       args.think_ms, args.seed)
-        cpu_s = server_cpu_s(proc.pid) - cpu0
+                       args.think_ms, args.seed, on_start=lambda: cpu0.__setitem__(0, server_cpu_s(proc.pid)))
+        cpu_s = server_cpu_s(proc.pid) - cpu0[0]
         mark_end = log.stat().st_size
         if args.open_rate:
             opened = open_loop(port, _login_cookies(port), [(i, pool) for i in open_ids], rate=args.open_rate,

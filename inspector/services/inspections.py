@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, update
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
@@ -15,7 +16,7 @@ from ..core import scoring
 from ..core.checklist import ChecklistSpec
 from ..core.decision import Approval, Decision, decide
 from ..core.geo import Position
-from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Region, Site, User, utcnow
+from ..models import LABELS, PURPOSES, Answer, AuditLog, ChecklistVersion, Inspection, Region, Site, User, utcnow
 from . import audit, notifications, rights, scope, tally
 from .checklists import cached_spec, ensure_version, spec_of
 
@@ -235,9 +236,19 @@ def _insert_answer(session, inspection, item_id, value, result, note, by, client
         .on_conflict_do_nothing(index_elements=["inspection_id", "item_id"]).returning(Answer)).first()
     if answer is None:
         return None
-    audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=answer.id,
-                 after={"item": item_id, "value": value, "note": answer.note, "version": 1})
+    _audit_answer(session, by.id, answer.id, None, {"item": item_id, "value": value, "note": answer.note,
+                                                    "version": 1}, now)
     return answer
+
+
+_AUDIT_ANSWER = sa_insert(AuditLog.__table__).values(action="answer", entity="answer")
+
+
+def _audit_answer(session, user_id: int, answer_id: int, before, after, now) -> None:
+    """The audit row of one answer version, written at once with a prebuilt INSERT (as
+    audit.record writes it, without the ORM's unit of work: about a sixth of a save's CPU)."""
+    session.execute(_AUDIT_ANSWER, {"at": now, "user_id": user_id, "entity_id": answer_id, "before": before,
+                                    "after": after})
 
 
 def _update_answer_statement(with_note: bool):
@@ -265,9 +276,8 @@ def _update_answer(session, current, value, result, note, by, client_id, device_
         return None
     for key, new in changes.items():  # what the row now holds, without reading it back
         set_committed_value(current, key, new)
-    audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=current.id,
-                 before=before, after={"item": current.item_id, "value": value, "note": current.note,
-                                       "version": current.version})
+    _audit_answer(session, by.id, current.id, before, {"item": current.item_id, "value": value,
+                                                       "note": current.note, "version": current.version}, now)
     return current
 
 

@@ -287,10 +287,20 @@ def _saved_reply(inspection, site, item: Item, answer, standing):
     if not _is_htmx():
         return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{item.id}"), code=303)
     judgement = scoring.judge(item, answer.value, tier=inspection.tier, site_type=site.site_type)
-    body = render_template("inspections/_item_state.html", oob_base=True, inspection=inspection, item=item,
-                           answer=answer, judgement=judgement, error=None, conflict=None)
-    return body + render_template("inspections/_progress.html", oob=True, progress=standing.progress,
-                                  decision=standing, outcome=standing, inspection=inspection)
+    body = _fragment("inspections/_item_state.html", oob_base=True, inspection=inspection, item=item,
+                     answer=answer, judgement=judgement, error=None, conflict=None)
+    return body + _fragment("inspections/_progress.html", oob=True, progress=standing.progress,
+                            decision=standing, outcome=standing, inspection=inspection)
+
+
+def _fragment(name: str, **context) -> str:
+    """A partial that reads only what it is given and the environment's globals and filters, rendered
+    without render_template's context processors and signals (half of a saved reply's rendering)."""
+    cache = current_app.extensions.setdefault("inspections_fragments", {})
+    template = cache.get(name)
+    if template is None:
+        template = cache[name] = current_app.jinja_env.get_template(name)
+    return template.render(context)
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>/photos")
