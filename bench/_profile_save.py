@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import save_latency as bench  # noqa: E402
-from _openloop import server_cpu_s  # noqa: E402
+import save_latency as bench
+from _openloop import server_cpu_s
 
 
 def main() -> int:

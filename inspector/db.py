@@ -54,7 +54,7 @@ def _ping_when_idle(engine: Engine, idle_s: float) -> None:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_conn)
-        except Exception as error:  # noqa: BLE001 - any failure: this connection is gone
+        except Exception as error:  # any failure: this connection is gone
             raise exc.DisconnectionError() from error  # the pool drops it and connects anew
         if not alive:
             raise exc.DisconnectionError()

@@ -30,7 +30,7 @@ CASES = [  # checklist, purpose, tier, site type
     ("red-landmark", "red_landmark", None, "village"),
     ("service-ledger", "inspection", None, "community"),
 ]
-MAX_STATEMENTS = 6  # user, inspection+site+checklist+answer, answer write, audit row, counts, photo counts
+MAX_STATEMENTS = 5  # user, inspection+site+checklist+answer+photo counts, answer write, audit row, counts
 
 
 @pytest.fixture
@@ -279,3 +279,29 @@ def test_a_pooled_connection_is_pinged_only_after_sitting_idle_and_replaced_when
         assert len(pings) >= 2
     finally:
         engine.dispose()
+
+
+def test_a_queued_save_writes_its_capture_time_in_the_same_compare_and_set(app, client, db, login_as, specs, world):
+    from datetime import timezone
+
+    from inspector.models import Answer
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    ins = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier="standard", by=by)
+    db.commit()
+    login_as(by)
+    item = next(i for i in spec.items() if i.kind == "check" and i.applies("standard", "village"))
+    seen = _statements(app)
+    for base, value, when in ((0, "pass", "2026-05-01T09:30:00+08:00"), (1, "fail", "2026-05-01T10:00:00+08:00"),
+                              (2, "pass", "")):
+        seen.clear()
+        reply = client.post(f"/inspections/{ins.id}/items/{item.id}", headers={"HX-Request": "true"},
+                            data={"value": value, "client_id": uuid.uuid4().hex, "base_version": str(base),
+                                  "captured_at": when})
+        assert reply.status_code == 200
+        assert len(seen) <= MAX_STATEMENTS, seen  # no UPDATE of its own for the capture time
+        db.expire_all()
+        answer = db.exec(select(Answer).where(Answer.inspection_id == ins.id, Answer.item_id == item.id)).one()
+        assert answer.version == base + 1
+        at = answer.captured_at
+        stored = at and (at.astimezone(timezone.utc) if at.tzinfo else at).replace(tzinfo=None).isoformat()
+        assert stored == {0: "2026-05-01T01:30:00", 1: "2026-05-01T02:00:00", 2: None}[base]  # UTC; a live save clears it

@@ -100,7 +100,7 @@ def _headers(response):
     """Security headers on every response (unless the view set its own); private (and for pages,
     unstored) caching behind a login."""
     headers = response.headers
-    present = {name.lower() for name in headers.keys()}  # one pass, not a scan per header
+    present = {name.lower() for name, _value in headers.items()}  # one pass, not a scan per header
     for name, value in _FIXED + ((_HSTS,) if current_app.config.get("INSPECTOR_HTTPS") else ()):
         if name.lower() not in present:
             headers.add(name, value)
