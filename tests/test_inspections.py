@@ -146,7 +146,7 @@ def test_each_refusal_of_an_inspection_has_one_status_by_what_it_means(setup):
         inspections.record_answer(session=db, inspection=ins, item_id=item.id, raw="430", note=None, by=who,
                                   base_version=0, device_id="another phone")
     assert stale.value.status == 409 and stale.value.current.version == 1 and stale.value.submitted == 430.0
-    assert "第 1 版" in stale.value.message
+    assert "第 1 版" in stale.value.message and "未保存" in stale.value.message
     ins.status = "submitted"
     with pytest.raises(inspections.NotEditable) as closed:
         inspections.record_answer(session=db, inspection=ins, item_id=item.id, raw="430", note=None, by=who)

@@ -39,7 +39,7 @@ class Conflict(DomainError):
 
     def __init__(self, current: Answer | None, submitted: Any):
         version = f"（第 {current.version} 版）" if current is not None else ""
-        super().__init__(f"此项已被他人修改{version}，未保存；请查看对方的答案后再决定")
+        super().__init__(f"另一台设备刚保存了这一项{version}，未保存；请刷新后再试")
         self.current, self.submitted = current, submitted
 
 
