@@ -36,7 +36,7 @@ PING_IDLE_S = 10.0  # a pooled PostgreSQL connection idle longer than this is pi
 
 def _ping_when_idle(engine: Engine, idle_s: float) -> None:
     """`pool_pre_ping`, but only for a connection that sat in the pool longer than `idle_s`: one used a
-    moment ago (every save under load) is not pinged, which saved a round trip and ~3 % of a save's
+    moment ago (every save under load) is not pinged, which saved a round trip and ~2 % of a save's
     CPU (docs/saves.md). A dead connection (the server restarted, an idle timeout) is replaced before
     the request sees it, as with pre-ping; `idle_s=0` pings on every checkout."""
     import time
