@@ -207,11 +207,13 @@ def _saved_reply(inspection, site, item: Item, answer, standing):
 
 def _fragment(name: str, **context) -> str:
     """A partial that reads only what it is given and the environment's globals and filters, rendered
-    without render_template's context processors and signals (half of a saved reply's rendering)."""
+    without render_template's context processors and signals, which it does not need (templates
+    reloaded as they change when the app reloads them)."""
+    env = current_app.jinja_env
     cache = current_app.extensions.setdefault("inspections_fragments", {})
-    template = cache.get(name)
+    template = None if env.auto_reload else cache.get(name)
     if template is None:
-        template = cache[name] = current_app.jinja_env.get_template(name)
+        template = cache[name] = env.get_template(name)
     return template.render(context)
 
 
