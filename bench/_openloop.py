@@ -2,7 +2,8 @@
 
 - `export_baseline`: the app as it was at a commit (git archive into a folder), served by the
   same bench/_wsgi.py (BENCH_CODE_ROOT), so one run measures the old save path and the new one.
-- `server_cpu_s`: CPU seconds (user + system) used so far by a gunicorn master and its workers.
+- `server_cpu_s`: CPU seconds (user + system) used so far by a gunicorn master and its workers;
+  `database_cpu_s` the same of the PostgreSQL backends of one database.
 - `open_loop`: saves sent on a fixed schedule (inspector i saves every `period` seconds, the
   inspectors spread evenly), each timed from the moment it was scheduled, not from when a sender
   got round to it: a slow server makes the next saves late, and that lateness is counted (no
@@ -136,3 +137,25 @@ def _version(body: bytes) -> int | None:
         return None
     end = body.find(b'"', at + len(marker))
     return int(body[at + len(marker):end])
+
+
+def database_cpu_s(database: str) -> float:
+    """CPU seconds (user + system) used so far by the PostgreSQL backends serving `database` (their
+    process title names it; readable when the server runs on this machine, else 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    needle = f" {database} ".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                title = f.read().replace(b"\0", b" ")
+            if not title.startswith(b"postgres:") or needle not in title:
+                continue
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total

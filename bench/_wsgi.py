@@ -31,6 +31,12 @@ if os.environ.get("BENCH_MEDIA_DIR"):
     _config["MEDIA_DIR"] = os.environ["BENCH_MEDIA_DIR"]
 
 app = create_app(_config)
+try:  # as inspector/wsgi.py serves it: start-up objects out of the collector's sight (gc.freeze)
+    from inspector import settle_after_start
+except ImportError:  # a baseline from before it
+    settle_after_start = None
+if settle_after_start is not None and not os.environ.get("BENCH_NO_FREEZE"):
+    settle_after_start()
 
 
 def _instrument(app, slow_ms: float) -> None:
@@ -98,3 +104,31 @@ def _instrument(app, slow_ms: float) -> None:
 
 if os.environ.get("BENCH_TIMING"):
     _instrument(app, float(os.environ.get("BENCH_SLOW_SQL_MS", "100")))
+
+
+def _profile(app, path: str, every: int) -> None:
+    """BENCH_PROFILE=<file>: cProfile (thread CPU time) of this worker's main thread — run it as a
+    sync worker (`--worker-class sync`), where the HTTP parsing, the app and the reply all run
+    there — written to <file>.<pid> every `every` requests (bench/_profile_save.py reads it)."""
+    import cProfile
+
+    from flask import request as flask_request
+
+    profiler = cProfile.Profile(time.thread_time)
+    served = [0]
+
+    @app.after_request
+    def _dump(response):
+        if flask_request.path.startswith("/inspections/"):
+            served[0] += 1
+            if served[0] % every == 0:
+                profiler.disable()
+                profiler.dump_stats(f"{path}.{os.getpid()}")
+                profiler.enable()
+        return response
+
+    profiler.enable()
+
+
+if os.environ.get("BENCH_PROFILE"):
+    _profile(app, os.environ["BENCH_PROFILE"], int(os.environ.get("BENCH_PROFILE_EVERY", "100")))

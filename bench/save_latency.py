@@ -20,7 +20,9 @@ Before and after, in one run (docs/saves.md): per backend the whole load runs tw
 database, first served by the code of `--baseline` (default: the last commit before incremental
 saves, exported with git archive; skipped with a note when git cannot produce it), then by this
 checkout. Each phase reports server CPU ms per save (user + system time of the gunicorn master and
-workers over the concurrent run, divided by its requests; and the request threads' own CPU time),
+workers over the concurrent run from the moment every client is signed in, divided by its
+requests; the request threads' own CPU time; and beside it the CPU of the database's PostgreSQL
+backends and of this load generator, which share the machine's CPUs with the server),
 SQL statements per save, saves/s at saturation (the concurrent clients flat out) and an open-loop
 run: `--open-inspectors` inspectors saving on a fixed schedule at `--open-rate` saves/s in all
 (500 × every 5 s = 100/s), each save timed from its scheduled moment (bench/_openloop.py). The
@@ -55,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, text  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from _openloop import export_baseline, open_loop, server_cpu_s  # noqa: E402
+from _openloop import database_cpu_s, export_baseline, open_loop, server_cpu_s  # noqa: E402
 from inspector import SESSION_COOKIE  # noqa: E402
 from inspector import db as dbmod  # noqa: E402
 from inspector.core.checklist import load_dir  # noqa: E402
@@ -190,9 +192,11 @@ class Run:
 
 
 def run_load(port: int, plans: list[ClientPlan], shared_id: int, shared_items: list, conflict_clients: int,
-             rounds: int, think_ms: float = 0.0, seed: int = 0) -> Run:
+             rounds: int, think_ms: float = 0.0, seed: int = 0, on_start=None) -> Run:
     """All clients log in, wait for each other, then save as fast as the server answers
-    (or with a random pause of 0.5–1.5 × think_ms after each answer)."""
+    (or with a random pause of 0.5–1.5 × think_ms after each answer). `on_start` runs once when
+    they are all signed in, just before the first save (where the CPU count of the run begins:
+    50 argon2 sign-ins are about 8 s of CPU, which is not the saves')."""
     n = len(plans)
     saves = len(plans[0].saves) if plans else 0
     points = sorted({int(r * saves / rounds) for r in range(rounds)}) if rounds and conflict_clients else []
@@ -205,7 +209,12 @@ def run_load(port: int, plans: list[ClientPlan], shared_id: int, shared_items: l
     rounds_out: list[list] = [[] for _ in points]
     reconnects = [0]
     t0 = [0.0]
-    start = threading.Barrier(n, action=lambda: t0.__setitem__(0, time.perf_counter()))
+    def go() -> None:
+        if on_start is not None:
+            on_start()
+        t0[0] = time.perf_counter()
+
+    start = threading.Barrier(n, action=go)
     conflict_barriers = [threading.Barrier(k) for _ in points]
 
     def post(client: Client, path: str, form: dict) -> tuple[int, bytes, float]:
@@ -556,10 +565,15 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
             raise RuntimeError(f"{exc}\n--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}") from None
         alone = run_load(port, [single], shared_id, shared_items, 0, 0)
         mark = log.stat().st_size  # server timing lines of the concurrent run start here
-        cpu0 = server_cpu_s(proc.pid)
+        database = url.rsplit("/", 1)[-1] if url.startswith("postgresql") else ""
+
+        def cpu_now() -> tuple[float, float, float]:  # gunicorn, PostgreSQL backends, this load generator
+            return server_cpu_s(proc.pid), database_cpu_s(database) if database else 0.0, time.process_time()
+
+        cpu0 = [cpu_now()]  # taken again once every client has signed in (run_load)
         run = run_load(port, plans, shared_id, shared_items, args.conflict_clients, args.conflict_rounds,
-                       args.think_ms, args.seed)
-        cpu_s = server_cpu_s(proc.pid) - cpu0
+                       args.think_ms, args.seed, on_start=lambda: cpu0.__setitem__(0, cpu_now()))
+        cpu_s, db_cpu_s, client_cpu_s = (b - a for a, b in zip(cpu0[0], cpu_now()))
         mark_end = log.stat().st_size
         if args.open_rate:
             opened = open_loop(port, _login_cookies(port), [(i, pool) for i in open_ids], rate=args.open_rate,
@@ -668,6 +682,11 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
           f"user + system, {cpu_s:.1f} s over {len(ms)} requests); request threads' own CPU {mean(thread_cpu):.2f} ms "
           f"(p50 {pct(thread_cpu, 50):.2f}); SQL statements per save {mean(statements):.1f} "
           f"(p50 {pct([float(n) for n in statements], 50):.0f}, max {max(statements) if statements else 0})")
+    db_ms, client_ms = (1000 * v / len(ms) if ms else float("nan") for v in (db_cpu_s, client_cpu_s))
+    everyone = cpu_ms + db_ms + client_ms
+    print(f"  CPU per save of everyone on the machine's side of the run: gunicorn {cpu_ms:.2f} + PostgreSQL backends "
+          f"{db_ms:.2f} + this load generator {client_ms:.2f} = {everyone:.2f} ms, so at most "
+          f"{1000 * (os.cpu_count() or 1) / everyone:.0f} saves/s on {os.cpu_count()} CPUs with nothing else running")
     open_row = {}
     if opened is not None:
         lat = opened.latencies_ms
@@ -685,7 +704,8 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
     print(f"  checks: {'ok' if ok else 'FAILED'}")
     return dict(backend=name, phase=phase, requests=len(ms), alone_p50=pct(one, 50), alone_p95=pct(one, 95),
                 p50=pct(ms, 50), p95=pct(ms, 95), p99=pct(ms, 99), max=max(ms) if ms else float("nan"), rps=rps,
-                cpu_ms=cpu_ms, thread_cpu_ms=mean(thread_cpu), statements=mean(statements),
+                cpu_ms=cpu_ms, thread_cpu_ms=mean(thread_cpu), statements=mean(statements), db_ms=db_ms,
+                client_ms=client_ms,
                 lost=result["lost"], dup=result["dup"], five=result["five"], ok=ok, locked=locked, **open_row)
 
 
@@ -778,13 +798,15 @@ def main() -> int:
 def print_table(rows: list[dict]) -> None:
     """Every phase side by side, then after/before per backend."""
     print()
-    head = (f"{'backend':<10} | {'phase':<16} | {'CPU ms/save':>11} | {'in request':>10} | {'stmts/save':>10} | "
+    head = (f"{'backend':<10} | {'phase':<16} | {'CPU ms/save':>11} | {'in request':>10} | {'PG ms':>5} | "
+            f"{'client ms':>9} | {'stmts/save':>10} | "
             f"{'saves/s sat.':>12} | {'p95 sat. ms':>11} | {'open p95 ms':>11} | {'alone p95':>9} | "
             f"{'lost':>4} | {'dup':>3} | {'5xx':>3}")
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r['backend']:<10} | {r['phase'][:16]:<16} | {r['cpu_ms']:>11.2f} | {r['thread_cpu_ms']:>10.2f} | "
+              f"{r['db_ms']:>5.2f} | {r['client_ms']:>9.2f} | "
               f"{r['statements']:>10.1f} | {r['rps']:>12.0f} | {r['p95']:>11.1f} | {r.get('open_p95', float('nan')):>11.1f} | "
               f"{r['alone_p95']:>9.1f} | {r['lost']:>4} | {r['dup']:>3} | {r['five']:>3}")
     print()

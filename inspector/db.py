@@ -26,7 +26,38 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine, PING_IDLE_S)
+    return engine
+
+
+PING_IDLE_S = 10.0  # a pooled PostgreSQL connection idle longer than this is pinged before use
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """`pool_pre_ping`, but only for a connection that sat in the pool longer than `idle_s`: one used a
+    moment ago (every save under load) is not pinged, which saved a round trip and ~2 % of a save's
+    CPU (docs/saves.md). A dead connection (the server restarted, an idle timeout) is replaced before
+    the request sees it, as with pre-ping; `idle_s=0` pings on every checkout."""
+    import time
+
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):
+        since = record.info.pop("idle_since", None)
+        if since is not None and time.monotonic() - since <= idle_s:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # any failure: this connection is gone
+            raise exc.DisconnectionError() from error  # the pool drops it and connects anew
+        if not alive:
+            raise exc.DisconnectionError()
 
 
 def alembic_config(url: str) -> Config:

@@ -129,3 +129,31 @@ def test_outcome_and_stored_score(setup):
     db.commit()
     assert out.verdict == "incomplete" and ins.verdict == "incomplete" and out.failed == ()
     assert 0 < ins.score == out.score < 100  # unanswered items earn nothing yet
+
+
+def test_each_refusal_of_an_inspection_has_one_status_by_what_it_means(setup):
+    """The error contract (issue 18): a wrong request is 422, a change the state no longer takes
+    409, a save on a stale version 409, a malformed capture time 400 — whichever view it reaches."""
+    from inspector.core.errors import DomainError
+    from inspector.services import capture
+    db, ins, who, spec = setup
+    with pytest.raises(inspections.InspectionError) as wrong:
+        inspections.start(session=db, site=db.get(Site, ins.site_id), spec=spec, purpose="nope", tier=None, by=who)
+    assert isinstance(wrong.value, DomainError) and wrong.value.status == 422 and "未知的检查目的" in wrong.value.message
+    item = area_item(spec)
+    inspections.record_answer(session=db, inspection=ins, item_id=item.id, raw="420", note=None, by=who)
+    with pytest.raises(inspections.Conflict) as stale:
+        inspections.record_answer(session=db, inspection=ins, item_id=item.id, raw="430", note=None, by=who,
+                                  base_version=0, device_id="another phone")
+    assert stale.value.status == 409 and stale.value.current.version == 1 and stale.value.submitted == 430.0
+    assert "第 1 版" in stale.value.message and "未保存" in stale.value.message
+    ins.status = "submitted"
+    with pytest.raises(inspections.NotEditable) as closed:
+        inspections.record_answer(session=db, inspection=ins, item_id=item.id, raw="430", note=None, by=who)
+    assert isinstance(closed.value, inspections.InspectionError) and closed.value.status == 409
+    with pytest.raises(inspections.NotEditable):
+        inspections.submit(session=db, inspection=ins, by=who)
+    with pytest.raises(capture.CaptureError) as when:
+        capture.parse_captured_at("yesterday")
+    assert isinstance(when.value, DomainError) and when.value.status == 400
+    db.rollback()

@@ -223,7 +223,7 @@ def test_nothing_changes_after_submission(client, db, field):
     db.add(inspection)
     db.commit()
     r = client.post(f"/photos/{photo.id}/delete", data={"reason": "不要了"})
-    assert r.status_code == 422 and "不能再修改" in r.get_data(as_text=True)
+    assert r.status_code == 409 and "不能再修改" in r.get_data(as_text=True)
     assert "删除照片" not in client.get(f"/photos/{photo.id}").get_data(as_text=True)
     db.expire_all()
     assert db.get(Photo, photo.id).deleted_at is None

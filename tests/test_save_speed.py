@@ -30,7 +30,7 @@ CASES = [  # checklist, purpose, tier, site type
     ("red-landmark", "red_landmark", None, "village"),
     ("service-ledger", "inspection", None, "community"),
 ]
-MAX_STATEMENTS = 6  # user, inspection+site+checklist+answer, answer write, audit row, counts, photo counts
+MAX_STATEMENTS = 5  # user, inspection+site+checklist+answer+photo counts, answer write, audit row, counts
 
 
 @pytest.fixture
@@ -214,3 +214,94 @@ def test_concurrent_saves_of_one_inspection_leave_the_verdict_of_all_its_answers
     ins = db.get(Inspection, ins.id)
     assert ins.tally["answered"] == len(items) and ins.tally_rev == len(items)
     _check(db, ins, spec, site, "after concurrent saves")
+
+
+def test_each_answer_version_has_its_audit_row_with_before_after_and_time(app, client, db, login_as, specs, world):
+    from inspector.models import Answer, AuditLog
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    ins = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier="standard", by=by)
+    db.commit()
+    login_as(by)
+    item = next(i for i in spec.items() if i.kind == "check" and i.applies("standard", "village"))
+    assert _htmx_save(client, ins, item.id, "pass").status_code == 200
+    assert _htmx_save(client, ins, item.id, "fail", base=1).status_code == 200
+    db.expire_all()
+    answer = db.exec(select(Answer).where(Answer.inspection_id == ins.id, Answer.item_id == item.id)).one()
+    rows = db.exec(select(AuditLog).where(AuditLog.entity == "answer", AuditLog.entity_id == answer.id)
+                   .order_by(AuditLog.id)).all()
+    assert [(r.action, r.user_id) for r in rows] == [("answer", by.id), ("answer", by.id)]
+    assert rows[0].before is None and rows[0].after == {"item": item.id, "value": "pass", "note": "", "version": 1}
+    assert rows[1].before == {"value": "pass", "note": "", "version": 1}
+    assert rows[1].after == {"item": item.id, "value": "fail", "note": "", "version": 2}
+    assert rows[0].at is not None and rows[1].at.replace(tzinfo=None) == answer.at.replace(tzinfo=None)
+
+
+def test_a_saved_reply_is_not_gzipped_and_does_not_sign_the_session_cookie_again(app, client, db, login_as,
+                                                                                 specs, world):
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    ins = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier="standard", by=by)
+    db.commit()
+    login_as(by)
+    item = next(i for i in spec.items() if i.kind == "check" and i.applies("standard", "village"))
+    reply = client.post(f"/inspections/{ins.id}/items/{item.id}", headers={"HX-Request": "true",
+                                                                          "Accept-Encoding": "gzip"},
+                        data={"value": "pass", "client_id": uuid.uuid4().hex, "base_version": "0"})
+    assert reply.status_code == 200 and "Content-Encoding" not in reply.headers  # ~1 KB: one packet anyway
+    assert "Set-Cookie" not in reply.headers  # the cookie's life runs from sign-in, as the server session's
+    assert reply.headers["Content-Security-Policy"] and reply.headers["Cache-Control"] == "private, no-store"
+    page = client.get(f"/inspections/{ins.id}", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip"  # a page still travels compressed
+
+
+def test_a_pooled_connection_is_pinged_only_after_sitting_idle_and_replaced_when_dead(db_url, monkeypatch):
+    from sqlalchemy import create_engine, text
+    from inspector import db as dbmod
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server connection to lose")
+    engine = dbmod.make_engine(db_url)
+    pings = []
+    real = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or real(conn))
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with engine.connect() as conn:  # used a moment ago: not pinged
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+        assert len(pings) == 1  # only the new connection's first checkout
+        killer = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        with killer.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.dispose()
+        for record in list(engine.pool._pool.queue):  # as if it had sat in the pool a minute
+            record.info["idle_since"] -= 60
+        with engine.connect() as conn:  # pinged, found dead, replaced: the request never sees it
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+        assert len(pings) >= 2
+    finally:
+        engine.dispose()
+
+
+def test_a_queued_save_writes_its_capture_time_in_the_same_compare_and_set(app, client, db, login_as, specs, world):
+    from datetime import timezone
+
+    from inspector.models import Answer
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    ins = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier="standard", by=by)
+    db.commit()
+    login_as(by)
+    item = next(i for i in spec.items() if i.kind == "check" and i.applies("standard", "village"))
+    seen = _statements(app)
+    for base, value, when in ((0, "pass", "2026-05-01T09:30:00+08:00"), (1, "fail", "2026-05-01T10:00:00+08:00"),
+                              (2, "pass", "")):
+        seen.clear()
+        reply = client.post(f"/inspections/{ins.id}/items/{item.id}", headers={"HX-Request": "true"},
+                            data={"value": value, "client_id": uuid.uuid4().hex, "base_version": str(base),
+                                  "captured_at": when})
+        assert reply.status_code == 200
+        assert len(seen) <= MAX_STATEMENTS, seen  # no UPDATE of its own for the capture time
+        db.expire_all()
+        answer = db.exec(select(Answer).where(Answer.inspection_id == ins.id, Answer.item_id == item.id)).one()
+        assert answer.version == base + 1
+        at = answer.captured_at
+        stored = at and (at.astimezone(timezone.utc) if at.tzinfo else at).replace(tzinfo=None).isoformat()
+        assert stored == {0: "2026-05-01T01:30:00", 1: "2026-05-01T02:00:00", 2: None}[base]  # UTC; a live save clears it

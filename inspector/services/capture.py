@@ -4,13 +4,15 @@ An answer typed offline waits in the phone's outbox and reaches the server hours
 server's own time (`Answer.at`) is then the upload time. The phone sends `captured_at` (ISO 8601
 with its offset); it is kept on the answer and, when the save arrives late, the item says so
 ("离线采集，上传晚 3 小时"). The phone's clock is not trusted for anything else: a capture time
-ahead of the server's clock is flagged too.
+ahead of the server's clock is flagged too. The save writes it with the answer, in the same
+compare-and-set (services/inspections.record_answer `captured_at`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from ..core.errors import DomainError
 from ..models import Answer
 
 LATE = timedelta(hours=1)  # later than this after capture: said on the item
@@ -18,8 +20,10 @@ AHEAD = timedelta(minutes=5)  # a phone clock this far ahead of the server's is 
 OLDEST = timedelta(days=60)  # a capture time older than this cannot belong to an open inspection
 
 
-class CaptureError(ValueError):
-    """A capture time that cannot be read."""
+class CaptureError(DomainError):
+    """A capture time that cannot be read: 400, the form field itself is malformed."""
+
+    status = 400
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,6 @@ def parse_captured_at(text: str | None) -> datetime | None:
     if when.tzinfo is None:
         raise CaptureError("采集时间 captured_at 缺少时区（例如 +08:00）")
     return when.astimezone(timezone.utc)
-
-
-def note_capture(*, answer: Answer, client_id: str | None, captured_at: datetime | None) -> None:
-    """Keep the capture time on the answer this save stored (a save without one clears it).
-
-    A save refused as a repeat of an older one (another client id) leaves the answer alone."""
-    if client_id and answer.client_id != client_id:
-        return
-    answer.captured_at = captured_at
 
 
 def _aware(when: datetime) -> datetime:

@@ -4,32 +4,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, update
+from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ..core import scoring
 from ..core.checklist import ChecklistSpec
 from ..core.decision import Approval, Decision, decide
+from ..core.errors import DomainError
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Region, Site, User, utcnow
-from . import audit, notifications, rights, scope, tally
+from . import answer_rows, audit, notifications, rights, scope, tally
 from .checklists import cached_spec, ensure_version, spec_of
 
 
-class InspectionError(ValueError):
-    """A request that breaks a rule of inspections (wrong purpose, unknown item...)."""
+class InspectionError(DomainError):
+    """A request that breaks a rule of inspections (wrong purpose, no tier, unfinished items...): 422."""
+
+    status = 422
 
 
-@dataclass
-class Conflict(Exception):
-    """A save based on a stale version: someone else saved this item first."""
+class NotEditable(InspectionError):
+    """A change the inspection's state no longer takes (submitted, closed, an item a follow-up does
+    not re-check): 409, a conflict with the state, not a wrong form."""
 
-    current: Answer
-    submitted: Any
+    status = 409
+
+
+class Conflict(DomainError):
+    """A save based on a stale version: someone else saved this item first (409, with both values)."""
+
+    status = 409
+
+    def __init__(self, current: Answer | None, submitted: Any):
+        version = f"（第 {current.version} 版）" if current is not None else ""
+        super().__init__(f"另一台设备刚保存了这一项{version}，未保存；请刷新后再试")
+        self.current, self.submitted = current, submitted
 
 
 def start(*, session: Session, site: Site, spec: ChecklistSpec, purpose: str, tier: str | None,
@@ -109,7 +120,7 @@ def _spec_by_hash(session: Session, version_id: int, content_hash: str) -> Check
 def _for_save_statement():
     """The query of `for_save`, built once (building it is a good part of a save's CPU)."""
     region = aliased(Region)
-    return (sa_select(Inspection, Site, ChecklistVersion.content_hash, Answer)
+    return (sa_select(Inspection, Site, ChecklistVersion.content_hash, Answer, tally.PHOTO_COUNTS_TEXT)
             .join(Site, Site.id == Inspection.site_id).join(region, region.id == Site.region_id)
             .join(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
             .outerjoin(Answer, and_(Answer.inspection_id == Inspection.id, Answer.item_id == bindparam("item_id")))
@@ -121,15 +132,17 @@ _FOR_SAVE = _for_save_statement()
 
 
 def for_save(*, session: Session, user: User, inspection_id: int,
-             item_id: str) -> tuple[Inspection, Site, ChecklistSpec, Answer | None] | None:
+             item_id: str) -> tuple[Inspection, Site, ChecklistSpec, Answer | None, dict[str, int]] | None:
     """What a save needs in one query: the inspection (None unless the user may see it, as
-    scope.inspection), its site, its checklist and the stored answer to the item."""
+    scope.inspection), its site, its checklist, the stored answer to the item and the counted
+    photos by item (for tally.standing)."""
     row = session.execute(_FOR_SAVE, {"inspection_id": inspection_id, "item_id": item_id,
                                       "region_id": user.region_id}).first()
     if row is None:
         return None
-    inspection, site, content_hash, answer = row
-    return inspection, site, _spec_by_hash(session, inspection.checklist_version_id, content_hash), answer
+    inspection, site, content_hash, answer, photos = row
+    return (inspection, site, _spec_by_hash(session, inspection.checklist_version_id, content_hash), answer,
+            tally.photo_counts_of(photos))
 
 
 def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]:
@@ -143,16 +156,18 @@ _UNREAD = object()
 
 def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw: Any, note: str | None,
                   by: User, base_version: int | None = None, client_id: str | None = None,
-                  device_id: str | None = None, site: Site | None = None, stored: Any = _UNREAD) -> Answer:
+                  device_id: str | None = None, site: Site | None = None, stored: Any = _UNREAD,
+                  captured_at: Any = _UNREAD) -> Answer:
     """Store an answer: normalized, judged, versioned, counted. Safe to repeat and safe under concurrency.
 
     - the same client_id again (a retry, a double tap) returns the stored answer unchanged;
     - base_version older than the stored answer raises Conflict, unless this same device saved
       the newer version (its own retry whose reply was lost);
-    - raises scoring.AnswerError for a value that does not fit the item, InspectionError for an
-      unknown item or an inspection that no longer takes answers;
-    - the inspection's running totals, score, verdict and subsidy change with it (services.tally).
-    `site` and `stored` (the stored answer, or None) may come from `for_save`'s single query.
+    - scoring.AnswerError for a value that does not fit the item, NotEditable (409) when the
+      inspection or the item no longer takes answers;
+    - the running totals, score, verdict and subsidy change with it (services.tally).
+    `site` and `stored` (the stored answer or None) may come from `for_save`; `captured_at` (the
+    phone's clock at capture, None for a live save) is written with the answer, kept when not given.
     """
     spec = spec_for(session=session, inspection=inspection)
     item = spec.by_id.get(item_id)
@@ -161,25 +176,35 @@ def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw
     value = scoring.normalize(item, raw)
     result = scoring.judge(item, value, tier=inspection.tier, site_type=site.site_type).result
     clean_note = None if note is None else note.strip()[:2000]
+    fields = {"value": value, "result": result, "by_id": by.id, "client_id": client_id, "device_id": device_id,
+              **({} if captured_at is _UNREAD else {"captured_at": captured_at})}
     for attempt in range(3):
-        current = stored if attempt == 0 and stored is not _UNREAD else _current_answer(session, inspection.id, item_id)
-        if current is not None and client_id and current.client_id == client_id:
+        current = stored if attempt == 0 and stored is not _UNREAD else answer_rows.current(session, inspection.id, item_id)
+        if _repeated(current, client_id=client_id, base_version=base_version, device_id=device_id, value=value):
             return current
-        if (current is not None and base_version is not None and base_version != current.version
-                and not (device_id and current.device_id == device_id)):
-            raise Conflict(current, value)
         before = _side(session, inspection, current, item_id)
         now = utcnow()
-        if current is None:
-            saved = _insert_answer(session, inspection, item_id, value, result, clean_note, by, client_id, device_id, now)
-        else:
-            saved = _update_answer(session, current, value, result, clean_note, by, client_id, device_id, now)
+        row = {**fields, "at": now}
+        saved = (answer_rows.insert(session, inspection, item_id, row, clean_note) if current is None
+                 else answer_rows.update(session, current, row, clean_note))
         if saved is not None:
             tally.count_save(session=session, inspection=inspection, spec=spec, site=site, item=item, before=before,
                              after=(saved.value, saved.note, True), now=now)
             return saved
         # someone saved this item first: judge against their row
-    raise Conflict(_current_answer(session, inspection.id, item_id), value)
+    raise Conflict(answer_rows.current(session, inspection.id, item_id), value)
+
+
+def _repeated(current: Answer | None, *, client_id, base_version, device_id, value) -> bool:
+    """Whether the stored answer is this very save again (its client id); Conflict when the save
+    was based on an older version from another device."""
+    if current is None:
+        return False
+    if client_id and current.client_id == client_id:
+        return True
+    if base_version is not None and base_version != current.version and not (device_id and current.device_id == device_id):
+        raise Conflict(current, value)
+    return False
 
 
 def _side(session: Session, inspection: Inspection, current: Answer | None, item_id: str) -> tally.Side:
@@ -205,70 +230,17 @@ def check_editable(*, inspection: Inspection, by: User, item_id: str | None = No
     """
     rights.require(by, "start", inspection.purpose)
     if inspection.status not in EDITABLE:
-        raise InspectionError(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能再修改")
+        raise NotEditable(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能再修改")
     if item_id is not None:
         if spec is not None and item_id not in spec.by_id:
             raise InspectionError(f"清单中没有条目 {item_id!r}")
         if inspection.scope_items and item_id not in inspection.scope_items:
-            raise InspectionError("整改复查只复查整改项，此条目沿用原检查结果")
+            raise NotEditable("整改复查只复查整改项，此条目沿用原检查结果")
 
 
 def may_edit(inspection: Inspection, by: User) -> bool:
     """Whether the user may change the inspection now (for showing forms, not for deciding)."""
     return inspection.status in EDITABLE and rights.can(by, "start", inspection.purpose)
-
-
-def _current_answer(session: Session, inspection_id: int, item_id: str) -> Answer | None:
-    """The stored answer, read fresh from the database."""
-    return session.exec(select(Answer).where(Answer.inspection_id == inspection_id, Answer.item_id == item_id)
-                        .execution_options(populate_existing=True)).first()
-
-
-def _insert_answer(session, inspection, item_id, value, result, note, by, client_id, device_id, now) -> Answer | None:
-    """Insert the first answer to an item; None if another request inserted it first.
-
-    `INSERT … ON CONFLICT DO NOTHING RETURNING` (as db.insert_new) returning the row itself."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    answer = session.scalars(insert(Answer).values(
-        inspection_id=inspection.id, item_id=item_id, value=value, result=result, note=note or "", by_id=by.id,
-        at=now, version=1, client_id=client_id, device_id=device_id)
-        .on_conflict_do_nothing(index_elements=["inspection_id", "item_id"]).returning(Answer)).first()
-    if answer is None:
-        return None
-    audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=answer.id,
-                 after={"item": item_id, "value": value, "note": answer.note, "version": 1})
-    return answer
-
-
-def _update_answer_statement(with_note: bool):
-    """UPDATE answer … WHERE id AND version (compare-and-set), built once, on the table (no ORM work)."""
-    table = Answer.__table__
-    columns = ["value", "result", "by_id", "at", "version", "client_id", "device_id"] + (["note"] if with_note else [])
-    return (update(table).where(table.c.id == bindparam("answer_id"), table.c.version == bindparam("old_version"))
-            .values({table.c[c]: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns}))
-
-
-_UPDATE_ANSWER = {False: _update_answer_statement(False), True: _update_answer_statement(True)}
-
-
-def _update_answer(session, current, value, result, note, by, client_id, device_id, now) -> Answer | None:
-    """Overwrite the answer if nobody saved it since we read it (compare-and-set on version)."""
-    before = {"value": current.value, "note": current.note, "version": current.version}
-    changes = {"value": value, "result": result, "by_id": by.id, "at": now, "version": current.version + 1,
-               "client_id": client_id, "device_id": device_id}
-    if note is not None:
-        changes["note"] = note
-    params = {f"new_{k}": v for k, v in changes.items()}
-    done = session.execute(_UPDATE_ANSWER[note is not None], {"answer_id": current.id, "old_version": current.version,
-                                                              **params})
-    if done.rowcount != 1:
-        return None
-    for key, new in changes.items():  # what the row now holds, without reading it back
-        set_committed_value(current, key, new)
-    audit.record(session=session, user_id=by.id, action="answer", entity="answer", entity_id=current.id,
-                 before=before, after={"item": current.item_id, "value": value, "note": current.note,
-                                       "version": current.version})
-    return current
 
 
 def values_of(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> dict[str, Any]:
@@ -384,7 +356,7 @@ def submit(*, session: Session, inspection: Inspection, by: User) -> scoring.Out
     """Submit a finished inspection (draft → submitted, returned → resubmitted)."""
     rights.require(by, "start", inspection.purpose)
     if inspection.status not in EDITABLE:
-        raise InspectionError(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能重复提交")
+        raise NotEditable(f"检查已{LABELS.get(inspection.status, inspection.status)}，不能重复提交")
     verdict = refresh_decision(session=session, inspection=inspection)
     result = verdict.outcome
     if inspection.scope_items:

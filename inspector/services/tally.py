@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, cast, func, literal, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -75,9 +75,21 @@ def _count_statement():
 _COUNT = _count_statement()
 _PHOTO = Photo.__table__.c
 # photos that count towards an item's required number: not deleted, not a marked-up copy (evidence.photo_counts)
-_PHOTO_COUNTS = (select(_PHOTO.item_id, func.count()).where(_PHOTO.inspection_id == bindparam("inspection_id"),
-                                                            _PHOTO.deleted_at.is_(None), _PHOTO.derived_from_id.is_(None))
+_PHOTO_COUNTS = (select(_PHOTO.item_id, func.count().label("n"))
+                 .where(_PHOTO.inspection_id == bindparam("inspection_id"), _PHOTO.deleted_at.is_(None),
+                        _PHOTO.derived_from_id.is_(None))
                  .group_by(_PHOTO.item_id))
+_COUNTED = _PHOTO_COUNTS.subquery()
+# The same counts as one text column ("item:n,item:n") that the save's single read carries
+# (services/inspections.for_save), so a save needs no statement of its own for them. Item ids are
+# [a-z0-9._-] (core.checklist.ID_RE): ':' and ',' never occur in them.
+PHOTO_COUNTS_TEXT = select(func.aggregate_strings(_COUNTED.c.item_id + literal(":") + cast(_COUNTED.c.n, String),
+                                                  ",")).scalar_subquery()
+
+
+def photo_counts_of(text: str | None) -> dict[str, int]:
+    """The counts by item from PHOTO_COUNTS_TEXT."""
+    return {item: int(n) for item, _, n in (part.rpartition(":") for part in text.split(","))} if text else {}
 
 
 def count_save(*, session: Session, inspection: Inspection, spec: ChecklistSpec, site: Site, item: Item,
@@ -151,15 +163,17 @@ class Standing:
         return f"{self.subsidy:,} 元" if self.subsidy else "不予拨付"
 
 
-def standing(*, session: Session, inspection: Inspection, spec: ChecklistSpec, site: Site) -> Standing:
-    """The inspection's standing from its counts and one count of its photos by item."""
+def standing(*, session: Session, inspection: Inspection, spec: ChecklistSpec, site: Site,
+             photo_counts: dict[str, int] | None = None) -> Standing:
+    """The inspection's standing from its counts and its photos by item (`photo_counts` when the
+    caller read them already, else one count)."""
     from .inspections import Progress
     basis = basis_of(inspection, site)
     counts = inspection.tally if valid(inspection, basis) else rebuild(session=session, inspection=inspection,
                                                                        spec=spec, basis=basis)
     needed = photo_items(spec, basis)
-    have: dict[str, int] = {}
-    if needed:
+    have: dict[str, int] = photo_counts if photo_counts is not None else {}
+    if needed and photo_counts is None:
         have = dict(session.execute(_PHOTO_COUNTS, {"inspection_id": inspection.id}).all())
     na = set(counts["na_photos"])
     missing = [(i, n - have.get(i, 0)) for i, n in needed if i not in na and have.get(i, 0) < n]

@@ -2,46 +2,27 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
 from .. import get_db
 from ..core import geo, photos, scoring
 from ..core.checklist import ChecklistSpec, Item
-from ..models import PURPOSES, Inspection, Site, User
-from ..services import capture, evidence, inspections, rights, scope, tally, workflow
-from . import offline, security
+from ..models import PURPOSES, Site, User
+from ..services import evidence, inspections, rights, scope, tally
+from . import errors, offline, security
+from .walk import inspection_item, inspection_or_404, item_context, page_context, sections
+from .walk import user as _user
+from .work import unit_of_work
 
 bp = Blueprint("inspections", __name__)
 
 
 def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _user() -> User:
-    return current_user.row
-
-
-def inspection_or_404(inspection_id: int) -> tuple[Inspection, Site, ChecklistSpec]:
-    """The inspection, its site and checklist, or 404."""
-    session = get_db()
-    inspection = scope.inspection(session=session, user=_user(), inspection_id=inspection_id)
-    if inspection is None:
-        abort(404, description="没有这次检查")
-    return inspection, session.get(Site, inspection.site_id), inspections.spec_for(session=session,
-                                                                                  inspection=inspection)
-
-
-def _inspection_item(inspection_id: int, item_id: str) -> tuple[Inspection, Site, ChecklistSpec, Item]:
-    """The inspection, its site and checklist, and one of its items, or 404."""
-    inspection, site, spec = inspection_or_404(inspection_id)
-    item = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
-    return inspection, site, spec, item
 
 
 def _device() -> geo.Position | None:
@@ -83,96 +64,19 @@ def create(site_id: int):
     spec = current_app.extensions["checklists"].get(request.form.get("checklist", ""))
     device = _device()
     try:
-        if spec is None:
-            raise inspections.InspectionError("请选择检查清单")
-        flags = evidence.position_flags(site=site, device=device,
-                                        accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"])
-        inspection = inspections.start(session=session, site=site, spec=spec, purpose=request.form.get("purpose", ""),
-                                       tier=request.form.get("tier") or None, by=_user(), position=device, flags=flags)
-    except inspections.InspectionError as exc:
-        session.rollback()
+        with unit_of_work():
+            if spec is None:
+                raise inspections.InspectionError("请选择检查清单")
+            flags = evidence.position_flags(site=site, device=device,
+                                            accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"])
+            inspection = inspections.start(session=session, site=site, spec=spec, purpose=request.form.get("purpose", ""),
+                                           tier=request.form.get("tier") or None, by=_user(), position=device,
+                                           flags=flags)
+    except inspections.InspectionError as exc:  # the form again, with the reason
         return render_template("inspections/new.html", site=site, specs=_specs_for(site), purposes=_purposes(),
-                               unfinished=inspections.unfinished(session=session, site=site), error=str(exc),
-                               form=request.form), 422
-    session.commit()
+                               unfinished=inspections.unfinished(session=session, site=site), error=exc.message,
+                               form=request.form), exc.status
     return redirect(url_for("inspections.walk", inspection_id=inspection.id), code=303)
-
-
-def _item_context(inspection, site, spec, item: Item, *, answer=None, error=None, conflict=None,
-                  submitted=None, page=None):
-    """What the item partial needs (taken from the page context when one was already built)."""
-    session = get_db()
-    photos_list = page["photos_by_item"].get(item.id, []) if page is not None else None
-    if answer is None and page is not None:
-        answer = page["answers"].get(item.id)
-    elif answer is None:
-        answer = inspections.answers_of(session=session, inspection=inspection).get(item.id)
-    if photos_list is None:
-        photos_list = evidence.photos_of(session=session, inspection=inspection).get(item.id, [])
-    value = submitted if submitted is not None else (answer.value if answer else None)
-    judgement = scoring.judge(item, answer.value if answer else None, tier=inspection.tier, site_type=site.site_type)
-    return dict(inspection=inspection, site=site, spec=spec, item=item, answer=answer, value=value,
-                judgement=judgement, photos=photos_list, error=error, conflict=conflict,
-                client_id=uuid.uuid4().hex, editable=inspections.may_edit(inspection, _user()))
-
-
-def _page_context(inspection, site, spec):
-    """Everything the walk page and the progress bar need, in three queries."""
-    session = get_db()
-    answers = inspections.answers_of(session=session, inspection=inspection)
-    photos_by_item = evidence.photos_of(session=session, inspection=inspection)
-    verdict = inspections.decision(session=session, inspection=inspection, answers=answers)
-    result = verdict.outcome
-    prog = inspections.progress(spec, result, evidence.photo_counts(photos_by_item), site_type=site.site_type,
-                                scope=inspection.scope_items, answered=answers)
-    nonce = uuid.uuid4().hex[:16]  # one per page render: a re-sent form repeats its client id
-    before = {}
-    if inspection.follow_up_of_id is not None:  # a follow-up shows each item's finding before rectification
-        original = session.get(Inspection, inspection.follow_up_of_id)
-        before = {k: v for k, v in inspections.answers_of(session=session, inspection=original).items()
-                  if k in (inspection.scope_items or ())}
-    reasons = {}
-    if inspection.round:
-        for r in workflow.reasons_of(session=session, inspection=inspection):
-            reasons.setdefault(r.item_id, []).append(r.reason)
-    page = dict(inspection=inspection, site=site, spec=spec, answers=answers, photos_by_item=photos_by_item,
-                outcome=result, decision=verdict, progress=prog, editable=inspections.may_edit(inspection, _user()),
-                new_client_id=lambda item_id: f"{nonce}-{item_id}", before=before, reasons=reasons,
-                shown=(lambda it: it.id in inspection.scope_items) if inspection.scope_items else (lambda it: True))
-    page["walk_sections"] = lambda open_items=(): _sections(page, open_items=open_items, open_index=_int_arg("open"))
-    return page
-
-
-COLLAPSE_OVER = 60  # a walk page with more visible items than this opens only some of its sections
-
-
-def _sections(page, *, open_items=(), open_index=None) -> list[dict]:
-    """The sections of the walk page with their visible items and counts (未答, 不合格, 缺照片), and which are
-    rendered open: all of a small checklist; of a large one only `open_index` and those holding `open_items`
-    (the item of an error, the item linked to), so its first visit stays light. The others load when opened."""
-    inspection, site, outcome = page["inspection"], page["site"], page["outcome"]
-    missing = set(page["progress"].missing_photo_items)
-    out = []
-    for index, section in enumerate(page["spec"].sections, start=1):
-        visible = [it for it in section.items if it.applies(inspection.tier, site.site_type) and page["shown"](it)]
-        if not visible:
-            continue
-        results = [outcome.judgements[it.id].result for it in visible]
-        out.append(dict(index=index, title=section.title, items=visible, total=len(visible),
-                        open_count=results.count(scoring.OPEN), fail=results.count(scoring.FAIL),
-                        nophoto=sum(1 for it in visible if it.id in missing), open=False))
-    if sum(s["total"] for s in out) <= COLLAPSE_OVER:
-        for s in out:
-            s["open"] = True
-        return out
-    for s in out:
-        s["open"] = s["index"] == open_index or any(it.id in open_items for it in s["items"])
-    return out
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.get("/inspections/<int:inspection_id>")
@@ -181,7 +85,7 @@ def walk(inspection_id: int):
     """The checklist on one scrolling page: a section index, sections (the closed ones of a large checklist
     load when opened), items, a sticky progress bar and finish bar. `?open=<n>` or `?at=<item>` opens a section."""
     inspection, site, spec = inspection_or_404(inspection_id)
-    return render_template("inspections/walk.html", **_page_context(inspection, site, spec))
+    return render_template("inspections/walk.html", **page_context(inspection, site, spec))
 
 
 @bp.get("/inspections/<int:inspection_id>/sections/<int:index>")
@@ -190,8 +94,8 @@ def section(inspection_id: int, index: int):
     """The items of one section of the walk page (a fragment, with or without htmx: the offline copy
     caches it by this URL)."""
     inspection, site, spec = inspection_or_404(inspection_id)
-    page = _page_context(inspection, site, spec)
-    found = next((s for s in _sections(page) if s["index"] == index), None)
+    page = page_context(inspection, site, spec)
+    found = next((s for s in sections(page) if s["index"] == index), None)
     if found is None:
         abort(404, description="没有这一节")
     return render_template("inspections/_section_items.html", section=found, **page)
@@ -212,13 +116,13 @@ def _render_item(ctx, status=200, part="state", page=None):
     """For htmx: one part of the item (state, photos or the whole item) plus the progress bar
     out of band. Without htmx: back to the page at the item, or the page with the error (4xx)."""
     if _is_htmx():
-        page = page or _page_context(ctx["inspection"], ctx["site"], ctx["spec"])
+        page = page or page_context(ctx["inspection"], ctx["site"], ctx["spec"])
         template = {"state": "inspections/_item_state.html", "photos": "inspections/_item_photos.html",
                     "item": "inspections/_item.html"}[part]
         body = render_template(template, oob_base=(part == "state"), **ctx)
         return body + render_template("inspections/_progress.html", oob=True, **page), status
     if status >= 400:
-        page = _page_context(ctx["inspection"], ctx["site"], ctx["spec"])
+        page = page_context(ctx["inspection"], ctx["site"], ctx["spec"])
         page["focus"] = ctx
         return render_template("inspections/walk.html", **page), status
     return redirect(url_for("inspections.walk", inspection_id=ctx["inspection"].id, _anchor=f"item-{ctx['item'].id}"),
@@ -229,10 +133,10 @@ def _render_item(ctx, status=200, part="state", page=None):
 @login_required
 def item(inspection_id: int, item_id: str):
     """One item as stored now (htmx partial), or the page at that item."""
-    inspection, site, spec, it = _inspection_item(inspection_id, item_id)
+    inspection, site, spec, it = inspection_item(inspection_id, item_id)
     if not _is_htmx():
         return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{it.id}"))
-    return _render_item(_item_context(inspection, site, spec, it), part="item")
+    return _render_item(item_context(inspection, site, spec, it), part="item")
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>")
@@ -246,39 +150,47 @@ def save(inspection_id: int, item_id: str):
     loaded = inspections.for_save(session=session, user=_user(), inspection_id=inspection_id, item_id=item_id)
     if loaded is None:
         abort(404, description="没有这次检查")
-    inspection, site, spec, stored = loaded
+    inspection, site, spec, stored, photo_counts = loaded
     it = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
-    security.require_form(required="base_version")  # an unreadable body or no base version changes nothing
-    form = request.form
+    form, base_version = _save_form()
+    captured_at = offline.captured_at_of_form()  # the phone's clock at capture (a queued save); 400 if unreadable
     try:
-        base_version = int(form["base_version"])
+        with unit_of_work():
+            answer = inspections.record_answer(
+                session=session, inspection=inspection, item_id=it.id, raw=_raw_answer(it, form),
+                note=form.get("note"), by=_user(), base_version=base_version,
+                client_id=(form.get("client_id") or None), device_id=(form.get("device_id") or None),
+                site=site, stored=stored, captured_at=captured_at)
+            standing = tally.standing(session=session, inspection=inspection, spec=spec, site=site,
+                                      photo_counts=photo_counts)
+    except (scoring.AnswerError, inspections.Conflict, inspections.InspectionError) as exc:
+        return _refused(inspection, site, spec, it, exc)  # rolled back; the item again, with the reason
+    return _saved_reply(inspection, site, it, answer, standing)
+
+
+def _save_form():
+    """The save's form and its base version: 400 for a body that is no form or a base version that
+    is no integer, 428 without one (nothing is read from such a request)."""
+    security.require_form(required="base_version")
+    try:
+        return request.form, int(request.form["base_version"])
     except ValueError:
         abort(400, description="base_version 应为整数")
-    captured_at = offline.captured_at_of_form()  # the phone's clock at capture (a queued save)
-    try:
-        answer = inspections.record_answer(
-            session=session, inspection=inspection, item_id=it.id, raw=_raw_answer(it, form),
-            note=form.get("note"), by=_user(), base_version=base_version,
-            client_id=(form.get("client_id") or None), device_id=(form.get("device_id") or None),
-            site=site, stored=stored)
-        standing = tally.standing(session=session, inspection=inspection, spec=spec, site=site)
-        capture.note_capture(answer=answer, client_id=(form.get("client_id") or None), captured_at=captured_at)
-        session.commit()
-    except scoring.AnswerError as exc:
-        session.rollback()
-        return _render_item(_item_context(inspection, site, spec, it, error=str(exc),
-                                          submitted=_raw_answer(it, form)), 422)
-    except inspections.Conflict as exc:
-        session.rollback()
-        who = session.get(User, exc.current.by_id)
+
+
+def _refused(inspection, site, spec, item: Item, exc: Exception):
+    """A refused save, re-rendered inline: the value that does not fit the item (422), the other
+    device's newer version beside this one (409), or the inspection that takes no answers now."""
+    if isinstance(exc, inspections.Conflict):
+        who = get_db().get(User, exc.current.by_id)
         conflict = {"theirs": exc.current, "who": who.display_name if who else "", "mine": exc.submitted,
-                    "mine_note": form.get("note")}
-        return _render_item(_item_context(inspection, site, spec, it, answer=exc.current, conflict=conflict,
-                                          submitted=exc.submitted), 409)
-    except inspections.InspectionError as exc:
-        session.rollback()
-        return _render_item(_item_context(inspection, site, spec, it, error=str(exc)), 409)
-    return _saved_reply(inspection, site, it, answer, standing)
+                    "mine_note": request.form.get("note")}
+        return _render_item(item_context(inspection, site, spec, item, answer=exc.current, conflict=conflict,
+                                         submitted=exc.submitted), exc.status)
+    if isinstance(exc, scoring.AnswerError):
+        return _render_item(item_context(inspection, site, spec, item, error=str(exc),
+                                         submitted=_raw_answer(item, request.form)), 422)
+    return _render_item(item_context(inspection, site, spec, item, error=exc.message), exc.status)
 
 
 def _saved_reply(inspection, site, item: Item, answer, standing):
@@ -287,25 +199,37 @@ def _saved_reply(inspection, site, item: Item, answer, standing):
     if not _is_htmx():
         return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{item.id}"), code=303)
     judgement = scoring.judge(item, answer.value, tier=inspection.tier, site_type=site.site_type)
-    body = render_template("inspections/_item_state.html", oob_base=True, inspection=inspection, item=item,
-                           answer=answer, judgement=judgement, error=None, conflict=None)
-    return body + render_template("inspections/_progress.html", oob=True, progress=standing.progress,
-                                  decision=standing, outcome=standing, inspection=inspection)
+    body = _fragment("inspections/_item_state.html", oob_base=True, inspection=inspection, item=item,
+                     answer=answer, judgement=judgement, error=None, conflict=None)
+    return body + _fragment("inspections/_progress.html", oob=True, progress=standing.progress,
+                            decision=standing, outcome=standing, inspection=inspection)
+
+
+def _fragment(name: str, **context) -> str:
+    """A partial that reads only what it is given and the environment's globals and filters, rendered
+    without render_template's context processors and signals, which it does not need (templates
+    reloaded as they change when the app reloads them)."""
+    env = current_app.jinja_env
+    cache = current_app.extensions.setdefault("inspections_fragments", {})
+    template = None if env.auto_reload else cache.get(name)
+    if template is None:
+        template = cache[name] = env.get_template(name)
+    return template.render(context)
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>/photos")
 @login_required
 def upload(inspection_id: int, item_id: str):
     """Attach photos to an item with the device position; each bad file is refused with its reason."""
-    inspection, site, spec, it = _inspection_item(inspection_id, item_id)
+    inspection, site, spec, it = inspection_item(inspection_id, item_id)
     files = [f for f in request.files.getlist("photos") + request.files.getlist("photo") if f and f.filename is not None]
     if not files:
-        return _render_item(_item_context(inspection, site, spec, it, error="请选择要上传的照片"), 400, part="photos")
+        return _render_item(item_context(inspection, site, spec, it, error="请选择要上传的照片"), 400, part="photos")
     device = _device()
     try:  # the phone's client id, original hash/size/name and capture time (web/photos.py, docs/photos.md)
         capture = evidence.parse_capture(request.form)
     except photos.PhotoError as exc:
-        return _render_item(_item_context(inspection, site, spec, it, error=exc.reason), exc.status, part="photos")
+        return _render_item(item_context(inspection, site, spec, it, error=exc.reason), exc.status, part="photos")
     errors, stored, status, photo_id = [], 0, 200, None
     for i, f in enumerate(files):
         one = capture if i == 0 or capture.client_id is None else \
@@ -317,7 +241,7 @@ def upload(inspection_id: int, item_id: str):
             errors.append(problem[0])
             status = problem[1]
     error = "；".join(errors) if errors else None
-    response = _render_item(_item_context(inspection, site, spec, it, error=error), 200 if stored else status,
+    response = _render_item(item_context(inspection, site, spec, it, error=error), 200 if stored else status,
                             part="photos")
     return _with_photo_id(response, photo_id)
 
@@ -332,21 +256,19 @@ def _attach_one(inspection, site, it, f, device, capture):
         f.close()
     created: tuple[str, ...] = ()
     try:
-        photo, created = evidence.attach_photo(
-            session=session, inspection=inspection, item_id=it.id, data=data, device=device, by=_user(),
-            media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
-            max_bytes=current_app.config["PHOTO_MAX_BYTES"], capture=capture,
-            require_original=originals_required(inspection, site))
-        session.commit()
+        with unit_of_work():
+            photo, created = evidence.attach_photo(
+                session=session, inspection=inspection, item_id=it.id, data=data, device=device, by=_user(),
+                media_root=root, accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
+                max_bytes=current_app.config["PHOTO_MAX_BYTES"], capture=capture,
+                require_original=originals_required(inspection, site))
         return photo, None
     except photos.PhotoError as exc:
-        session.rollback()
         return None, (f"{f.filename or '照片'}：{exc.reason}", exc.status)
     except inspections.InspectionError as exc:
-        session.rollback()
-        return None, (str(exc), 409)
+        return None, (exc.message, exc.status)
     except Exception:
-        session.rollback()
+        errors.rollback()  # a failed commit: the session answers again, to see which files are still used
         evidence.discard(session=session, media_root=root, created=created)
         raise
 
@@ -363,7 +285,7 @@ def _with_photo_id(response, photo_id: int | None):
 
 def _summary(inspection, site, spec, error=None, status=200):
     """The finish page: the decision (verdict, reasons, subsidy), failed items, missing evidence, flags."""
-    ctx = _page_context(inspection, site, spec)
+    ctx = page_context(inspection, site, spec)
     from .review import flow_context  # the review blueprint builds on this one
     ctx.update(fixes=list(ctx["decision"].unmet), error=error, **flow_context(inspection))
     return render_template("inspections/summary.html", **ctx), status
@@ -381,7 +303,7 @@ def _confirm_step(inspection, site, spec):
     taken, photos with evidence flags): a page listing it, to confirm (`confirm=1`) or go back. None when
     nothing is missing, or when something blocks the submission (the service then says what). Asked
     when the summary page's form sends `check=1`; a bare POST (scripts, the API) submits as before."""
-    ctx = _page_context(inspection, site, spec)
+    ctx = page_context(inspection, site, spec)
     outcome, progress = ctx["outcome"], ctx["progress"]
     if outcome.open_items or outcome.unexplained or progress.answered < progress.total \
             or not inspections.may_edit(inspection, _user()):
@@ -403,10 +325,9 @@ def submit(inspection_id: int):
         if step is not None:
             return step
     try:
-        inspections.submit(session=session, inspection=inspection, by=_user())
-        session.commit()
-    except inspections.InspectionError as exc:
-        session.rollback()
-        return _summary(inspection, site, spec, error=str(exc), status=422)
+        with unit_of_work():
+            inspections.submit(session=session, inspection=inspection, by=_user())
+    except inspections.InspectionError as exc:  # the summary again, with what is missing
+        return _summary(inspection, site, spec, error=exc.message, status=exc.status)
     flash("已提交")
     return redirect(url_for("inspections.summary", inspection_id=inspection.id), code=303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, abort, request
+from flask import Flask, request
 from markupsafe import Markup, escape
 
 from ..core import rules, scoring, units
@@ -70,11 +70,9 @@ def score_parts(spec, outcome: scoring.Outcome, tier: str | None) -> Markup:
 
 
 def captured_at_of_form():
-    """The capture time a queued save carries (`captured_at`), in UTC, or None; 400 when unreadable."""
-    try:
-        return capture.parse_captured_at(request.form.get("captured_at"))
-    except capture.CaptureError as exc:
-        abort(400, description=str(exc))
+    """The capture time a queued save carries (`captured_at`), in UTC, or None; CaptureError (400,
+    answered by web/errors.py) when unreadable."""
+    return capture.parse_captured_at(request.form.get("captured_at"))
 
 
 def register(app: Flask) -> None:

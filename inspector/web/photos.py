@@ -10,8 +10,10 @@ from flask_login import current_user, login_required
 
 from .. import get_db
 from ..core import geo, photos as photo_core
+from ..core.errors import DomainError
 from ..models import Inspection, Photo, Region, Site, User
 from ..services import evidence, inspections, photo_manage, regions, rights, scope
+from .work import unit_of_work
 
 bp = Blueprint("photos", __name__)
 
@@ -74,40 +76,41 @@ def detail(photo_id: int):
 def delete(photo_id: int):
     """Delete a photo before submission, with a reason; files stay until the inspection is closed."""
     photo, inspection, site = photo_or_404(photo_id)
-    session = get_db()
     try:
-        photo_manage.delete(session=session, photo=photo, by=_user(), reason=request.form.get("reason"))
-        session.commit()
-    except inspections.InspectionError as exc:
-        session.rollback()
-        return _page(photo, inspection, site, error=str(exc), status=422)
+        with unit_of_work() as session:
+            photo_manage.delete(session=session, photo=photo, by=_user(), reason=request.form.get("reason"))
+    except inspections.InspectionError as exc:  # the photo page again, with the reason
+        return _page(photo, inspection, site, error=exc.message, status=exc.status)
     return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{photo.item_id}"), code=303)
 
 
-def _store(photo: Photo, inspection: Inspection, site: Site, *, derived_from: Photo | None):
-    """Store the uploaded file as a new photo of the same item: (new photo, None) or (None, error page)."""
-    session = get_db()
+class UploadRefused(DomainError):
+    """An upload the photo page refuses before anything is stored (no file, a malformed position): 400."""
+
+    status = 400
+
+
+REFUSALS = (photo_core.PhotoError, DomainError)  # each carries its status; str() is its Chinese reason
+
+
+def _store(photo: Photo, inspection: Inspection, site: Site, *, derived_from: Photo | None) -> Photo:
+    """Store the uploaded file as a new photo of the same item (in the caller's unit of work); raises
+    one of REFUSALS."""
     upload = request.files.get("photo") or request.files.get("photos")
     if upload is None or upload.filename is None:
-        return None, _page(photo, inspection, site, error="请选择照片", status=400)
+        raise UploadRefused("请选择照片")
     try:
         data = photo_core.read_upload(upload.stream, current_app.config["PHOTO_MAX_BYTES"])
-        device = geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
-        new, created = evidence.attach_photo(
-            session=session, inspection=inspection, item_id=photo.item_id, data=data, device=device, by=_user(),
+        try:
+            device = geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
+        except ValueError as exc:
+            raise UploadRefused(str(exc)) from None
+        new, _created = evidence.attach_photo(
+            session=get_db(), inspection=inspection, item_id=photo.item_id, data=data, device=device, by=_user(),
             media_root=Path(current_app.config["MEDIA_DIR"]), accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"],
             max_bytes=current_app.config["PHOTO_MAX_BYTES"], capture=evidence.parse_capture(request.form),
             derived_from=derived_from, require_original=originals_required(inspection, site))
-        return new, None
-    except photo_core.PhotoError as exc:
-        session.rollback()
-        return None, _page(photo, inspection, site, error=exc.reason, status=exc.status)
-    except ValueError as exc:  # a malformed position
-        session.rollback()
-        return None, _page(photo, inspection, site, error=str(exc), status=400)
-    except inspections.InspectionError as exc:
-        session.rollback()
-        return None, _page(photo, inspection, site, error=str(exc), status=409)
+        return new
     finally:
         upload.close()
 
@@ -117,21 +120,14 @@ def _store(photo: Photo, inspection: Inspection, site: Site, *, derived_from: Ph
 def replace(photo_id: int):
     """Replace a photo by a new one of the same item, with a reason; the old one is kept, deleted."""
     photo, inspection, site = photo_or_404(photo_id)
-    session = get_db()
     try:
-        reason = photo_manage.check_replaceable(session=session, photo=photo, by=_user(),
-                                                reason=request.form.get("reason"))
-    except inspections.InspectionError as exc:
-        return _page(photo, inspection, site, error=str(exc), status=422)
-    new, failed = _store(photo, inspection, site, derived_from=None)
-    if failed is not None:
-        return failed
-    try:
-        photo_manage.replace(session=session, old=photo, new=new, by=_user(), reason=reason)
-        session.commit()
-    except inspections.InspectionError as exc:
-        session.rollback()
-        return _page(photo, inspection, site, error=str(exc), status=422)
+        with unit_of_work() as session:
+            reason = photo_manage.check_replaceable(session=session, photo=photo, by=_user(),
+                                                    reason=request.form.get("reason"))
+            new = _store(photo, inspection, site, derived_from=None)
+            photo_manage.replace(session=session, old=photo, new=new, by=_user(), reason=reason)
+    except REFUSALS as exc:  # the photo page again, with the reason
+        return _page(photo, inspection, site, error=str(exc), status=exc.status)
     return redirect(url_for("photos.detail", photo_id=new.id), code=303)
 
 
@@ -152,15 +148,12 @@ def markup_page(photo_id: int):
 def markup(photo_id: int):
     """Store the marked-up copy as a new photo linked to its original (which is kept as it is)."""
     photo, inspection, site = photo_or_404(photo_id)
-    session = get_db()
     try:
-        source = photo_manage.check_markable(session=session, photo=photo, by=_user())
-    except inspections.InspectionError as exc:
-        return _page(photo, inspection, site, error=str(exc), status=409)
-    new, failed = _store(photo, inspection, site, derived_from=source)
-    if failed is not None:
-        return failed
-    session.commit()
+        with unit_of_work() as session:
+            source = photo_manage.check_markable(session=session, photo=photo, by=_user())
+            new = _store(photo, inspection, site, derived_from=source)
+    except REFUSALS as exc:  # the photo page again, with the reason
+        return _page(photo, inspection, site, error=str(exc), status=exc.status)
     response = make_response(redirect(url_for("photos.detail", photo_id=new.id), code=303))
     response.headers["X-Photo-Id"] = str(new.id)
     return response

@@ -91,16 +91,19 @@ def _signed_in() -> bool:
         return False
 
 
+_FIXED = (("Content-Security-Policy", CSP), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+          ("X-Content-Type-Options", "nosniff"), ("Cross-Origin-Opener-Policy", "same-origin"))
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _headers(response):
-    """Security headers on every response; private (and for pages, unstored) caching behind a login."""
+    """Security headers on every response (unless the view set its own); private (and for pages,
+    unstored) caching behind a login."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config.get("INSPECTOR_HTTPS"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    present = {name.lower() for name, _value in headers.items()}  # one pass, not a scan per header
+    for name, value in _FIXED + ((_HSTS,) if current_app.config.get("INSPECTOR_HTTPS") else ()):
+        if name.lower() not in present:
+            headers.add(name, value)
     if request.endpoint != "static" and (_signed_in() or request.endpoint in PRIVATE_ENDPOINTS) \
             and not response.cache_control.private and not response.cache_control.no_store:
         if response.mimetype == "text/html" or not response.cache_control.max_age:
@@ -123,6 +126,10 @@ def register(app: Flask) -> None:
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     app.before_request(check_input)
     app.after_request(_headers)
+    # The session cookie is written when it changes (sign-in, a new CSRF token), not signed and sent
+    # again with every response: its 12-hour life runs from sign-in, as the server-side session's
+    # does (services/users.py session_user), so refreshing it bought nothing (docs/saves.md).
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
