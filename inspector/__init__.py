@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import date, datetime
 from pathlib import Path
 
 from flask import Flask, g
 from htmx_flask import Htmx
 
-ROOT = Path(__file__).resolve().parent.parent
+from .runtime import ROOT
+
 SESSION_COOKIE = "inspector_session"  # the session cookie's name (bench/save_latency.py checks it by this)
 
 
@@ -121,19 +121,6 @@ def _sweep_at_start(app: Flask) -> None:
         app.logger.warning("media sweep at start: removed %d temporary files", len(removed))
 
 
-def get_db():
-    """The request's database session (one per request, closed at teardown)."""
-    from flask import current_app
-
-    from .db import session
-    if "db" not in g:
-        g.db = session(current_app.extensions["engine"])
-    return g.db
-
-
-from .core.clock import CHINA  # noqa: E402  (one Beijing-time zone for the app)
-
-
 def settle_after_start() -> None:
     """Move everything alive after start-up (checklists, templates, SQLAlchemy's tables) out of
     the garbage collector's sight: a request that reads 20,000 rows otherwise triggers full
@@ -144,24 +131,3 @@ def settle_after_start() -> None:
     gc.freeze()
 
 
-def today() -> date:
-    """Today's date in China (or the TODAY the app was configured with, for tests and demos)."""
-    from flask import current_app
-
-    fixed = current_app.config.get("TODAY")
-    if fixed:
-        return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
-    return datetime.now(CHINA).date()
-
-
-def get_calendar():
-    """The working-day calendar of this request: chinese_calendar, the seed file and the years
-    entered in the app (read once per request, so a schedule entered on one node is used by all)."""
-    from flask import current_app
-
-    from .services import workcalendar
-    cal = g.get("calendar")
-    if cal is None:
-        cal = workcalendar.calendar(session=get_db(), strict=current_app.config["WORKDAYS_STRICT"])
-        g.calendar = cal
-    return cal

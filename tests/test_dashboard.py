@@ -363,7 +363,7 @@ def test_export_follows_the_filters(client, login_as, county):
 
 
 def test_export_of_a_follow_up_keeps_the_answers_it_did_not_recheck(app, client, db, login_as, county):
-    from inspector import get_calendar
+    from inspector.runtime import get_calendar
     from inspector.services import workflow
     s5, inspector = county["sites"][4], county["users"]["inspector"]
     original = db.exec(select(Inspection).where(Inspection.site_id == s5.id)).one()

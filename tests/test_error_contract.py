@@ -17,7 +17,7 @@ def test_a_refusal_rolls_back_and_answers_its_status_and_reason(app):
     @app.post("/_contract/<int:status>")
     @commits
     def refuse(status: int):
-        from inspector import get_db
+        from inspector.runtime import get_db
         get_db().add(Region(name="不应保存的镇", level="city", code="X-REFUSED", path="/"))
         get_db().flush()
         raise DomainError("该镇已存在，未保存", status=status)
@@ -52,7 +52,7 @@ def test_a_refusal_after_a_failed_flush_renders_its_page(app, client, db, login_
 
     @app.post("/_contract/after-flush")
     def refuse_after_flush():
-        from inspector import get_db
+        from inspector.runtime import get_db
         session = get_db()
         session.add(Region(name="重复的镇", level="township", code="T101", path="/"))
         try:

@@ -341,7 +341,7 @@ def test_the_error_page_is_rendered_after_a_rollback(app, client, field, monkeyp
     from inspector.web import sites as sites_view
 
     def failing(**_kw):
-        from inspector import get_db
+        from inspector.runtime import get_db
         db = get_db()
         from sqlalchemy import text
         try:

@@ -74,3 +74,38 @@ def test_no_import_circle_at_module_level():
         if m not in seen:
             circle = visit(m, [m])
             assert circle is None, " → ".join(circle)
+
+
+def test_no_import_circle_even_inside_functions():
+    """Counting imports inside functions too: an import moved into a function to dodge a circle is
+    still a circle (issue 18). The request helpers live in inspector.runtime, not in the package
+    whose create_app imports every blueprint."""
+    graph = {m: {d for d in _imports(m, top_level_only=False) if d in MODULES and d != m} for m in MODULES}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def strong(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                circles.append(sorted(part))
+
+    for m in sorted(graph):
+        if m not in index:
+            strong(m)
+    assert circles == []

@@ -715,7 +715,7 @@ def test_forms_carry_the_csrf_token(app, client, db, world, login_as):
 
 
 def test_demo_projects(app, db, specs):
-    from inspector import get_calendar
+    from inspector.runtime import get_calendar
     from inspector.services import micro
     demo.load(session=db, specs=specs)
     db.commit()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from inspector import get_calendar
+from inspector.runtime import get_calendar
 from inspector.core import micro as micro_rules
 from inspector.models import PURPOSES, ROLES, Answer, Inspection, Job, MicroProject, Photo, Report
 from inspector.services import checklists, landmark, micro, programs, regions, rights, users

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from inspector import ROOT, create_app
+from inspector import create_app
+from inspector.runtime import ROOT
 from inspector.models import LoginAttempt, Photo
 from inspector.services import inspections
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import select
 
-from inspector import db as dbmod, get_calendar
+from inspector import db as dbmod
+from inspector.runtime import get_calendar
 from inspector.models import Inspection, RegionSummary, Site, SiteSummary, User
 from inspector.services import inspections, regions, sites, summaries, workflow
 from inspector.services.inspections import InspectionError

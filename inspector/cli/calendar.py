@@ -21,7 +21,7 @@ def calendar_group():
 def calendar_import(path: Path):
     """Enter the years of a file (the format of checklists/calendar/overrides.yaml) and
     recompute every open deadline; nothing is stored when any year has a problem."""
-    from .. import today
+    from ..runtime import today
     from ..services import workcalendar
     with session() as s:
         try:
@@ -43,7 +43,7 @@ def calendar_import(path: Path):
 @calendar_group.command("show")
 def calendar_show():
     """List recent and coming years: official (with the notice) or provisional."""
-    from .. import today
+    from ..runtime import today
     from ..services import workcalendar
     with session() as s:
         cal = workcalendar.calendar(session=s, strict=current_app.config["WORKDAYS_STRICT"])
@@ -54,7 +54,7 @@ def calendar_show():
 @calendar_group.command("recompute")
 def calendar_recompute():
     """Count every open working-day deadline again (after upgrading chinese_calendar, say)."""
-    from .. import today
+    from ..runtime import today
     from ..services import workcalendar
     with session() as s:
         cal = workcalendar.calendar(session=s, strict=current_app.config["WORKDAYS_STRICT"])

@@ -16,7 +16,8 @@ def demo_group():
 @demo_group.command("load")
 def demo_load():
     """Load a demo county (idempotent)."""
-    from .. import demo, today
+    from .. import demo
+    from ..runtime import today
     from ..services import workcalendar
     specs = current_app.extensions["checklists"]
     with session() as s:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import current_app, url_for
 
-from .. import ROOT, get_calendar, get_db, today
+from ..runtime import ROOT, get_calendar, get_db, today
 from ..core import workdays
 from ..models import Notice, Region, Site, User
 from ..services import dashboard, reports, scope

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db
+from ..runtime import get_db
 from .. import storage as media_storage
 from ..models import LABELS, Inspection, Site
 from ..services import dashboard, notices, queues, reports, rights, scope

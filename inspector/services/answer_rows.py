@@ -1,7 +1,10 @@
 """The rows of one answer: read fresh, inserted once, overwritten by compare-and-set on its version,
 each version with its audit row. Prebuilt statements on the tables, no ORM unit of work: these
-are most of a save's SQL (services/inspections.record_answer decides; docs/saves.md)."""
+are most of a save's SQL (services/inspections.record_answer decides; docs/saves.md). Also the
+stored answers as the decision and the running tally read them (a follow-up's over its original's)."""
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import insert as sa_insert
@@ -10,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from ..models import Answer, AuditLog
+from ..models import Answer, AuditLog, Inspection
 
 
 def current(session: Session, inspection_id: int, item_id: str) -> Answer | None:
@@ -71,3 +74,34 @@ def update(session: Session, current: Answer, row: dict, note: str | None) -> An
                                                               "note": current.note, "version": current.version},
                   row["at"])
     return current
+
+
+def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]:
+    """The inspection's answers by item id."""
+    rows = session.exec(select(Answer).where(Answer.inspection_id == inspection.id))
+    return {a.item_id: a for a in rows}
+
+
+def values_of(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> dict[str, Any]:
+    """The values the inspection is scored on, by item id.
+
+    A follow-up re-checks only its scope items: the rest keep the values of the inspection it
+    follows up (itself perhaps a follow-up), so its score is the site's score after rectification.
+    """
+    if answers is None:
+        answers = answers_of(session=session, inspection=inspection)
+    own = {k: a.value for k, a in answers.items()}
+    if inspection.follow_up_of_id is None:
+        return own
+    original = session.get(Inspection, inspection.follow_up_of_id)
+    return {**values_of(session=session, inspection=original), **own}
+
+
+def notes_of(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> dict[str, str]:
+    """The inspector's notes by item id, a follow-up's over its original's (like `values_of`)."""
+    if answers is None:
+        answers = answers_of(session=session, inspection=inspection)
+    own = {k: a.note or "" for k, a in answers.items()}
+    if inspection.follow_up_of_id is None:
+        return own
+    return {**notes_of(session=session, inspection=session.get(Inspection, inspection.follow_up_of_id)), **own}

@@ -1,7 +1,6 @@
 """Inspections: start one on a fixed checklist version, record answers, score them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam
@@ -11,11 +10,13 @@ from sqlmodel import Session, select
 
 from ..core import scoring
 from ..core.checklist import ChecklistSpec
-from ..core.decision import Approval, Decision, decide
+from ..core.decision import Decision, decide
 from ..core.errors import DomainError
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Region, Site, User, utcnow
 from . import answer_rows, audit, notifications, rights, scope, tally
+from .answer_rows import answers_of, notes_of, values_of  # the answers as the decision reads them
+from .tally import Progress, approval_of
 from .checklists import cached_spec, ensure_version, spec_of
 
 
@@ -89,12 +90,6 @@ def _approved_category(site: Site, spec: ChecklistSpec, chosen: str | None) -> s
     return approved.id
 
 
-def approval_of(site: Site) -> Approval:
-    """The site's approved category with its document."""
-    return Approval(site.tier_applied, site.category_doc_number or "",
-                    site.category_doc_date.isoformat() if site.category_doc_date else "")
-
-
 def spec_for(*, session: Session, inspection: Inspection) -> ChecklistSpec:
     """The checklist the inspection was started with.
 
@@ -143,12 +138,6 @@ def for_save(*, session: Session, user: User, inspection_id: int,
     inspection, site, content_hash, answer, photos = row
     return (inspection, site, _spec_by_hash(session, inspection.checklist_version_id, content_hash), answer,
             tally.photo_counts_of(photos))
-
-
-def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]:
-    """The inspection's answers by item id."""
-    rows = session.exec(select(Answer).where(Answer.inspection_id == inspection.id))
-    return {a.item_id: a for a in rows}
 
 
 _UNREAD = object()
@@ -243,31 +232,6 @@ def may_edit(inspection: Inspection, by: User) -> bool:
     return inspection.status in EDITABLE and rights.can(by, "start", inspection.purpose)
 
 
-def values_of(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> dict[str, Any]:
-    """The values the inspection is scored on, by item id.
-
-    A follow-up re-checks only its scope items: the rest keep the values of the inspection it
-    follows up (itself perhaps a follow-up), so its score is the site's score after rectification.
-    """
-    if answers is None:
-        answers = answers_of(session=session, inspection=inspection)
-    own = {k: a.value for k, a in answers.items()}
-    if inspection.follow_up_of_id is None:
-        return own
-    original = session.get(Inspection, inspection.follow_up_of_id)
-    return {**values_of(session=session, inspection=original), **own}
-
-
-def notes_of(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> dict[str, str]:
-    """The inspector's notes by item id, a follow-up's over its original's (like `values_of`)."""
-    if answers is None:
-        answers = answers_of(session=session, inspection=inspection)
-    own = {k: a.note or "" for k, a in answers.items()}
-    if inspection.follow_up_of_id is None:
-        return own
-    return {**notes_of(session=session, inspection=session.get(Inspection, inspection.follow_up_of_id)), **own}
-
-
 def decision(*, session: Session, inspection: Inspection, answers: dict[str, Answer] | None = None) -> Decision:
     """THE decision of an inspection: verdict, reasons, subsidy or title, and the rule used.
 
@@ -313,22 +277,6 @@ def unfinished(*, session: Session, site: Site) -> list[Inspection]:
     return list(session.exec(select(Inspection).where(Inspection.site_id == site.id,
                                                       Inspection.status.in_(EDITABLE))
                              .order_by(Inspection.updated_at.desc())))
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far an inspection is: answered of total, critical items open, photos missing."""
-
-    answered: int
-    total: int
-    critical_open: int
-    photos_missing: int
-    missing_photo_items: tuple[str, ...]
-
-    @property
-    def percent(self) -> int:
-        """Answered share, 0–100."""
-        return round(100 * self.answered / self.total) if self.total else 100
 
 
 def progress(spec: ChecklistSpec, result: scoring.Outcome, photo_counts: dict[str, int], *,

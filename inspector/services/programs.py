@@ -17,7 +17,8 @@ from ..core import programs as core
 from ..core.errors import DomainError
 from ..core.workdays import Due
 from ..models import ROLE_LABELS, ProgramStep, Region, Site, User, utcnow
-from . import audit, rights, workcalendar
+from . import audit, rights
+from .deadlines import store_due
 
 PROGRAMS = ("red_landmark", "micro_project")
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "checklists" / "programs"
@@ -97,7 +98,7 @@ def open_step(*, session: Session, program: str, program_id: int, step: str, own
     row = ProgramStep(program=program, program_id=program_id, step=step, owner_role=owner_role,
                       region_id=region_id, due_date=due_date if isinstance(due_date, date) else None)
     if isinstance(due_date, Due):
-        workcalendar.store_due(row, due_date)
+        store_due(row, due_date)
         due_date = due_date.date
     session.add(row)
     session.flush()

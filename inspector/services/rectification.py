@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from ..core import scoring
 from ..core.workdays import Calendar
 from ..models import Inspection, RectificationTask, User, utcnow
-from . import audit, rights, workcalendar
+from . import audit, rights
+from .deadlines import store_due
 from .transitions import ReviewError
 
 RECTIFICATION_WORKING_DAYS = 20  # a county setting: the sources give no deadline for rectification
@@ -25,7 +26,7 @@ def open_tasks(session: Session, inspection: Inspection, result: scoring.Outcome
     due = calendar.deadline(today, RECTIFICATION_WORKING_DAYS)
     tasks = [RectificationTask(inspection_id=inspection.id, item_id=i, due_date=due.date) for i in failed]
     for task in tasks:
-        workcalendar.store_due(task, due)
+        store_due(task, due)
     session.add_all(tasks)
     session.flush()
     return tasks

@@ -18,8 +18,9 @@ from sqlmodel import Session
 
 from ..core import scoring, tally
 from ..core.checklist import ChecklistSpec, Item
-from ..core.decision import verdict_and_subsidy
+from ..core.decision import Approval, verdict_and_subsidy
 from ..models import Answer, Inspection, Photo, Site
+from .answer_rows import notes_of, values_of
 
 Side = tuple[Any, "str | None", bool]  # an item's value, note and whether the inspection answered it itself
 
@@ -43,7 +44,6 @@ def rebuild(*, session: Session, inspection: Inspection, spec: ChecklistSpec, ba
     values = {r.item_id: r.value for r in rows}
     notes = {r.item_id: r.note or "" for r in rows}
     if inspection.follow_up_of_id is not None:
-        from .inspections import notes_of, values_of
         original = session.get(Inspection, inspection.follow_up_of_id)
         values = {**values_of(session=session, inspection=original), **values}
         notes = {**notes_of(session=session, inspection=original), **notes}
@@ -57,7 +57,6 @@ def valid(inspection: Inspection, basis: tally.Basis) -> bool:
 
 def decided(spec: ChecklistSpec, inspection: Inspection, site: Site, counts: dict) -> tuple[float | None, str, int | None]:
     """Score, verdict and subsidy of the counts: what services.inspections.decision() stores."""
-    from .inspections import approval_of
     score, verdict = tally.outcome_of(spec, counts)
     verdict, subsidy = verdict_and_subsidy(spec, verdict, purpose=inspection.purpose, tier=inspection.tier,
                                            approval=approval_of(site))
@@ -163,11 +162,26 @@ class Standing:
         return f"{self.subsidy:,} 元" if self.subsidy else "不予拨付"
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far an inspection is: answered of total, critical items open, photos missing."""
+
+    answered: int
+    total: int
+    critical_open: int
+    photos_missing: int
+    missing_photo_items: tuple[str, ...]
+
+    @property
+    def percent(self) -> int:
+        """Answered share, 0–100."""
+        return round(100 * self.answered / self.total) if self.total else 100
+
+
 def standing(*, session: Session, inspection: Inspection, spec: ChecklistSpec, site: Site,
              photo_counts: dict[str, int] | None = None) -> Standing:
     """The inspection's standing from its counts and its photos by item (`photo_counts` when the
     caller read them already, else one count)."""
-    from .inspections import Progress
     basis = basis_of(inspection, site)
     counts = inspection.tally if valid(inspection, basis) else rebuild(session=session, inspection=inspection,
                                                                        spec=spec, basis=basis)
@@ -185,3 +199,9 @@ def standing(*, session: Session, inspection: Inspection, spec: ChecklistSpec, s
     score, verdict, subsidy = decided(spec, inspection, site, counts)
     return Standing(verdict, subsidy, score, progress, counts["earned"] / scoring.WEIGHT_UNITS,
                     counts["possible"] / scoring.WEIGHT_UNITS)
+
+
+def approval_of(site: Site) -> Approval:
+    """The site's approved category with its document."""
+    return Approval(site.tier_applied, site.category_doc_number or "",
+                    site.category_doc_date.isoformat() if site.category_doc_date else "")

@@ -21,6 +21,7 @@ from ..core.workdays import Calendar, Due, Schedule
 from ..models import (CalendarYear, DeadlineChange, Inspection, MicroProject, Notice, ProgramStep,
                       RectificationTask, Region, Site, User, utcnow)
 from . import audit, rights
+from .deadlines import store_due
 
 OVERSEERS = {"township", "county_reviewer", "city_reviewer", "admin"}  # see every change in their region
 
@@ -140,14 +141,6 @@ def _year_facts(row: CalendarYear) -> dict:
 
 
 # ---------------------------------------------------------------- deadlines
-
-def store_due(row: RectificationTask | ProgramStep, due: Due | None) -> None:
-    """Write a deadline onto a task or step row (None: the step has no deadline)."""
-    row.due_date = due.date if due else None
-    row.due_from = due.start if due else None
-    row.due_working_days = due.days if due else None
-    row.due_rule = due.rule if due else None
-    row.due_provisional = bool(due and due.provisional)
 
 
 def recompute(*, session: Session, calendar: Calendar, today: date, by: User | None,

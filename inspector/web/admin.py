@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import CHINA, get_db
+from ..core.clock import CHINA
+from ..runtime import get_db
 from ..models import ROLES, Region, User
 from ..services import audit as audit_log
 from ..services import regions, rights, scope, users

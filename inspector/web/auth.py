@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import BadRequest
 
-from .. import get_db
+from ..runtime import get_db
 from ..models import User
 from ..services import throttle, users
 from . import errors

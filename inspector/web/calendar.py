@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import get_calendar, get_db, today
+from ..runtime import get_calendar, get_db, today
 from ..core import workdays
 from ..services import rights, workcalendar
 from .work import unit_of_work

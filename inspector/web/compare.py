@@ -7,7 +7,7 @@ import io
 from flask import Blueprint, request, send_file
 from flask_login import current_user, login_required
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..services import comparison, comparison_view
 from . import render
 

@@ -9,7 +9,7 @@ import io
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..models import LABELS, PURPOSES
 from ..services import dashboard, rights, summaries
 from . import render

@@ -57,7 +57,7 @@ def calendar_notice() -> dict | None:
     from flask import current_app, url_for
     from flask_login import current_user
 
-    from .. import get_calendar, today
+    from ..runtime import get_calendar, today
     if not getattr(current_user, "is_authenticated", False) or not rights.can(current_user.row, "calendar_warning"):
         return None
     cal = get_calendar()
@@ -76,7 +76,7 @@ def calendar_notice() -> dict | None:
 
 def provisional_why(start, end) -> str:
     """Why a date from start to end is provisional: the years without their holiday schedule."""
-    from .. import get_calendar
+    from ..runtime import get_calendar
     from ..core import workdays
     years = get_calendar().provisional_years(start, end) if start and end else ()
     return workdays.provisional_reason(years) or "所跨年份的国务院节假日安排尚未录入，按法定节假日推算；录入后自动重新计算"

@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from .. import get_calendar, get_db, today
+from ..runtime import get_calendar, get_db, today
 from ..core import geo, photos
 from ..models import RedLandmarkApplication, Site, User
 from ..services import due as due_list

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..core import ledger as core
 from ..services import ledger, rights
 from ..services.ledger_items import ledger_inspections

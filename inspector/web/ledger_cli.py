@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..services import ledger
 from .work import unit_of_work
 
@@ -40,7 +40,7 @@ def link_unit(username: str, unit_name: str):
 @with_appcontext
 def demo():
     """Load the demo ledger."""
-    from .. import get_calendar
+    from ..runtime import get_calendar
     from ..demo import ledger as ledger_demo
     try:
         with unit_of_work() as session:

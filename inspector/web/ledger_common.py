@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
-from .. import ROOT, get_db, today
+from ..runtime import ROOT, get_db, today
 from ..core import ledger as core
 from ..core import pdf, words
 from ..models import LedgerMember, Site

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..core import ledger as core
 from ..models import Site
 from ..services import ledger, ledger_feedback, ledger_tallies, rights

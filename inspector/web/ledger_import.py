@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..core import ledger as core
 from ..services import ledger, ledger_import, rights
 from .ledger_common import bp

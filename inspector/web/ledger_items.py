@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..core import scoring
 from ..models import Inspection, Site
 from ..services import inspections, ledger, ledger_items, rights, scope

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import abort, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..core import ledger as core
 from ..core import photos
 from ..models import LedgerMember, LedgerUnit, Site

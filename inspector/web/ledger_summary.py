@@ -6,7 +6,7 @@ from datetime import date
 from flask import Response, abort, render_template
 from flask_login import current_user, login_required
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..core import ledger as core
 from ..services import ledger_summary
 from .ledger_common import asked_year, bp, deadline_md, pdf_response

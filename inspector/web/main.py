@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from .. import get_db, today
+from ..runtime import get_db, today
 from ..services import queues, regions, workcalendar
 from . import notifications
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user, login_required
 
-from .. import get_db
+from ..runtime import get_db
 from .. import storage as media_storage
 from ..services import scope
 

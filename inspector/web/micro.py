@@ -8,7 +8,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from .. import CHINA, get_calendar, get_db, today
+from ..core.clock import CHINA
+from ..runtime import get_calendar, get_db, today
 from ..core import micro as rules
 from ..core import photos
 from ..models import MicroProject, Site

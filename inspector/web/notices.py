@@ -16,7 +16,7 @@ from typing import Any
 import segno
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 
-from .. import ROOT, get_calendar, get_db, today
+from ..runtime import ROOT, get_calendar, get_db, today
 from . import security
 from ..core import photos as photo_core
 from ..core.workdays import Calendar, CalendarUnknown

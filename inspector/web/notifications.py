@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db
+from ..runtime import get_db
 from ..services import notifications
 from .work import commits
 

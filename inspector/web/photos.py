@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db
+from ..runtime import get_db
 from ..core import geo, photos as photo_core
 from ..core.errors import DomainError
 from ..models import Inspection, Photo, Region, Site, User

@@ -8,7 +8,7 @@ import segno
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for)
 from flask_login import current_user, login_required
 
-from .. import ROOT, get_calendar, get_db, today
+from ..runtime import ROOT, get_calendar, get_db, today
 from ..core import sources
 from ..models import Inspection, Site, User
 from ..services import documents, inspections, micro, reports, scope, workcalendar

@@ -6,12 +6,12 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import get_calendar, get_db, today
+from ..runtime import get_calendar, get_db, today
 from ..core import geo
 from ..core.workdays import CalendarUnknown
 from ..models import Inspection, SignOff, User
 from ..services import evidence, inspections, rectification, rights, signoff, workflow
-from .inspections import inspection_or_404
+from .walk import inspection_or_404
 from .work import unit_of_work
 
 bp = Blueprint("review", __name__)

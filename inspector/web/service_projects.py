@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from .. import get_calendar, get_db, today
+from ..runtime import get_calendar, get_db, today
 from ..core import photos
 from ..core import service_projects as core
 from ..models import ServiceProject, Site

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import get_db
+from ..runtime import get_db
 from ..core import geo
 from ..models import Region
 from ..services import inspections, regions, rights, scope, sites, versions

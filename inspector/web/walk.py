@@ -8,7 +8,7 @@ import uuid
 from flask import abort, request
 from flask_login import current_user
 
-from .. import get_db
+from ..runtime import get_db
 from ..core import scoring
 from ..core.checklist import ChecklistSpec, Item
 from ..models import Inspection, Site, User

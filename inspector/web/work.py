@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 from sqlmodel import Session
 
-from .. import get_db
+from ..runtime import get_db
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from inspector import get_calendar
+from inspector.runtime import get_calendar
 from inspector.models import Inspection, MicroProject, Notice
 from inspector.services import inspections
 from inspector import demo
