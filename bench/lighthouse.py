@@ -74,7 +74,7 @@ def issue_verify_page(app, cookie: str) -> str | None:
     client = app.test_client()
     client.set_cookie(*cookie.split("=", 1))
     with app.app_context():
-        from inspector import get_db
+        from inspector.runtime import get_db
         from inspector.models import Inspection
         approved = get_db().exec(select(Inspection).where(Inspection.status == "approved")).first()
     if approved is None:
