@@ -785,3 +785,15 @@ def test_each_scheme_is_accepted_on_its_own_checklist_and_no_other(db, world, sp
     with pytest.raises(micro.MicroError, match="应使用其验收清单"):
         micro.start_acceptance(session=db, project=project, spec=specs["micro-project"], by=world["town"],
                                today=date(2026, 5, 11))
+
+
+def test_the_areas_refusals_are_domain_errors_with_their_status():
+    # one error contract (issue 18): web/errors.py answers each with its status and Chinese reason
+    from inspector.core import micro as rules
+    from inspector.core.errors import DomainError
+    assert issubclass(micro.MicroError, DomainError) and micro.MicroError("x").status == 409
+    invalid = micro.Invalid([rules.Problem("name", "请填写“项目名称”", rules.SRC_FORM)])
+    assert isinstance(invalid, DomainError) and invalid.status == 422 and "请填写“项目名称”" in invalid.message
+    with pytest.raises(DomainError) as caught:
+        rules.parse_money("abc")
+    assert caught.value.status == 422 and "格式不对" in caught.value.message

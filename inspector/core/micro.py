@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import programs
+from .errors import DomainError
 
 SEED_000 = "000_7a80efa72703d9ff.txt"
 SEED_001 = "001_ce2f6b89bf5be0ba.txt"
@@ -78,8 +79,10 @@ class Problem:
         return asdict(self)
 
 
-class MoneyError(ValueError):
-    """An amount that is not a plain CNY amount with at most two decimals."""
+class MoneyError(DomainError):
+    """An amount that is not a plain CNY amount with at most two decimals (a refusal read as typed: 422)."""
+
+    status = 422
 
 
 # ---------------------------------------------------------------- money

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from ..core import micro as rules
 from ..core import photos as photo_core
 from ..core.checklist import ChecklistSpec
+from ..core.errors import DomainError
 from ..core.workdays import Calendar, CalendarUnknown, Due
 from ..models import (ROLE_LABELS, FundCommitment, FundMember, Inspection, MicroProject, Notice, Region, Site,
                       User, utcnow)
@@ -30,12 +31,16 @@ PURPOSE = "micro_project"
 LIVE = ("applied", "approved", "started", "noticed", "accepting", "evaluated", "archived")  # count against the year
 
 
-class MicroError(ValueError):
+class MicroError(DomainError):
     """An action not possible now (wrong status, notice not over): answered 409 with the reason."""
 
+    status = 409
 
-class Invalid(ValueError):
+
+class Invalid(DomainError):
     """Input that breaks rules: every problem, each with its field, rule and source (answered 422)."""
+
+    status = 422
 
     def __init__(self, problems: list[rules.Problem]):
         self.problems = problems
@@ -50,6 +55,11 @@ def may(user: User, action: str) -> bool:
 def require(user: User, action: str) -> None:
     """Raise rights.Forbidden naming the roles that may, unless the user's role allows the action."""
     rights.require(user, "micro_" + action)
+
+
+def may_decide(user: User, step_row: Any) -> bool:
+    """Whether the user's role owns an open route step (decide refuses every other role)."""
+    return step_row is not None and step_row.done_at is None and user.role == step_row.owner_role
 
 
 def _transition(project: MicroProject, action: str) -> None:

@@ -13,6 +13,7 @@ from ..core import micro as rules
 from ..core import photos
 from ..models import MicroProject, Site
 from ..services import micro, programs, rights, scope, sites
+from .work import unit_of_work
 
 bp = Blueprint("micro", __name__, url_prefix='/micro')
 
@@ -32,7 +33,8 @@ def _helpers():
     """Money in yuan, status and size words, the notice link, for this area's templates."""
     return {"money": rules.format_money, "STATUS": rules.STATUS_LABELS, "SIZES": rules.SIZES,
             "MEMBER_KINDS": rules.MEMBER_KINDS, "CATEGORIES": rules.CATEGORIES, "notice_url": notice_url,
-            "may": lambda action: micro.may(current_user.row, action), "local_date": _local_date}
+            "may": lambda action: micro.may(current_user.row, action),
+            "may_decide": lambda row: micro.may_decide(current_user.row, row), "local_date": _local_date}
 
 
 def _local_date(moment) -> str:
@@ -93,20 +95,14 @@ def new(site_id: int):
 @login_required
 def create(site_id: int):
     """Apply: validated as a whole; the route's first step opens. 422 with every broken rule."""
-    session = get_db()
     site = _site(site_id)
     try:
-        project = micro.apply(session=session, site=site, form=request.form, by=current_user.row, today=today(),
-                              calendar=get_calendar())
-    except micro.Invalid as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            project = micro.apply(session=session, site=site, form=request.form, by=current_user.row,
+                                  today=today(), calendar=get_calendar())
+    except micro.Invalid as exc:  # the form again, with every broken rule beside its field
         return render_template("micro/new.html", site=site, form=request.form, problems=exc.problems,
                                program=programs.of_site(site)), 422
-    except micro.MicroError as exc:
-        session.rollback()
-        return render_template("micro/new.html", site=site, form=request.form, program=None,
-                               problems=[rules.Problem("site", str(exc), "checklists/programs/")]), 409
-    session.commit()
     return redirect(url_for("micro.detail", project_id=project.id), code=303)
 
 
@@ -145,18 +141,14 @@ def detail(project_id: int):
 
 
 def _act(project_id: int, action):
-    """Run a service action on a project: 303 back to it, or the page with the reason (422 / 409)."""
-    session = get_db()
+    """Run a service action on a project: 303 back to it, or the page with every broken rule (422);
+    a refusal (409, 403) reaches the one error handler."""
     project, site = _project(project_id)
     try:
-        target = action(session, project, site)
+        with unit_of_work() as session:
+            target = action(session, project, site)
     except micro.Invalid as exc:
-        session.rollback()
         return _detail(project, site, problems=exc.problems, form=request.form, status=422)
-    except micro.MicroError as exc:
-        session.rollback()
-        return _detail(project, site, error=str(exc), status=409)
-    session.commit()
     return redirect(target if isinstance(target, str) else url_for("micro.detail", project_id=project.id), code=303)
 
 
@@ -210,20 +202,16 @@ def complete(project_id: int):
     root = Path(current_app.config["MEDIA_DIR"])
     created: tuple[str, ...] = ()
     try:
-        _notice, created = micro.complete(session=session, project=project, form=request.form,
-                                          before=uploads["before"], after=uploads["after"], by=current_user.row,
-                                          today=today(), calendar=get_calendar(), media_root=root, max_bytes=limit)
-        session.commit()
+        with unit_of_work() as session:
+            _notice, created = micro.complete(session=session, project=project, form=request.form,
+                                              before=uploads["before"], after=uploads["after"], by=current_user.row,
+                                              today=today(), calendar=get_calendar(), media_root=root,
+                                              max_bytes=limit)
     except micro.Invalid as exc:
-        session.rollback()
         return render_template("micro/complete.html", form=request.form, problems=exc.problems, error=None,
                                **page), 422
-    except micro.MicroError as exc:
-        session.rollback()
-        return render_template("micro/complete.html", form=request.form, problems=[], error=str(exc), **page), 409
-    except Exception:
-        session.rollback()
-        photos.remove(root, created)
+    except BaseException:
+        photos.remove(root, created)  # the commit failed: the files this upload wrote go too
         raise
     return redirect(url_for("micro.detail", project_id=project.id), code=303)
 
@@ -301,20 +289,15 @@ def fund(site_id: int):
 
 
 def _fund_write(site_id: int, action):
-    """Run a fund change: 303 back to the fund page, or the page with every broken rule (422)."""
-    session = get_db()
+    """Run a fund change: 303 back to the fund page, or the page with every broken rule (422);
+    a refusal (409, 403) reaches the one error handler."""
     site = _site(site_id)
     year = _year(request.form.get("year"))
     try:
-        action(session, site, year)
+        with unit_of_work() as session:
+            action(session, site, year)
     except micro.Invalid as exc:
-        session.rollback()
         return _fund_page(site, year, problems=exc.problems, form=request.form, status=422)
-    except micro.MicroError as exc:
-        session.rollback()
-        return _fund_page(site, year, problems=[rules.Problem("site", str(exc), "checklists/programs/")],
-                          form=request.form, status=409)
-    session.commit()
     return redirect(url_for("micro.fund", site_id=site.id, year=year), code=303)
 
 
@@ -355,12 +338,11 @@ def program_list():
 @login_required
 def bind(site_id: int):
     """The county binds a village to a micro-project program (audit-logged)."""
-    session = get_db()
     site = _site(site_id)
     try:
-        programs.bind(session=session, site=site, program_id=request.form.get("program", ""), by=current_user.row)
-    except programs.BindError as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            programs.bind(session=session, site=site, program_id=request.form.get("program", ""),
+                          by=current_user.row)
+    except programs.BindError as exc:  # another area's error class, not yet a DomainError
         abort(422, description=str(exc))
-    session.commit()
     return redirect(url_for("micro.program_list"), code=303)
