@@ -13,8 +13,8 @@ from sqlmodel import func, select
 
 from inspector.core import examples, sources
 from inspector.demo import micro as demo_micro
-from inspector.models import (AuditLog, FundCommitment, FundMember, Inspection, MicroProject, Notice, ProgramStep,
-                              User)
+from inspector.models import (AuditLog, FundCommitment, FundMember, Inspection, MicroProject, Notice, Photo,
+                              ProgramStep, User)
 from inspector.services import inspections, micro, regions, users
 from inspector import demo
 from inspector.services import programs as micro_programs
@@ -402,6 +402,7 @@ def test_a_notice_shorter_than_5_working_days_is_refused(app, client, db, world,
     assert sources.words("000_7a80efa72703d9ff.txt › 二、活动步骤 4") in page
     p = project(db, pid)
     assert p.status == "started" and p.notice_id is None and not (p.details or {}).get("photos")
+    assert count(db, Photo) == 0
     assert count(db, Notice) == 0 and count(db, AuditLog) == before_audit and media_files(app) == []
 
 
@@ -475,7 +476,13 @@ def test_the_whole_life_of_a_project(app, client, db, world, as_user):
     root = Path(app.config["MEDIA_DIR"])
     for ph in content["photos"]:
         assert (root / ph["display"]).is_file() and (root / ph["thumb"]).is_file()
-    assert [ph["display"] for ph in p.details["photos"]] == [ph["display"] for ph in content["photos"]]
+    # the photos are the project's Photo rows (issue 18), not JSON in its details
+    shots = db.exec(select(Photo).where(Photo.micro_project_id == pid).order_by(Photo.id)).all()
+    assert [ph.display for ph in shots] == [ph["display"] for ph in content["photos"]]
+    assert [(ph.item_id, ph.caption, ph.inspection_id) for ph in shots] == [("before", "实施前", None),
+                                                                            ("after", "完成后", None)]
+    assert "photos" not in p.details
+    assert all(ph.device_lat is None and "no_position" in [f["code"] for f in ph.flags] for ph in shots)
     page = text(client.get(f"/micro/{pid}"))
     assert "公示期 <span data-notice-start>2026-04-30</span> 至 <span data-notice-end>2026-05-09</span>" in page
     completion_part = page.split('id="completion"', 1)[1]
@@ -797,3 +804,37 @@ def test_the_areas_refusals_are_domain_errors_with_their_status():
     with pytest.raises(DomainError) as caught:
         rules.parse_money("abc")
     assert caught.value.status == 422 and "格式不对" in caught.value.message
+
+
+def test_completion_photos_keep_the_phones_position_and_are_stored_once_per_content(app, client, db, world,
+                                                                                      as_user):
+    pid = _to_started(client, db, world, as_user, STREET)
+    app.config["TODAY"] = date(2026, 4, 30)
+    same = samples.jpeg(color=(10, 200, 10))
+    # one photo as both before and after is refused, and nothing is stored
+    r = client.post(f"/micro/{pid}/complete", data={**COMPLETION, "before": (io.BytesIO(same), "a.jpg"),
+                                                    "after": (io.BytesIO(same), "b.jpg")})
+    assert r.status_code == 422 and "b.jpg：同一张照片不能既作实施前照片又作完成后照片" in text(r)
+    assert count(db, Photo) == 0 and count(db, Notice) == 0 and media_files(app) == []
+    # the same file chosen twice for one side is stored once; the position sent with the form is kept
+    r = client.post(f"/micro/{pid}/complete", data={
+        **COMPLETION, "lat": "34.8701", "lon": "116.8601", "accuracy": "8",
+        "before": [(io.BytesIO(same), "a.jpg"), (io.BytesIO(same), "a2.jpg")],
+        "after": (io.BytesIO(samples.jpeg(color=(200, 20, 20))), "c.jpg")})
+    assert r.status_code == 303, text(r)
+    shots = db.exec(select(Photo).where(Photo.micro_project_id == pid).order_by(Photo.id)).all()
+    assert [ph.item_id for ph in shots] == ["before", "after"]
+    assert all((ph.device_lat, ph.device_lon, ph.device_accuracy_m) == (34.8701, 116.8601, 8.0) for ph in shots)
+    assert all("no_position" not in [f["code"] for f in ph.flags] for ph in shots)
+    notice = db.get(Notice, project(db, pid).notice_id)
+    assert [ph["display"] for ph in notice.content["photos"]] == [ph.display for ph in shots]
+    # a malformed position is a bad request, not a stored guess
+    r = client.post(f"/micro/{pid}/complete", data={**COMPLETION, "lat": "abc", "lon": "1", **_photos()})
+    assert r.status_code == 400
+
+
+def test_the_printed_notice_reads_the_projects_photo_rows(app, client, db, world, as_user):
+    pid = _full_project(app, client, db, world, as_user)
+    record = micro.project_record(session=db, project=project(db, pid), media_root=Path(app.config["MEDIA_DIR"]))
+    assert [(ph["kind"], ph["caption"]) for ph in record["photos"]] == [("before", "实施前"), ("after", "完成后")]
+    assert all((Path(app.config["MEDIA_DIR"]) / ph["print"]).is_file() for ph in record["photos"])

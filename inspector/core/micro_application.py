@@ -7,16 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .micro_money import MoneyError, format_money, parse_money
-from .micro_terms import (
-    CATEGORIES,
-    MIN_HOUSEHOLDS,
-    SIZES,
-    SRC_FORM,
-    SRC_QUOTA,
-    SRC_SPENDING,
-    Problem,
-    valid_phone,
-)
+from .micro_terms import CATEGORIES, MIN_HOUSEHOLDS, SIZES, SRC_FORM, SRC_QUOTA, SRC_SPENDING, Problem, valid_phone
 
 # ---------------------------------------------------------------- the application form (000 附件1)
 

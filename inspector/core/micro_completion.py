@@ -7,13 +7,7 @@ from datetime import date
 
 from . import programs
 from .micro_money import MoneyError, parse_money
-from .micro_terms import (
-    SRC_COMPLETION_NOTICE,
-    SRC_EVALUATION,
-    SRC_NOTICE_FORM,
-    Problem,
-    valid_phone,
-)
+from .micro_terms import SRC_COMPLETION_NOTICE, SRC_EVALUATION, SRC_NOTICE_FORM, Problem, valid_phone
 
 # ---------------------------------------------------------------- notices (the program's periods)
 

@@ -9,21 +9,8 @@ from ..core import micro as rules
 from ..core.checklist import ChecklistSpec
 from ..models import Inspection, MicroProject, Site, User, utcnow
 from . import inspections, notices
-from .micro_state import (
-    PURPOSE,
-    Invalid,
-    MicroError,
-    acceptance,
-    accepted,
-    check_transition,
-    checklist_for,
-    completion_definition,
-    completion_notice,
-    merge_details,
-    program_of,
-    require,
-    set_status,
-)
+from .micro_state import (PURPOSE, Invalid, MicroError, acceptance, accepted, check_transition, checklist_for,
+                          completion_definition, completion_notice, merge_details, program_of, require, set_status)
 
 
 def start_acceptance(*, session: Session, project: MicroProject, spec: ChecklistSpec, by: User,

@@ -10,20 +10,8 @@ from ..core import micro as rules
 from ..core.workdays import Calendar, CalendarUnknown, Due
 from ..models import ROLE_LABELS, MicroProject, Site, User, utcnow
 from . import audit, notifications, programs, rights, scope
-from .micro_state import (
-    PROGRAM,
-    Invalid,
-    MicroError,
-    check_transition,
-    merge_details,
-    overrides_of,
-    require,
-    route_of,
-    set_status,
-    site_program,
-    warnings_of,
-    year_items,
-)
+from .micro_state import (PROGRAM, Invalid, MicroError, check_transition, merge_details, overrides_of, require,
+                          route_of, set_status, site_program, warnings_of, year_items)
 
 
 def _due(today: date, calendar: Calendar, days: int | None = None) -> Due | None:

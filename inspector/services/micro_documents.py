@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from ..core import micro as rules
 from ..core import photos as photo_core
 from ..models import Inspection, MicroProject
+from .micro_completion import photos_of
 from .micro_state import MicroError, completion_notice, program_of
 
 REPORT_KINDS = ("micro_notice", "micro_acceptance", "plaque")
@@ -43,8 +44,8 @@ def project_record(*, session: Session, project: MicroProject, media_root: Path)
     notice = completion_notice(session=session, project=project)
     defined = program.notice_gating("acceptance")
     completion = (project.details or {}).get("completion") or {}
-    photos = [{"kind": p["kind"], "caption": p["caption"], "print": photo_core.print_copy(media_root, p["display"])}
-              for p in (project.details or {}).get("photos") or []]
+    photos = [{"kind": p.item_id, "caption": p.caption, "print": photo_core.print_copy(media_root, p.display)}
+              for p in photos_of(session=session, project=project)]
     plaque = program.plaque
     return {
         "id": project.id, "name": project.name, "year": project.year, "lead_name": project.lead_name,

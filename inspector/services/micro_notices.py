@@ -10,18 +10,8 @@ from ..core import micro as rules
 from ..core.workdays import Calendar, CalendarUnknown
 from ..models import MicroProject, Notice, Site, User, utcnow
 from . import audit, notices
-from .micro_state import (
-    PROGRAM,
-    Invalid,
-    MicroError,
-    check_transition,
-    merge_details,
-    plan_notice,
-    program_of,
-    region_names,
-    require,
-    set_status,
-)
+from .micro_state import (PROGRAM, Invalid, MicroError, check_transition, merge_details, plan_notice, program_of,
+                          region_names, require, set_status)
 
 
 def issuer_of(village: str, given: str) -> str:

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from .. import CHINA, get_calendar, get_db, today
+from ..core import geo, photos
 from ..core import micro as rules
-from ..core import photos
 from ..models import MicroProject, Site
 from ..services import micro, programs, rights, scope, sites
 from .work import unit_of_work
@@ -58,6 +58,14 @@ def _project(project_id: int) -> tuple[MicroProject, Site]:
 def _site(site_id: int) -> Site:
     """A site of the user's region, or 404."""
     return scope.site(session=get_db(), user=current_user.row, site_id=site_id) or abort(404, description="没有这个站点")
+
+
+def _device() -> geo.Position | None:
+    """The phone's position sent with the form (lat, lon, accuracy), or None; 400 when malformed."""
+    try:
+        return geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
+    except ValueError as exc:
+        abort(400, description=f"定位数据有误：{exc}")
 
 
 def _int_arg(name: str) -> int | None:
@@ -129,7 +137,7 @@ def _detail(project: MicroProject, site: Site, *, problems=(), error: str | None
         route=micro.route_of(project), steps=steps, current=current, plan=plan, completion=completion,
         completion_ended=completion is not None and now > completion.end_date, inspection=inspection,
         accepted=micro.accepted(inspection), survey=survey, funded=funded, today=now,
-        photos=list(enumerate((project.details or {}).get("photos") or [])), problems=list(problems), error=error,
+        photos=list(enumerate(micro.photos_of(session=session, project=project))), problems=list(problems), error=error,
         form=form or {}), status
 
 
@@ -206,7 +214,8 @@ def complete(project_id: int):
             _notice, created = micro.complete(session=session, project=project, form=request.form,
                                               before=uploads["before"], after=uploads["after"], by=current_user.row,
                                               today=today(), calendar=get_calendar(), media_root=root,
-                                              max_bytes=limit)
+                                              max_bytes=limit, device=_device(),
+                                              accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"])
     except micro.Invalid as exc:
         return render_template("micro/complete.html", form=request.form, problems=exc.problems, error=None,
                                **page), 422
@@ -249,7 +258,8 @@ def archive(project_id: int):
 def photo(project_id: int, n: int, size: str):
     """A before/after photo of a project of the user's region (thumb or display size)."""
     project, _site = _project(project_id)
-    path = micro.photo_path(project, n, size) or abort(404, description="没有这张照片")
+    path = (micro.photo_path(session=get_db(), project=project, n=n, size=size)
+            or abort(404, description="没有这张照片"))
     response = send_from_directory(current_app.config["MEDIA_DIR"], path, max_age=31536000)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
