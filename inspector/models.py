@@ -155,7 +155,7 @@ class Photo(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("inspection_id", "item_id", "sha256"),
                       UniqueConstraint("inspection_id", "client_id", name="uq_photo_client"),
-                      UniqueConstraint("micro_project_id", "sha256", name="uq_photo_micro_sha256"),
+                      UniqueConstraint("micro_project_id", "item_id", "sha256", name="uq_photo_micro_sha256"),
                       CheckConstraint("(inspection_id IS NULL) <> (micro_project_id IS NULL)",
                                       name="ck_photo_one_owner"))
 

@@ -811,21 +811,25 @@ def test_completion_photos_keep_the_phones_position_and_are_stored_once_per_cont
     pid = _to_started(client, db, world, as_user, STREET)
     app.config["TODAY"] = date(2026, 4, 30)
     same = samples.jpeg(color=(10, 200, 10))
-    # one photo as both before and after is refused, and nothing is stored
+    # a bad file refuses the whole completion: no row, no file
     r = client.post(f"/micro/{pid}/complete", data={**COMPLETION, "before": (io.BytesIO(same), "a.jpg"),
-                                                    "after": (io.BytesIO(same), "b.jpg")})
-    assert r.status_code == 422 and "b.jpg：同一张照片不能既作实施前照片又作完成后照片" in text(r)
+                                                    "after": (io.BytesIO(b"not a photo"), "b.jpg")})
+    assert r.status_code == 422 and "b.jpg：不是可识别的图片" in text(r)
     assert count(db, Photo) == 0 and count(db, Notice) == 0 and media_files(app) == []
-    # the same file chosen twice for one side is stored once; the position sent with the form is kept
+    # the same file chosen twice for one side is stored once; the position sent with the form is kept;
+    # one photo shown as both before and after is flagged as reused
     r = client.post(f"/micro/{pid}/complete", data={
         **COMPLETION, "lat": "34.8701", "lon": "116.8601", "accuracy": "8",
-        "before": [(io.BytesIO(same), "a.jpg"), (io.BytesIO(same), "a2.jpg")],
-        "after": (io.BytesIO(samples.jpeg(color=(200, 20, 20))), "c.jpg")})
+        "before": [(io.BytesIO(same), "a.jpg"), (io.BytesIO(same), "a2.jpg"),
+                   (io.BytesIO(samples.jpeg(color=(20, 20, 200))), "d.jpg")],
+        "after": [(io.BytesIO(samples.jpeg(color=(200, 20, 20))), "c.jpg"), (io.BytesIO(same), "a3.jpg")]})
     assert r.status_code == 303, text(r)
     shots = db.exec(select(Photo).where(Photo.micro_project_id == pid).order_by(Photo.id)).all()
-    assert [ph.item_id for ph in shots] == ["before", "after"]
+    assert [ph.item_id for ph in shots] == ["before", "before", "after", "after"]
     assert all((ph.device_lat, ph.device_lon, ph.device_accuracy_m) == (34.8701, 116.8601, 8.0) for ph in shots)
     assert all("no_position" not in [f["code"] for f in ph.flags] for ph in shots)
+    reused = [ph.sha256 for ph in shots if "duplicate_photo" in [f["code"] for f in ph.flags]]
+    assert len(reused) == 2 and len(set(reused)) == 1
     notice = db.get(Notice, project(db, pid).notice_id)
     assert [ph["display"] for ph in notice.content["photos"]] == [ph.display for ph in shots]
     # a malformed position is a bad request, not a stored guess

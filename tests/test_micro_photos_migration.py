@@ -78,14 +78,15 @@ def test_json_photos_become_rows_once_per_hash_and_come_back_on_downgrade(old_da
     assert details == {"completion": {"spent_fen": 845050}, "photos": [PHOTOS[0], PHOTOS[2]]}
 
 
-def test_a_photo_has_exactly_one_owner_and_one_row_per_hash_in_a_project(old_database):
+def test_a_photo_has_exactly_one_owner_and_one_row_per_hash_on_each_side_of_a_project(old_database):
     _migrate(old_database, "0018")
     insert = ("INSERT INTO photo (micro_project_id, inspection_id, item_id, sha256, size_bytes, format, width, "
               "height, original, display, thumb, by_id, at) VALUES ({owner}, 'after', :sha, 0, 'jpeg', 0, 0, "
               "'o', 'd', 't', 1, '2026-04-01 00:00:00')")
-    for owner, sha in (("NULL, NULL", "c" * 64), ("1, NULL", SHA_A)):  # no owner; a hash the project has
+    for owner, sha in (("NULL, NULL", "c" * 64), ("1, NULL", SHA_B)):  # no owner; a hash the side has
         with pytest.raises(IntegrityError), old_database.begin() as conn:
             conn.execute(text(insert.format(owner=owner)), {"sha": sha})
     with old_database.begin() as conn:
         conn.execute(text(insert.format(owner="1, NULL")), {"sha": "c" * 64})
-        assert conn.execute(text("SELECT count(*) FROM photo")).scalar_one() == 3
+        conn.execute(text(insert.format(owner="1, NULL")), {"sha": SHA_A})  # the before photo, also as after
+        assert conn.execute(text("SELECT count(*) FROM photo")).scalar_one() == 4

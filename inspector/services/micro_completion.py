@@ -3,10 +3,12 @@
 The photos go through the same pipeline as an inspection's (core/photos.py `ingest`: checked,
 watermarked, stored by content) and become `Photo` rows of the project, with the phone's position
 when the form sends it and the evidence flags of core/evidence.py; one row per content hash and
-project (the same file chosen twice is stored once).
+project and side (the same file chosen twice is stored once; one file shown as both before
+and after is flagged as reused).
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -42,8 +44,8 @@ SIZES = ("thumb", "display")
 
 def _ingest(uploads: dict[str, list[Upload]], *, mark: photo_core.Watermark, media_root: Path, max_bytes: int,
             created: list[str]) -> list[tuple[str, photo_core.StoredPhoto]]:
-    """Every upload through the photo pipeline, once per content; Invalid naming each file refused."""
-    stored: dict[str, tuple[str, photo_core.StoredPhoto]] = {}
+    """Every upload through the photo pipeline, once per side and content; Invalid naming each file refused."""
+    stored: dict[tuple[str, str], photo_core.StoredPhoto] = {}
     bad = []
     for kind, ups in uploads.items():
         for up in ups:
@@ -53,13 +55,10 @@ def _ingest(uploads: dict[str, list[Upload]], *, mark: photo_core.Watermark, med
                 bad.append(rules.Problem(kind, f"{up.filename or '照片'}：{exc.reason}", rules.SRC_NOTICE_FORM))
                 continue
             created += photo.created
-            first = stored.setdefault(photo.sha256, (kind, photo))[0]
-            if first != kind:
-                bad.append(rules.Problem(kind, (f"{up.filename or '照片'}：同一张照片不能既作{CAPTIONS[first]}照片"
-                                                f"又作{CAPTIONS[kind]}照片"), rules.SRC_NOTICE_FORM))
+            stored.setdefault((kind, photo.sha256), photo)
     if bad:
         raise Invalid(bad)
-    return list(stored.values())
+    return [(kind, photo) for (kind, _sha), photo in stored.items()]
 
 
 def _other_uses(session: Session, sha256: str, project_id: int) -> int:
@@ -73,13 +72,14 @@ def _other_uses(session: Session, sha256: str, project_id: int) -> int:
 
 
 def _row(session: Session, project: MicroProject, site: Site, kind: str, stored: photo_core.StoredPhoto, *,
-         device: Position | None, by: User, now: datetime, accuracy_limit_m: float) -> Photo:
-    """A photo row of the project, with its position and evidence flags."""
+         device: Position | None, by: User, now: datetime, accuracy_limit_m: float, both_sides: bool) -> Photo:
+    """A photo row of the project, with its position and evidence flags (one photo shown as both before
+    and after counts as reused)."""
     exif_gps = (stored.exif_lat, stored.exif_lon) if stored.exif_lat is not None else None
+    uses = _other_uses(session, stored.sha256, project.id) + (1 if both_sides else 0)
     flags = evidence_rules.photo_flags(site=site_point(site), radius_m=site.geofence_m, device=device,
                                        exif_gps=exif_gps, exif_time=stored.exif_time, server_time=now,
-                                       other_uses=_other_uses(session, stored.sha256, project.id),
-                                       accuracy_limit_m=accuracy_limit_m)
+                                       other_uses=uses, accuracy_limit_m=accuracy_limit_m)
     return Photo(micro_project_id=project.id, item_id=kind, caption=CAPTIONS[kind], sha256=stored.sha256,
                  size_bytes=stored.size_bytes, format=stored.format, width=stored.width, height=stored.height,
                  original=stored.original, display=stored.display, thumb=stored.thumb, exif_time=stored.exif_time,
@@ -115,8 +115,9 @@ def _store(session: Session, project: MicroProject, site: Site, uploads: dict[st
                                 lon=device.lon if device else None,
                                 accuracy_m=device.accuracy_m if device else None, inspector=by.display_name)
     stored = _ingest(uploads, mark=mark, media_root=media_root, max_bytes=max_bytes, created=created)
+    sides = Counter(photo.sha256 for _kind, photo in stored)
     shots = [_row(session, project, site, kind, photo, device=device, by=by, now=now,
-                  accuracy_limit_m=accuracy_limit_m) for kind, photo in stored]
+                  accuracy_limit_m=accuracy_limit_m, both_sides=sides[photo.sha256] > 1) for kind, photo in stored]
     session.add_all(shots)
     session.flush()
     return shots

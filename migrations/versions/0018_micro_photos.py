@@ -1,8 +1,8 @@
 """micro-project photos become photo rows: photo.micro_project_id, photo.caption, exactly one owner
 
 A micro project's before/after photos (实施前 / 完成后) were JSON dicts in microproject.details
-["photos"]; they move into `photo` rows (item_id "before" / "after"), one per content hash and
-project, and leave the JSON. Downgrade moves them back.
+["photos"]; they move into `photo` rows (item_id "before" / "after"), one per project, side and
+content hash, and leave the JSON. Downgrade moves them back.
 
 Photos moved from the JSON keep their paths, hash, kind and caption; what the JSON never held
 (size in bytes, width, height) is 0 and the format is read from the original's suffix.
@@ -44,14 +44,14 @@ def _format(path: str) -> str:
 
 
 def _rows(row) -> list[dict]:
-    """The photo rows of one project's JSON photos, one per hash (the first kept)."""
+    """The photo rows of one project's JSON photos, one per side and hash (the first kept)."""
     out, seen = [], set()
     for item in (row.details or {}).get('photos') or []:
         sha = _sha256(item)
-        if sha in seen:
-            continue
-        seen.add(sha)
         kind = item.get('kind') if item.get('kind') in CAPTIONS else 'after'
+        if (kind, sha) in seen:
+            continue
+        seen.add((kind, sha))
         original = item.get('original') or item['display']
         out.append(dict(micro_project_id=row.id, inspection_id=None, item_id=kind,
                         caption=(item.get('caption') or CAPTIONS[kind])[:200], sha256=sha, size_bytes=0,
@@ -96,7 +96,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_photo_micro_project_id_microproject', 'microproject',
                                     ['micro_project_id'], ['id'])
         batch_op.create_index(batch_op.f('ix_photo_micro_project_id'), ['micro_project_id'], unique=False)
-        batch_op.create_unique_constraint('uq_photo_micro_sha256', ['micro_project_id', 'sha256'])
+        batch_op.create_unique_constraint('uq_photo_micro_sha256', ['micro_project_id', 'item_id', 'sha256'])
         batch_op.create_check_constraint('ck_photo_one_owner',
                                          '(inspection_id IS NULL) <> (micro_project_id IS NULL)')
     _move_in()
