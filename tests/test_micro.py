@@ -13,8 +13,8 @@ from sqlmodel import func, select
 
 from inspector.core import examples, sources
 from inspector.demo import micro as demo_micro
-from inspector.models import (AuditLog, FundCommitment, FundMember, Inspection, MicroProject, Notice, ProgramStep,
-                              User)
+from inspector.models import (AuditLog, FundCommitment, FundMember, Inspection, MicroProject, Notice, Photo,
+                              ProgramStep, User)
 from inspector.services import inspections, micro, regions, users
 from inspector import demo
 from inspector.services import programs as micro_programs
@@ -402,6 +402,7 @@ def test_a_notice_shorter_than_5_working_days_is_refused(app, client, db, world,
     assert sources.words("000_7a80efa72703d9ff.txt › 二、活动步骤 4") in page
     p = project(db, pid)
     assert p.status == "started" and p.notice_id is None and not (p.details or {}).get("photos")
+    assert count(db, Photo) == 0
     assert count(db, Notice) == 0 and count(db, AuditLog) == before_audit and media_files(app) == []
 
 
@@ -475,7 +476,13 @@ def test_the_whole_life_of_a_project(app, client, db, world, as_user):
     root = Path(app.config["MEDIA_DIR"])
     for ph in content["photos"]:
         assert (root / ph["display"]).is_file() and (root / ph["thumb"]).is_file()
-    assert [ph["display"] for ph in p.details["photos"]] == [ph["display"] for ph in content["photos"]]
+    # the photos are the project's Photo rows (issue 18), not JSON in its details
+    shots = db.exec(select(Photo).where(Photo.micro_project_id == pid).order_by(Photo.id)).all()
+    assert [ph.display for ph in shots] == [ph["display"] for ph in content["photos"]]
+    assert [(ph.item_id, ph.caption, ph.inspection_id) for ph in shots] == [("before", "实施前", None),
+                                                                            ("after", "完成后", None)]
+    assert "photos" not in p.details
+    assert all(ph.device_lat is None and "no_position" in [f["code"] for f in ph.flags] for ph in shots)
     page = text(client.get(f"/micro/{pid}"))
     assert "公示期 <span data-notice-start>2026-04-30</span> 至 <span data-notice-end>2026-05-09</span>" in page
     completion_part = page.split('id="completion"', 1)[1]
@@ -785,3 +792,53 @@ def test_each_scheme_is_accepted_on_its_own_checklist_and_no_other(db, world, sp
     with pytest.raises(micro.MicroError, match="应使用其验收清单"):
         micro.start_acceptance(session=db, project=project, spec=specs["micro-project"], by=world["town"],
                                today=date(2026, 5, 11))
+
+
+def test_the_areas_refusals_are_domain_errors_with_their_status():
+    # one error contract (issue 18): web/errors.py answers each with its status and Chinese reason
+    from inspector.core import micro as rules
+    from inspector.core.errors import DomainError
+    assert issubclass(micro.MicroError, DomainError) and micro.MicroError("x").status == 409
+    invalid = micro.Invalid([rules.Problem("name", "请填写“项目名称”", rules.SRC_FORM)])
+    assert isinstance(invalid, DomainError) and invalid.status == 422 and "请填写“项目名称”" in invalid.message
+    with pytest.raises(DomainError) as caught:
+        rules.parse_money("abc")
+    assert caught.value.status == 422 and "格式不对" in caught.value.message
+
+
+def test_completion_photos_keep_the_phones_position_and_are_stored_once_per_content(app, client, db, world,
+                                                                                      as_user):
+    pid = _to_started(client, db, world, as_user, STREET)
+    app.config["TODAY"] = date(2026, 4, 30)
+    same = samples.jpeg(color=(10, 200, 10))
+    # a bad file refuses the whole completion: no row, no file
+    r = client.post(f"/micro/{pid}/complete", data={**COMPLETION, "before": (io.BytesIO(same), "a.jpg"),
+                                                    "after": (io.BytesIO(b"not a photo"), "b.jpg")})
+    assert r.status_code == 422 and "b.jpg：不是可识别的图片" in text(r)
+    assert count(db, Photo) == 0 and count(db, Notice) == 0 and media_files(app) == []
+    # the same file chosen twice for one side is stored once; the position sent with the form is kept;
+    # one photo shown as both before and after is flagged as reused
+    r = client.post(f"/micro/{pid}/complete", data={
+        **COMPLETION, "lat": "34.8701", "lon": "116.8601", "accuracy": "8",
+        "before": [(io.BytesIO(same), "a.jpg"), (io.BytesIO(same), "a2.jpg"),
+                   (io.BytesIO(samples.jpeg(color=(20, 20, 200))), "d.jpg")],
+        "after": [(io.BytesIO(samples.jpeg(color=(200, 20, 20))), "c.jpg"), (io.BytesIO(same), "a3.jpg")]})
+    assert r.status_code == 303, text(r)
+    shots = db.exec(select(Photo).where(Photo.micro_project_id == pid).order_by(Photo.id)).all()
+    assert [ph.item_id for ph in shots] == ["before", "before", "after", "after"]
+    assert all((ph.device_lat, ph.device_lon, ph.device_accuracy_m) == (34.8701, 116.8601, 8.0) for ph in shots)
+    assert all("no_position" not in [f["code"] for f in ph.flags] for ph in shots)
+    reused = [ph.sha256 for ph in shots if "duplicate_photo" in [f["code"] for f in ph.flags]]
+    assert len(reused) == 2 and len(set(reused)) == 1
+    notice = db.get(Notice, project(db, pid).notice_id)
+    assert [ph["display"] for ph in notice.content["photos"]] == [ph.display for ph in shots]
+    # a malformed position is a bad request, not a stored guess
+    r = client.post(f"/micro/{pid}/complete", data={**COMPLETION, "lat": "abc", "lon": "1", **_photos()})
+    assert r.status_code == 400
+
+
+def test_the_printed_notice_reads_the_projects_photo_rows(app, client, db, world, as_user):
+    pid = _full_project(app, client, db, world, as_user)
+    record = micro.project_record(session=db, project=project(db, pid), media_root=Path(app.config["MEDIA_DIR"]))
+    assert [(ph["kind"], ph["caption"]) for ph in record["photos"]] == [("before", "实施前"), ("after", "完成后")]
+    assert all((Path(app.config["MEDIA_DIR"]) / ph["print"]).is_file() for ph in record["photos"])

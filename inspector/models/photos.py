@@ -1,24 +1,30 @@
-"""Photos of an inspection item: where and when taken, and their files."""
+"""Photos of an inspection item or of a micro project's completion: where and when taken, and their files."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
 
 
 class Photo(SQLModel, table=True):
-    """A photo attached to one item of an inspection, with where and when it was taken."""
+    """A photo with where and when it was taken: of one item of an inspection, or of a micro project's
+    completion notice (`micro_project_id`, `item_id` "before" / "after" 实施前 / 完成后) — exactly one."""
 
     __table_args__ = (UniqueConstraint("inspection_id", "item_id", "sha256"),
-                      UniqueConstraint("inspection_id", "client_id", name="uq_photo_client"))
+                      UniqueConstraint("inspection_id", "client_id", name="uq_photo_client"),
+                      UniqueConstraint("micro_project_id", "item_id", "sha256", name="uq_photo_micro_sha256"),
+                      CheckConstraint("(inspection_id IS NULL) <> (micro_project_id IS NULL)",
+                                      name="ck_photo_one_owner"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    inspection_id: Optional[int] = Field(default=None, foreign_key="inspection.id", index=True)
+    micro_project_id: Optional[int] = Field(default=None, foreign_key="microproject.id", index=True)
     item_id: str = Field(max_length=80)
+    caption: Optional[str] = Field(default=None, max_length=200)  # as printed under it (micro: 实施前 / 完成后)
     sha256: str = Field(max_length=64, index=True)
     size_bytes: int
     format: str = Field(max_length=8)

@@ -8,12 +8,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
+from ..core import geo, photos
 from ..core.clock import CHINA
 from ..runtime import get_calendar, get_db, today
 from ..core import micro as rules
-from ..core import photos
 from ..models import MicroProject, Site
 from ..services import micro, programs, rights, scope, sites
+from .work import unit_of_work
 
 bp = Blueprint("micro", __name__, url_prefix='/micro')
 
@@ -33,7 +34,8 @@ def _helpers():
     """Money in yuan, status and size words, the notice link, for this area's templates."""
     return {"money": rules.format_money, "STATUS": rules.STATUS_LABELS, "SIZES": rules.SIZES,
             "MEMBER_KINDS": rules.MEMBER_KINDS, "CATEGORIES": rules.CATEGORIES, "notice_url": notice_url,
-            "may": lambda action: micro.may(current_user.row, action), "local_date": _local_date}
+            "may": lambda action: micro.may(current_user.row, action),
+            "may_decide": lambda row: micro.may_decide(current_user.row, row), "local_date": _local_date}
 
 
 def _local_date(moment) -> str:
@@ -57,6 +59,14 @@ def _project(project_id: int) -> tuple[MicroProject, Site]:
 def _site(site_id: int) -> Site:
     """A site of the user's region, or 404."""
     return scope.site(session=get_db(), user=current_user.row, site_id=site_id) or abort(404, description="没有这个站点")
+
+
+def _device() -> geo.Position | None:
+    """The phone's position sent with the form (lat, lon, accuracy), or None; 400 when malformed."""
+    try:
+        return geo.parse_position(request.form.get("lat"), request.form.get("lon"), request.form.get("accuracy"))
+    except ValueError as exc:
+        abort(400, description=f"定位数据有误：{exc}")
 
 
 def _int_arg(name: str) -> int | None:
@@ -94,20 +104,14 @@ def new(site_id: int):
 @login_required
 def create(site_id: int):
     """Apply: validated as a whole; the route's first step opens. 422 with every broken rule."""
-    session = get_db()
     site = _site(site_id)
     try:
-        project = micro.apply(session=session, site=site, form=request.form, by=current_user.row, today=today(),
-                              calendar=get_calendar())
-    except micro.Invalid as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            project = micro.apply(session=session, site=site, form=request.form, by=current_user.row,
+                                  today=today(), calendar=get_calendar())
+    except micro.Invalid as exc:  # the form again, with every broken rule beside its field
         return render_template("micro/new.html", site=site, form=request.form, problems=exc.problems,
                                program=programs.of_site(site)), 422
-    except micro.MicroError as exc:
-        session.rollback()
-        return render_template("micro/new.html", site=site, form=request.form, program=None,
-                               problems=[rules.Problem("site", str(exc), "checklists/programs/")]), 409
-    session.commit()
     return redirect(url_for("micro.detail", project_id=project.id), code=303)
 
 
@@ -134,7 +138,7 @@ def _detail(project: MicroProject, site: Site, *, problems=(), error: str | None
         route=micro.route_of(project), steps=steps, current=current, plan=plan, completion=completion,
         completion_ended=completion is not None and now > completion.end_date, inspection=inspection,
         accepted=micro.accepted(inspection), survey=survey, funded=funded, today=now,
-        photos=list(enumerate((project.details or {}).get("photos") or [])), problems=list(problems), error=error,
+        photos=list(enumerate(micro.photos_of(session=session, project=project))), problems=list(problems), error=error,
         form=form or {}), status
 
 
@@ -146,18 +150,14 @@ def detail(project_id: int):
 
 
 def _act(project_id: int, action):
-    """Run a service action on a project: 303 back to it, or the page with the reason (422 / 409)."""
-    session = get_db()
+    """Run a service action on a project: 303 back to it, or the page with every broken rule (422);
+    a refusal (409, 403) reaches the one error handler."""
     project, site = _project(project_id)
     try:
-        target = action(session, project, site)
+        with unit_of_work() as session:
+            target = action(session, project, site)
     except micro.Invalid as exc:
-        session.rollback()
         return _detail(project, site, problems=exc.problems, form=request.form, status=422)
-    except micro.MicroError as exc:
-        session.rollback()
-        return _detail(project, site, error=str(exc), status=409)
-    session.commit()
     return redirect(target if isinstance(target, str) else url_for("micro.detail", project_id=project.id), code=303)
 
 
@@ -211,20 +211,17 @@ def complete(project_id: int):
     root = Path(current_app.config["MEDIA_DIR"])
     created: tuple[str, ...] = ()
     try:
-        _notice, created = micro.complete(session=session, project=project, form=request.form,
-                                          before=uploads["before"], after=uploads["after"], by=current_user.row,
-                                          today=today(), calendar=get_calendar(), media_root=root, max_bytes=limit)
-        session.commit()
+        with unit_of_work() as session:
+            _notice, created = micro.complete(session=session, project=project, form=request.form,
+                                              before=uploads["before"], after=uploads["after"], by=current_user.row,
+                                              today=today(), calendar=get_calendar(), media_root=root,
+                                              max_bytes=limit, device=_device(),
+                                              accuracy_limit_m=current_app.config["ACCURACY_LIMIT_M"])
     except micro.Invalid as exc:
-        session.rollback()
         return render_template("micro/complete.html", form=request.form, problems=exc.problems, error=None,
                                **page), 422
-    except micro.MicroError as exc:
-        session.rollback()
-        return render_template("micro/complete.html", form=request.form, problems=[], error=str(exc), **page), 409
-    except Exception:
-        session.rollback()
-        photos.remove(root, created)
+    except BaseException:
+        photos.remove(root, created)  # the commit failed: the files this upload wrote go too
         raise
     return redirect(url_for("micro.detail", project_id=project.id), code=303)
 
@@ -262,7 +259,8 @@ def archive(project_id: int):
 def photo(project_id: int, n: int, size: str):
     """A before/after photo of a project of the user's region (thumb or display size)."""
     project, _site = _project(project_id)
-    path = micro.photo_path(project, n, size) or abort(404, description="没有这张照片")
+    path = (micro.photo_path(session=get_db(), project=project, n=n, size=size)
+            or abort(404, description="没有这张照片"))
     response = send_from_directory(current_app.config["MEDIA_DIR"], path, max_age=31536000)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -302,20 +300,15 @@ def fund(site_id: int):
 
 
 def _fund_write(site_id: int, action):
-    """Run a fund change: 303 back to the fund page, or the page with every broken rule (422)."""
-    session = get_db()
+    """Run a fund change: 303 back to the fund page, or the page with every broken rule (422);
+    a refusal (409, 403) reaches the one error handler."""
     site = _site(site_id)
     year = _year(request.form.get("year"))
     try:
-        action(session, site, year)
+        with unit_of_work() as session:
+            action(session, site, year)
     except micro.Invalid as exc:
-        session.rollback()
         return _fund_page(site, year, problems=exc.problems, form=request.form, status=422)
-    except micro.MicroError as exc:
-        session.rollback()
-        return _fund_page(site, year, problems=[rules.Problem("site", str(exc), "checklists/programs/")],
-                          form=request.form, status=409)
-    session.commit()
     return redirect(url_for("micro.fund", site_id=site.id, year=year), code=303)
 
 
@@ -356,12 +349,11 @@ def program_list():
 @login_required
 def bind(site_id: int):
     """The county binds a village to a micro-project program (audit-logged)."""
-    session = get_db()
     site = _site(site_id)
     try:
-        programs.bind(session=session, site=site, program_id=request.form.get("program", ""), by=current_user.row)
-    except programs.BindError as exc:
-        session.rollback()
+        with unit_of_work() as session:
+            programs.bind(session=session, site=site, program_id=request.form.get("program", ""),
+                          by=current_user.row)
+    except programs.BindError as exc:  # another area's error class, not yet a DomainError
         abort(422, description=str(exc))
-    session.commit()
     return redirect(url_for("micro.program_list"), code=303)
