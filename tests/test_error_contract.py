@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from inspector.core.errors import DomainError
@@ -104,8 +103,6 @@ def test_a_role_refused_inside_a_unit_of_work_answers_403_with_its_reason(app, c
 WEB = Path(__file__).resolve().parent.parent / "inspector" / "web"
 
 
-@pytest.mark.xfail(strict=False, reason="other areas convert in parallel this round; the lead removes the mark "
-                                        "after merging")
 def test_no_view_commits_or_rolls_back_by_hand():
     """Only web/work.py (the unit of work) and web/errors.py (the handler) commit or roll back."""
     found = []
@@ -114,6 +111,7 @@ def test_no_view_commits_or_rolls_back_by_hand():
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in ("commit", "rollback"):
+                    and node.func.attr in ("commit", "rollback") and not node.args and not node.keywords:
+                # a session's commit()/rollback() takes nothing (micro.commit(session=…) is a service step)
                 found.append(f"{path.relative_to(WEB.parent.parent)}:{node.lineno} .{node.func.attr}(")
     assert not found, "views commit or roll back by hand:\n" + "\n".join(found)

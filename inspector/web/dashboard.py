@@ -117,8 +117,7 @@ def rebuild_summaries():
     """Recount the per-site and per-region summaries from scratch (set-based SQL)."""
     import click
 
-    session = get_db()
-    counts = summaries.rebuild(session)
-    session.commit()  # a command, not a view: its own transaction
+    with unit_of_work() as session:  # a command: its own transaction
+        counts = summaries.rebuild(session)
     click.echo(f"已重建汇总：{counts['site_summary']} 个站点，{counts['region_summary']} 条地区计数，"
                f"{counts['site_failed']} 条不合格条目")

@@ -13,7 +13,7 @@ from ..core import geo, photos, scoring
 from ..core.checklist import ChecklistSpec, Item
 from ..models import PURPOSES, Site, User
 from ..services import evidence, inspections, rights, scope, tally
-from . import errors, offline, security
+from . import offline, security
 from .walk import inspection_item, inspection_or_404, item_context, page_context, sections
 from .walk import user as _user
 from .work import unit_of_work
@@ -267,8 +267,7 @@ def _attach_one(inspection, site, it, f, device, capture):
         return None, (f"{f.filename or '照片'}：{exc.reason}", exc.status)
     except inspections.InspectionError as exc:
         return None, (exc.message, exc.status)
-    except Exception:
-        errors.rollback()  # a failed commit: the session answers again, to see which files are still used
+    except Exception:  # the unit of work rolled back (a failed commit too): see which files are still used
         evidence.discard(session=session, media_root=root, created=created)
         raise
 

@@ -22,14 +22,15 @@ from ..runtime import get_db
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
-    """The request's session: committed after the block, rolled back (and re-raised) on an error."""
+    """The request's session: committed after the block, rolled back (and re-raised) on an error,
+    the commit's own included."""
     session = get_db()
     try:
         yield session
+        session.commit()
     except BaseException:
-        session.rollback()
+        session.rollback()  # a refusal, or a commit the database refused: the session answers again
         raise
-    session.commit()
 
 
 def commits(view: Callable) -> Callable:
