@@ -214,14 +214,14 @@ def test_seed_forms_are_filled_from_the_project_record_in_their_own_layout(clien
     assert "群众5" in text and "13900000005" in text and not SEED_NAME.search(text)
 
     _path, text = form_pdf(client, tmp_path, project, "notice")  # 附件2
-    order = ["项目完成情况公示", "村（社区）名称：吴庄社区", "项目名称", "牵头党员", "村社区负责人", "王书记", "实用总资金",
+    order = ["荷花街道“党员微服务，群众大满意”活动项目完成情况公示", "村（社区）名称：吴庄社区", "项目名称", "牵头党员", "村社区负责人", "王书记", "实用总资金",
              "8,450.50元", "资金来源", "项目实施之前照片", "项目完成之后照片", "监督电话：0516-89001234"]
     at = [text.find(w) for w in order]
     assert -1 not in at and at == sorted(at), [w for w, i in zip(order, at) if i == -1]
     assert "2026年12月21日至2026年12月25日" in text and "（盖章）" in text and not SEED_NAME.search(text)
 
     _path, text = form_pdf(client, tmp_path, project, "acceptance")  # 附件3
-    order = ["项目验收表", "村（社区）名称：吴庄社区", "项目名称", "牵头党员", "参与项目人数", "耗资金额", "8,450.50元",
+    order = ["荷花街道“党员微服务，群众大满意”活动项目验收表", "村（社区）名称：吴庄社区", "项目名称", "牵头党员", "参与项目人数", "耗资金额", "8,450.50元",
              "项目完成具体情况", "村（社区）党组织意见", "村（社区）党组织书记签字：", "街道党工委意见",
              "街道组织委员签字："]
     at = [text.find(w) for w in order]
@@ -232,6 +232,19 @@ def test_seed_forms_are_filled_from_the_project_record_in_their_own_layout(clien
     assert "党员为群众办实事项目" in text and "浏阳市荷花街道党工委" in text and "35×24" in text
     assert "蚀刻铜牌" in text and "四角预留钉孔" in text and not SEED_NAME.search(text)
     assert "(A3)" in run("pdfinfo", str(path))
+
+
+def test_a_scheme_without_attached_forms_offers_none(client, db, project):
+    """Seed 001 (郑坊镇) attaches no forms: its project page offers none and asking for 000's 附件1 is
+    refused with the reason, instead of printing another street's form."""
+    project.program = "zhengfang-town"
+    db.add(project)
+    db.commit()
+    page = client.get(f"/micro/{project.id}").get_data(as_text=True)
+    assert "data-forms" not in page and "/forms/application" not in page
+    refused = client.get(f"/micro/{project.id}/forms/application")
+    assert refused.status_code == 404
+    assert "郑坊镇“党建+网格+微小事”工作”未附活动项目申报表" in refused.get_data(as_text=True)
 
 
 def test_an_unknown_form_is_404(client, project):

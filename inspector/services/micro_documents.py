@@ -67,7 +67,8 @@ def project_record(*, session: Session, project: MicroProject, media_root: Path)
             "contact": (notice.content or {}).get("contact", ""), "issuer": (notice.content or {}).get("issuer", ""),
             "label": defined.label if defined else "", "rule": defined.period.words() if defined else "",
             "source": (defined.period.source or defined.source) if defined else ""},
-        "program": {"id": program.id, "title": program.title, "locality": program.locality},
+        "program": {"id": program.id, "title": program.title, "locality": program.locality,
+                    "forms": {k: {"heading": f.heading, "title": f.title} for k, f in program.forms.items()}},
         "plaque": None if plaque is None else {
             "width_cm": float(plaque.width_cm), "height_cm": float(plaque.height_cm), "material": plaque.material,
             "wordings": list(plaque.wordings), "issuer": plaque.issuer, "source": plaque.source},

@@ -207,6 +207,9 @@ def micro_form(project_id: int, form_id: str):
     project = (micro.get(session=session, user=current_user.row, project_id=project_id)
                or abort(404, description="没有这个微实事项目"))
     kind = FORMS.get(form_id) or abort(404, description="没有这种表格")
+    program = micro.program_of(project)
+    if form_id not in program.forms:  # each scheme prints only the forms it attaches (seed 001 attaches none)
+        abort(404, description=f"“{program.title}”未附{kind.title}，无此表格可打印")
     site = session.get(Site, project.site_id)
     try:
         inputs = _form_inputs(project, site, kind)

@@ -184,6 +184,18 @@ class Plaque(Strict):
     _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
 
+FORM_IDS = ("application", "notice", "acceptance", "plaque")  # the print forms the app can fill (web/reports)
+
+
+class Form(Strict):
+    """A form the scheme attaches (附件), as it prints: its heading line (the scheme's name) and title."""
+
+    heading: Text
+    title: Text
+    source: str
+    _src = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+
+
 _ABOUT = ("about", "at_least_about")  # a source's “左右”, kept with its tolerance
 
 
@@ -250,6 +262,7 @@ class ProgramSpec(Strict):
     acceptance: Stage | None = None
     evaluation: Stage | None = None
     plaque: Plaque | None = None
+    forms: dict[Literal[FORM_IDS], Form] = {}  # type: ignore[valid-type]  # only the forms the scheme attaches
     parameters: tuple[Parameter, ...] = ()
     emergency: str | None = None
     note: str | None = None
