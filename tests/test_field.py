@@ -234,6 +234,8 @@ def test_site_location_in_gcj02_is_stored_as_wgs84(client, db, field):
     assert site.geofence_m == 150
     bad = client.post(f"/sites/{field.id}/location", data={"system": "wgs84", "lat": "39.9", "lon": "16.4"})
     assert bad.status_code == 422 and "不在中国境内" in bad.get_data(as_text=True)
+    words = client.post(f"/sites/{field.id}/location", data={"system": "wgs84", "lat": "北纬39.9", "lon": "116.4"})
+    assert words.status_code == 422 and "纬度、经度、范围应为数字" in words.get_data(as_text=True)
 
 
 @pytest.mark.csrf

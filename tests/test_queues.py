@@ -128,4 +128,7 @@ def test_county_sees_reviews_signatures_awaiting_and_every_signer_sees_to_sign(c
         assert f'href="/inspections/{passing.id}/sign"' in mine, who
     signoff.sign(session=db, inspection=passing, by=people["contractor"], password="correct-horse-1")
     db.commit()
-    assert "没有待您签字的验收" in _section(_home(client, login_as, people["contractor"]), "sign")
+    contractor_home = _home(client, login_as, people["contractor"])
+    assert "没有待您签字的验收" in _section(contractor_home, "sign")
+    assert 'aria-label="业务"' not in contractor_home  # an account that only signs has no menu of work areas
+    assert 'aria-label="业务"' in _home(client, login_as, people["township"])

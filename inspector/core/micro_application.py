@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from .micro_money import MoneyError, format_money, parse_money
+from .micro_money import MoneyError, format_money, parse_money, positive_money
 from .micro_terms import CATEGORIES, MIN_HOUSEHOLDS, SIZES, SRC_FORM, SRC_QUOTA, SRC_SPENDING, Problem, valid_phone
 
 # ---------------------------------------------------------------- the application form (000 附件1)
@@ -242,19 +242,6 @@ def _lead_phone(form: Mapping[str, str], p: list[Problem]) -> str:
     return lead_phone
 
 
-def _budget(form: Mapping[str, str], p: list[Problem]) -> int | None:
-    """The budget in fen (> 0), or None with a problem."""
-    try:
-        budget = parse_money(form.get("budget") or "")
-    except MoneyError as exc:
-        p.append(Problem("budget", f"经费预算：{exc}", SRC_FORM))
-        return None
-    if budget <= 0:
-        p.append(Problem("budget", "经费预算应大于 0", SRC_FORM))
-        return None
-    return budget
-
-
 def _lists(form: Mapping[str, str], budget: int | None, p: list[Problem]):
     """Members, households and spending lines; the spending adds up to the budget."""
     members, mp = read_members(form.get("members") or "")
@@ -275,7 +262,7 @@ def read_application(form: Mapping[str, str]) -> Reading:
     texts = {name: _text(form, name, p) for name in ("name", "lead_name", "description", "scale",
                                                       "expected_effect", "fund_source")}
     size, lead_phone = _size(form, p), _lead_phone(form, p)
-    budget = _budget(form, p)
+    budget = positive_money(form, "budget", "经费预算", SRC_FORM, p)
     start, finish = _date(form, "start_date", p), _date(form, "finish_date", p)
     if start and finish and finish < start:
         p.append(Problem("finish_date", f"完成时间 {finish} 早于实施时间 {start}", SRC_FORM))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import programs
-from .micro_money import MoneyError, parse_money
+from .micro_money import positive_money
 from .micro_terms import SRC_COMPLETION_NOTICE, SRC_EVALUATION, SRC_NOTICE_FORM, Problem, valid_phone
 
 # ---------------------------------------------------------------- notices (the program's periods)
@@ -63,18 +63,6 @@ def read_notice_start(raw: str, today: date, p: list[Problem], source: str = SRC
     return start
 
 
-def _spent(form: Mapping[str, str], p: list[Problem]) -> int | None:
-    """What the project really cost, in fen (> 0)."""
-    try:
-        spent = parse_money(form.get("spent") or "")
-    except MoneyError as exc:
-        p.append(Problem("spent", f"实用总资金：{exc}", SRC_NOTICE_FORM))
-        return None
-    if spent <= 0:
-        p.append(Problem("spent", "实用总资金应大于 0", SRC_NOTICE_FORM))
-    return spent
-
-
 def _people(form: Mapping[str, str], p: list[Problem]) -> tuple[str, str, str]:
     """The village's responsible person, their phone and the supervision phone, as the notice prints them."""
     lead = (form.get("village_lead") or "").strip()[:64]
@@ -94,7 +82,7 @@ def read_completion(form: Mapping[str, str], *, before: int, after: int, today: 
                     notice: programs.Notice) -> tuple[Completion | None, list[Problem]]:
     """The completion form with its before/after photo counts (as the program's notice asks); every problem."""
     p: list[Problem] = []
-    spent = _spent(form, p)
+    spent = positive_money(form, "spent", "实用总资金", SRC_NOTICE_FORM, p)
     details = (form.get("details") or "").strip()
     if not details:
         p.append(Problem("details", "请填写项目完成情况", SRC_COMPLETION_NOTICE))

@@ -34,6 +34,19 @@ def parse_money(text: str) -> int:
         raise MoneyError(f"金额“{text.strip()}”格式不对") from None
 
 
+def positive_money(form, field: str, label: str, source: str, problems: list[Problem]) -> int | None:
+    """A form's amount in fen, which must be more than 0; None with the problem named by its label."""
+    try:
+        fen = parse_money(form.get(field) or "")
+    except MoneyError as exc:
+        problems.append(Problem(field, f"{label}：{exc}", source))
+        return None
+    if fen <= 0:
+        problems.append(Problem(field, f"{label}应大于 0", source))
+        return None
+    return fen
+
+
 def format_money(fen: int | None) -> str:
     """“12,345.67 元” from fen (two decimals always)."""
     if fen is None:

@@ -7,10 +7,12 @@ and a folder is loaded with every problem of every file before one error is rais
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import yaml
+from pydantic import ValidationError
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -129,6 +131,25 @@ def validation_problems(errors: list[dict], file: str, lines: dict, where: Calla
             continue
         problems.append(Problem(file, line_for(lines, path), where(path), message(err)))
     return problems
+
+
+def parse(text: str, file: str, model, *, not_a_mapping: str, where_of: Callable[[dict, tuple], str | None],
+          cross_checks: Callable[[dict, dict, str], list[Problem]], skip_emptied: bool = False):
+    """One YAML file validated as `model`: every problem (duplicate keys, the schema, the file's own
+    cross-checks) named by file, line and item, raised together as one ChecklistError."""
+    node, data = compose(text, file, not_a_mapping)
+    lines, dups = lines_of(node)
+    where = partial(where_of, data)
+    problems = duplicate_keys(dups, file, where)
+    spec = None
+    try:
+        spec = model.model_validate(data)
+    except ValidationError as exc:
+        problems += validation_problems(exc.errors(), file, lines, where, skip_emptied=skip_emptied)
+    problems += cross_checks(data, lines, file)
+    if problems:
+        raise ChecklistError(sorted(problems, key=lambda p: p.line or 0))
+    return spec
 
 
 def load_each(paths: Iterable[Path], load_file: Callable[[Path], Any], noun: str) -> dict[str, Any]:

@@ -54,6 +54,8 @@ ACTIONS = {
     "calendar_warning": {"county_reviewer", "city_reviewer", "admin"},  # holiday data about to run out
     "view_calendar": {"county_reviewer", "city_reviewer", "admin"},  # which years are provisional
     "edit_calendar": {"admin"},  # enter a year's schedule from the State Council's notice
+    # the menu of work areas: every account but the contractor's, which exists only to sign (002 篇六 三)
+    "area_menu": set(ROLE_LABELS) - {"contractor"},
 }
 
 
@@ -82,7 +84,7 @@ ACTION_LABELS = {
     "audit_log": "查看操作日志", "manage_users": "管理用户", "compare": "查看自评与检查对比",
     "issue_report": "签发报告", "rectify": "开展整改复查", "due_list": "查看到期事项",
     "calendar_warning": "查看工作日日历提醒", "view_calendar": "查看工作日日历",
-    "edit_calendar": "录入节假日安排",
+    "edit_calendar": "录入节假日安排", "area_menu": "使用业务栏目",
 }
 
 

@@ -45,48 +45,49 @@ def detail(site_id: int):
                            unfinished=[i for i in history if i.status in inspections.EDITABLE])
 
 
-@bp.route("/<int:site_id>/location", methods=["GET", "POST"])
-@login_required
-def location(site_id: int):
-    """Enter the site's coordinates as shown by a map app (WGS-84, GCJ-02 or BD-09)."""
+def _site_form(site_id: int, action: str, template: str, change, **context):
+    """A site's form: shown on GET; on POST (for a role that may `action`) the change in one unit of
+    work and back to the site, or the form again with the reason (422)."""
     session = get_db()
     site = scope.site(session=session, user=current_user.row, site_id=site_id) or abort(404, description="没有这个站点")
     error, form = None, request.form
     if request.method == "POST":
-        rights.require(current_user.row, "edit_site")
+        rights.require(current_user.row, action)
         try:
-            lat, lon = float(form.get("lat", "")), float(form.get("lon", ""))
-            radius = int(form.get("geofence_m") or site.geofence_m)
             with unit_of_work():
-                sites.set_location(session=session, site=site, lat=lat, lon=lon, system=form.get("system", ""),
-                                   geofence_m=radius, by=current_user.id)
+                change(session, site, form)
             return redirect(url_for("sites.detail", site_id=site.id), code=303)
         except rights.Forbidden:
             raise
         except ValueError as exc:  # the form again, with the reason
-            error = str(exc) if "could not convert" not in str(exc) and "invalid literal" not in str(exc) \
-                else "纬度、经度、范围应为数字"
-    return render_template("sites/location.html", site=site, systems=geo.SYSTEM_LABELS, error=error,
-                           form=form), 422 if error else 200
+            error = str(exc)
+    return render_template(template, site=site, error=error, form=form, **context), 422 if error else 200
+
+
+def _numbers(form, site) -> tuple[float, float, int]:
+    """Latitude, longitude and radius as typed, or the reason they are not numbers."""
+    try:
+        return float(form.get("lat", "")), float(form.get("lon", "")), int(form.get("geofence_m") or site.geofence_m)
+    except ValueError:
+        raise ValueError("纬度、经度、范围应为数字") from None
+
+
+@bp.route("/<int:site_id>/location", methods=["GET", "POST"])
+@login_required
+def location(site_id: int):
+    """Enter the site's coordinates as shown by a map app (WGS-84, GCJ-02 or BD-09)."""
+    def change(session, site, form):
+        lat, lon, radius = _numbers(form, site)
+        sites.set_location(session=session, site=site, lat=lat, lon=lon, system=form.get("system", ""),
+                           geofence_m=radius, by=current_user.id)
+    return _site_form(site_id, "edit_site", "sites/location.html", change, systems=geo.SYSTEM_LABELS)
 
 
 @bp.route("/<int:site_id>/category", methods=["GET", "POST"])
 @login_required
 def category(site_id: int):
     """The county records the category it approved for the site, with the document's number and date."""
-    session = get_db()
-    site = scope.site(session=session, user=current_user.row, site_id=site_id) or abort(404, description="没有这个站点")
-    error, form = None, request.form
-    if request.method == "POST":
-        rights.require(current_user.row, "set_category")
-        try:
-            with unit_of_work():
-                sites.set_category(session=session, site=site, category=form.get("category", ""),
-                                   number=form.get("number", ""), doc_date=form.get("date", ""), by=current_user.id)
-            return redirect(url_for("sites.detail", site_id=site.id), code=303)
-        except rights.Forbidden:
-            raise
-        except ValueError as exc:  # the form again, with the reason
-            error = str(exc)
-    return render_template("sites/category.html", site=site, error=error, form=form,
-                           categories=sites.TIERS), 422 if error else 200
+    def change(session, site, form):
+        sites.set_category(session=session, site=site, category=form.get("category", ""),
+                           number=form.get("number", ""), doc_date=form.get("date", ""), by=current_user.id)
+    return _site_form(site_id, "set_category", "sites/category.html", change, categories=sites.TIERS)

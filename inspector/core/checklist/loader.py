@@ -1,11 +1,10 @@
 """Checklist files in, validated specs out: every problem with its file, line and item. Pure."""
 from __future__ import annotations
 
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 
 from .. import yamllines
 from ..yamllines import ChecklistError, Problem
@@ -30,19 +29,8 @@ def _item_at(data: Any, path: tuple) -> str | None:
 
 def parse_text(text: str, file: str) -> ChecklistSpec:
     """Parse and validate one checklist's YAML text; raise ChecklistError with every problem."""
-    node, data = yamllines.compose(text, file, "文件应为一个清单（YAML 映射），以 id、title、sections 开头")
-    lines, dups = yamllines.lines_of(node)
-    where = partial(_item_at, data)
-    problems = yamllines.duplicate_keys(dups, file, where)
-    spec = None
-    try:
-        spec = ChecklistSpec.model_validate(data)
-    except ValidationError as exc:
-        problems += yamllines.validation_problems(exc.errors(), file, lines, where, skip_emptied=True)
-    problems += cross_checks(data, lines, file)
-    if problems:
-        raise ChecklistError(sorted(problems, key=lambda p: p.line or 0))
-    return spec
+    return yamllines.parse(text, file, ChecklistSpec, not_a_mapping="文件应为一个清单（YAML 映射），以 id、title、sections 开头",
+                           where_of=_item_at, cross_checks=cross_checks, skip_emptied=True)
 
 
 def load_file(path: str | Path) -> ChecklistSpec:

@@ -1,14 +1,13 @@
 """Program files in, validated specs out: every problem as file:line: entry: what, like a checklist. Pure."""
 from __future__ import annotations
 
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 
 from .. import yamllines
-from ..yamllines import ChecklistError, Problem
+from ..yamllines import Problem
 from .spec import ProgramSpec
 
 
@@ -29,19 +28,8 @@ def _where(data: Any, path: tuple) -> str | None:
 
 def parse_text(text: str, file: str) -> ProgramSpec:
     """Parse and validate one program file; raise ChecklistError with every problem (file:line: item: what)."""
-    node, data = yamllines.compose(text, file, "文件应为一个程序定义（YAML 映射），以 id、kind、title 开头")
-    lines, dups = yamllines.lines_of(node)
-    where = partial(_where, data)
-    problems = yamllines.duplicate_keys(dups, file, where)
-    spec = None
-    try:
-        spec = ProgramSpec.model_validate(data)
-    except ValidationError as exc:
-        problems += yamllines.validation_problems(exc.errors(), file, lines, where)
-    problems += _cross_checks(data, lines, file)
-    if problems:
-        raise ChecklistError(sorted(problems, key=lambda p: p.line or 0))
-    return spec
+    return yamllines.parse(text, file, ProgramSpec, not_a_mapping="文件应为一个程序定义（YAML 映射），以 id、kind、title 开头",
+                           where_of=_where, cross_checks=_cross_checks)
 
 
 def _id_groups(data: dict) -> list[tuple[tuple, Any]]:
