@@ -104,6 +104,10 @@ def score(url: str, cookie: str | None, out: Path) -> dict[str, float]:
             if attempt == 2:
                 raise
     data = json.loads(out.read_text())
+    keep = os.environ.get("LIGHTHOUSE_KEEP")  # a folder: each page's full report is kept there, to read its long tasks
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        (Path(keep) / (re.sub(r"\W+", "_", url.split("//", 1)[-1].split("/", 1)[-1]) + ".json")).write_text(out.read_text())
     result = {c: round(data["categories"][c]["score"] * 100) for c in CATEGORIES}
     short = [f"{a['id']} {a['score']:.2f}" for a in data["audits"].values()
              if a.get("score") is not None and a["score"] < 0.9 and a.get("scoreDisplayMode") in ("binary", "numeric")]
