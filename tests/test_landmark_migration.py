@@ -5,19 +5,12 @@ import json
 from datetime import date
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
-from inspector import db as dbmod
 
-from .conftest import _postgres_database
+from .migrations import database_at, migrate
 
 
-def _migrate(engine, revision: str, *, down: bool = False) -> None:
-    cfg = dbmod.alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 OLD = {  # an application noticed after the meeting, as 0016 stored it
@@ -65,23 +58,8 @@ def _insert_applications(conn) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_database(request, tmp_path):
     """A database at revision 0016 with three applications as 0016 stored them."""
-    if request.param == "sqlite":
-        engine = dbmod.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        admin = name = None
-    else:
-        admin, name, url = _postgres_database()
-        engine = dbmod.make_engine(url)
-    _migrate(engine, "0016")
-    with engine.begin() as conn:
-        for row in ROWS:
-            conn.execute(text(row))
-        _insert_applications(conn)
-    yield engine
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with database_at(request.param, tmp_path, "0016", ROWS, _insert_applications) as engine:
+        yield engine
 
 
 def _details(conn) -> dict:
@@ -94,7 +72,7 @@ def _as_date(value):
 
 
 def test_0017_moves_the_dates_and_states_into_columns_and_back(old_database):
-    _migrate(old_database, "0017")
+    migrate(old_database, "0017")
     with old_database.connect() as conn:
         row = conn.execute(text(
             "SELECT applied_on, build_evidence_id, township_recommended_on, county_recommended_on, county_rank, "
@@ -112,6 +90,6 @@ def test_0017_moves_the_dates_and_states_into_columns_and_back(old_database):
     assert left[1] == {"build_evidence_verdict": "pass", "step_working_days": 10, "evidence": OLD[1]["evidence"],
                        "result_reasons": [], "town_scores": [95.0, 90.0, 80.0, 70.0], "county_batch": [1, 2]}
     assert left[2] == {"county_batch": [1, 2]} and left[3] is None
-    _migrate(old_database, "0016", down=True)
+    migrate(old_database, "0016", down=True)
     with old_database.connect() as conn:
         assert _details(conn) == OLD

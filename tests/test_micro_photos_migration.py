@@ -4,13 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from inspector import db as dbmod
 
-from .conftest import _postgres_database
+from .migrations import database_at, migrate
 from .test_programs_migration import ROWS
 
 SHA_A, SHA_B = "a" * 64, "b" * 64
@@ -25,34 +23,18 @@ PHOTOS = [  # as services/micro.py stored them before issue 18; the second is th
 DETAILS = {"completion": {"spent_fen": 845050}, "photos": PHOTOS}
 
 
-def _migrate(engine, revision: str, *, down: bool = False) -> None:
-    cfg = dbmod.alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def _json_photos(conn) -> None:
+    conn.execute(text("UPDATE microproject SET details = :d, status = 'noticed' WHERE id = 1"),
+                 {"d": json.dumps(DETAILS, ensure_ascii=False)})
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_database(request, tmp_path):
     """A database at revision 0016 with a micro project whose photos are JSON in its details."""
-    if request.param == "sqlite":
-        engine = dbmod.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        admin = name = None
-    else:
-        admin, name, url = _postgres_database()
-        engine = dbmod.make_engine(url)
-    _migrate(engine, "0016")
-    with engine.begin() as conn:
-        for row in ROWS:
-            conn.execute(text(row))
-        conn.execute(text("UPDATE microproject SET details = :d, status = 'noticed' WHERE id = 1"),
-                     {"d": json.dumps(DETAILS, ensure_ascii=False)})
-    yield engine
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with database_at(request.param, tmp_path, "0016", ROWS, _json_photos) as engine:
+        yield engine
 
 
 def _details(conn) -> dict:
@@ -61,7 +43,7 @@ def _details(conn) -> dict:
 
 
 def test_json_photos_become_rows_once_per_hash_and_come_back_on_downgrade(old_database):
-    _migrate(old_database, "0018")
+    migrate(old_database, "0018")
     with old_database.connect() as conn:
         rows = conn.execute(text("SELECT micro_project_id, inspection_id, item_id, caption, sha256, format, display, "
                                  "thumb, original, by_id FROM photo ORDER BY id")).all()
@@ -71,7 +53,7 @@ def test_json_photos_become_rows_once_per_hash_and_come_back_on_downgrade(old_da
         (1, None, "after", "完成后", SHA_B, "png", PHOTOS[2]["display"], PHOTOS[2]["thumb"], PHOTOS[2]["original"], 1)]
     assert details == {"completion": {"spent_fen": 845050}}  # the photos left the JSON, the rest stayed
 
-    _migrate(old_database, "0016", down=True)
+    migrate(old_database, "0016", down=True)
     with old_database.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM photo")).scalar_one() == 0
         details = _details(conn)
@@ -79,7 +61,7 @@ def test_json_photos_become_rows_once_per_hash_and_come_back_on_downgrade(old_da
 
 
 def test_a_photo_has_exactly_one_owner_and_one_row_per_hash_on_each_side_of_a_project(old_database):
-    _migrate(old_database, "0018")
+    migrate(old_database, "0018")
     insert = ("INSERT INTO photo (micro_project_id, inspection_id, item_id, sha256, size_bytes, format, width, "
               "height, original, display, thumb, by_id, at) VALUES ({owner}, 'after', :sha, 0, 'jpeg', 0, 0, "
               "'o', 'd', 't', 1, '2026-04-01 00:00:00')")

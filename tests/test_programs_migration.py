@@ -2,19 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
-from inspector import db as dbmod
 
-from .conftest import _postgres_database
+from .migrations import database_at, migrate
 
 
-def _upgrade(engine, revision: str) -> None:
-    cfg = dbmod.alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
 
 
 ROWS = [
@@ -36,26 +29,12 @@ ROWS = [
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_database(request, tmp_path):
     """A database at revision 0004 with a site that has a project and one that has none."""
-    if request.param == "sqlite":
-        engine = dbmod.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        admin = name = None
-    else:
-        admin, name, url = _postgres_database()
-        engine = dbmod.make_engine(url)
-    _upgrade(engine, "0004")
-    with engine.begin() as conn:
-        for row in ROWS:
-            conn.execute(text(row))
-    yield engine
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with database_at(request.param, tmp_path, "0004", ROWS) as engine:
+        yield engine
 
 
 def test_existing_projects_and_their_sites_follow_seed_001s_program(old_database):
-    _upgrade(old_database, "0008")
+    migrate(old_database, "0008")
     with old_database.connect() as conn:
         assert conn.execute(text("SELECT program FROM microproject")).scalar_one() == "zhengfang-town"
         sites = dict(conn.execute(text("SELECT id, micro_program FROM site ORDER BY id")).all())
