@@ -832,6 +832,8 @@ def test_completion_photos_keep_the_phones_position_and_are_stored_once_per_cont
     assert len(reused) == 2 and len(set(reused)) == 1
     notice = db.get(Notice, project(db, pid).notice_id)
     assert [ph["display"] for ph in notice.content["photos"]] == [ph.display for ph in shots]
+    # the inspection photos' media route does not serve a project's photo (it has no inspection): 404, no error
+    assert client.get(f"/media/{shots[0].display}").status_code == 404
     # a malformed position is a bad request, not a stored guess
     r = client.post(f"/micro/{pid}/complete", data={**COMPLETION, "lat": "abc", "lon": "1", **_photos()})
     assert r.status_code == 400

@@ -28,8 +28,10 @@ def site(*, session: Session, user: User, site_id: int) -> Site | None:
     return found if found is not None and covers(session=session, user=user, region_id=found.region_id) else None
 
 
-def inspection(*, session: Session, user: User, inspection_id: int) -> Inspection | None:
-    """An inspection of a site the user may see, or None."""
+def inspection(*, session: Session, user: User, inspection_id: int | None) -> Inspection | None:
+    """An inspection of a site the user may see, or None (None too for no id: a micro project's photo)."""
+    if inspection_id is None:
+        return None
     found = session.get(Inspection, inspection_id)
     if found is None or site(session=session, user=user, site_id=found.site_id) is None:
         return None
