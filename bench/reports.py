@@ -51,7 +51,8 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageChops  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from inspector import create_app, get_db  # noqa: E402
+from inspector import create_app  # noqa: E402
+from inspector.runtime import get_db  # noqa: E402
 from inspector import db as dbmod  # noqa: E402
 from inspector.core import pdf  # noqa: E402
 from inspector.core import photos as photo_core  # noqa: E402
