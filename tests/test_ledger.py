@@ -11,10 +11,23 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from inspector.models import LedgerActivity, LedgerFeedback, LedgerItemCheck, LedgerMember
-from inspector.services import inspections, ledger, ledger_import, ledger_items, ledger_summary, users
+from inspector.models import (
+    LedgerActivity,
+    LedgerFeedback,
+    LedgerItemCheck,
+    LedgerMember,
+)
+from inspector.services import (
+    inspections,
+    ledger,
+    ledger_import,
+    ledger_items,
+    ledger_summary,
+    users,
+)
 
 from . import factories, samples
+from .test_documents import SEED_NAME
 
 
 @functools.cache
@@ -82,8 +95,9 @@ def pdf_text(tmp_path: Path, data: bytes) -> str:
     assert data[:5] == b"%PDF-"
     path = tmp_path / "out.pdf"
     path.write_bytes(data)
-    return re.sub(r"\s+", "", subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                             check=True).stdout)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert not SEED_NAME.search(text), SEED_NAME.search(text).group(0)  # documents cite by title
+    return re.sub(r"\s+", "", text)
 
 
 def test_member_with_one_activity_of_three_hours_falls_short_and_two_meet(client, world, as_user, db):
