@@ -170,7 +170,41 @@
     if (fill && total) fill.style.width = Math.round(100 * answered / total) + "%";
   }
 
-  window.InspectorPage = { enqueueAnswer: enqueueAnswer, showLocal: showLocal, pending: pending, recompute: recompute,
+  /* A server fragment in place of `target` (outerHTML), its out-of-band parts (hx-swap-oob) in place
+   * of the elements with their ids: what htmx does with a save's reply, without htmx on this page. */
+  function swap(target, html) {
+    var t = document.createElement("template");
+    t.innerHTML = html;
+    Array.prototype.slice.call(t.content.querySelectorAll("[hx-swap-oob]")).forEach(function (el) {
+      var old = el.id && document.getElementById(el.id);
+      el.remove();
+      el.removeAttribute("hx-swap-oob");
+      if (old) old.replaceWith(el);
+    });
+    var first = t.content.firstElementChild;
+    target.replaceWith(t.content);
+    document.body.dispatchEvent(new CustomEvent("walk:swapped", { bubbles: true, detail: { target: first } }));
+    return first;
+  }
+  /* "保留对方的": the item as stored now replaces the conflict, and this phone's refused answer goes. */
+  function keepTheirs(link) {
+    var article = link.closest(".item"), item = article.getAttribute("data-item"), ins = walk().getAttribute("data-inspection");
+    var OBX = window.InspectorOutbox, html = null;
+    return fetch(link.href, { headers: { "HX-Request": "true" }, credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.text();
+    }).then(function (text) {
+      html = text;
+      return OBX.all();
+    }).then(function (list) {  /* gone before the swap, so it is not put back on the item */
+      return Promise.all(list.filter(function (e) {
+        return e.kind === "answer" && e.inspection === ins && e.item === item && e.status === "conflict";
+      }).map(OBX.remove));
+    }).then(function () { swap(article, html); refresh(); },
+            function () { pending(item, "未能读取对方的填写：请联网后再试", true); });
+  }
+
+  window.InspectorPage = { swap: swap, enqueueAnswer: enqueueAnswer, showLocal: showLocal, pending: pending, recompute: recompute,
                            here: here, isoNow: isoNow, uid: uid, deviceId: deviceId, user: user, walk: walk,
                            restore: restore, startGeo: startGeo, fillGeo: fillGeo, geo: function () { return lastGeo; },
                            geoStatus: geoStatus, geoOnLoad: geoOnLoad, refresh: function () { refresh(); },
@@ -199,9 +233,13 @@
     if ("device_id" in event.detail.parameters) event.detail.parameters.device_id = deviceId();
     if (event.detail.elt.matches && event.detail.elt.matches("[data-geo-form]")) fillGeo();
   });
-  document.body.addEventListener("htmx:afterSwap", function () { fillGeo(); recompute(); });
+  ["htmx:afterSwap", "walk:swapped"].forEach(function (name) {
+    document.body.addEventListener(name, function () { fillGeo(); recompute(); });
+  });
   document.body.addEventListener("click", function (event) {
     if (event.target.closest("[data-geo-start]")) { geoStarted = false; startGeo(); return; }
+    var theirs = event.target.closest("[data-keep-theirs]");
+    if (theirs) { event.preventDefault(); keepTheirs(theirs); return; }
     var keep = event.target.closest("[data-keep-mine]");
     if (!keep) return;
     var form = document.getElementById("form-" + keep.closest(".item").getAttribute("data-item"));

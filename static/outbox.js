@@ -202,7 +202,10 @@
           return send(entry, opts.onProgress).then(function (reply) {
             sending = null;
             var what = classify(reply);
-            if (opts.onReply) opts.onReply(entry, what, reply);
+            /* The server has answered: a page that cannot show the reply must not hold the outbox. */
+            try { if (opts.onReply) opts.onReply(entry, what, reply); } catch (e) {
+              if (root.console) console.error("outbox: the reply could not be shown", e);
+            }
             if (what === "retry" || what === "login") return { sent: sent, stopped: what };
             sent += 1;
             if (what === "done") return remove(entry).then(next);

@@ -113,9 +113,9 @@
     };
     return next().then(function () {
       bar(form, null);
-      if (last && last.responseText && window.htmx && container) {
-        htmx.swap(container, last.responseText, { swapStyle: "outerHTML" });
-      }
+      if (!last || !last.responseText || !container) return;
+      if (window.InspectorPage) window.InspectorPage.swap(container, last.responseText);
+      else if (window.htmx) window.htmx.swap(container, last.responseText, { swapStyle: "outerHTML" });
     });
   }
 

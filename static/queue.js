@@ -91,7 +91,7 @@
   function swap(selector, html) {
     var target = document.querySelector(selector);
     if (target && html && html.indexOf('id="' + selector.slice(1) + '"') >= 0) {
-      window.htmx.swap(target, html, { swapStyle: "outerHTML" });
+      P.swap(target, html);
       return true;
     }
     return false;
@@ -137,7 +137,11 @@
       return refresh().then(function (list) {
         list.forEach(function (e) { if (e.kind === "answer" && e.status === "pending" && e.inspection === here()) P.showLocal(e.item, e.values || {}, "待同步"); });
       });
-    }, function () { busy = false; });
+    }, function (e) {  /* said in the console, and what is still waiting is shown as it is */
+      busy = false;
+      if (window.console) console.error("outbox: sending stopped", e);
+      return refresh();
+    });
   }
   function syncSoon(ms) {
     if (timer) clearTimeout(timer);
@@ -240,9 +244,11 @@
     document.addEventListener("change", onPhotos, true);
     document.addEventListener("click", keepAll);
     document.addEventListener("click", discard);
-    document.body.addEventListener("htmx:afterSwap", function (event) {  /* a section loaded later */
-      var t = event.detail && event.detail.target;
-      if (t && t.querySelector && t.querySelector("form[id^='form-']")) refresh().then(function (list) { putBack(list, true); });
+    ["htmx:afterSwap", "walk:swapped"].forEach(function (name) {  /* an item or a section swapped in */
+      document.body.addEventListener(name, function (event) {
+        var t = event.detail && event.detail.target;
+        if (t && t.querySelector && t.querySelector("form[id^='form-']")) refresh().then(function (list) { putBack(list, true); });
+      });
     });
     setInterval(function () { if (navigator.onLine !== false) sync(); }, 20000);
     if (navigator.serviceWorker) {

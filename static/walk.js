@@ -200,7 +200,9 @@
       delete d.parameters.device_id;
     }
   });
-  document.addEventListener("htmx:afterSwap", function () { if (walk()) refresh(); });
+  ["htmx:afterSwap", "walk:swapped"].forEach(function (name) {
+    document.addEventListener(name, function () { if (walk()) refresh(); });
+  });
   window.addEventListener("hashchange", function () { if (walk()) reveal(location.hash.slice(1)); });
 
   /* After a load or a boosted page swap: counts, and an item the address points at. */

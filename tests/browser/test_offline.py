@@ -270,7 +270,8 @@ def test_a_full_quota_is_said_on_screen(browser, server, field, tmp_path):
     ctx.close()
 
 
-def test_two_phones_editing_one_item_offline_get_the_conflict_panel(browser, server, db, field, tmp_path):
+def _conflict(browser, server, field, tmp_path):
+    """Phone a saves 符合 and phone b 不符合 on one item, both offline; a syncs first, b gets the panel."""
     _site, a, b, ins_id = field
     phones = []
     for who, name in ((a, "a"), (b, "b")):
@@ -293,12 +294,54 @@ def test_two_phones_editing_one_item_offline_get_the_conflict_panel(browser, ser
     panel = page_b.locator(f"#item-{item} .conflict")
     expect(panel).to_contain_text("此项已被")
     expect(status(page_b)).to_contain_text("1 条未能上传")  # not retried forever
+    return phones, item, panel
+
+
+def test_two_phones_editing_one_item_offline_get_the_conflict_panel(browser, server, db, field, tmp_path):
+    ins_id = field[3]
+    phones, item, panel = _conflict(browser, server, field, tmp_path)
+    page_b = phones[1][1]
     panel.get_by_role("button", name="用我的覆盖").tap()
     expect(page_b.locator(f"#item-{item} .saved")).to_have_text("已保存 · 第 2 版")
     db.expire_all()
     assert db.exec(select(Answer).where(Answer.inspection_id == ins_id)).one().value == "fail"
     for ctx, _page in phones:
         ctx.close()
+
+
+def test_keeping_theirs_shows_the_stored_answer_and_drops_the_refused_one(browser, server, db, field, tmp_path):
+    ins_id = field[3]
+    phones, item, panel = _conflict(browser, server, field, tmp_path)
+    page_b = phones[1][1]
+    panel.get_by_role("link", name="保留对方的").tap()
+    expect(page_b.locator(f"#item-{item} .conflict")).to_have_count(0)
+    expect(page_b.locator(f"#item-{item} .saved")).to_have_text("已保存 · 第 1 版")
+    expect(page_b.locator(f"#item-{item}").get_by_role("radio", name="符合", exact=True)).to_be_checked()
+    expect(status(page_b)).to_have_text("全部已上传")  # the refused answer is gone from the phone
+    db.expire_all()
+    assert db.exec(select(Answer).where(Answer.inspection_id == ins_id)).one().value == "pass"
+    for ctx, _page in phones:
+        ctx.close()
+
+
+def test_a_reply_the_page_cannot_show_does_not_hold_the_outbox(browser, server, db, field, tmp_path):
+    """The server took the answer: a page that fails to show its reply still sends the rest."""
+    _site, a, _b, ins_id = field
+    ctx = launch(browser, server, tmp_path / "profile")
+    page = page_of(ctx)
+    sign_in(page, a)
+    open_walk(page, ins_id)
+    items = check_items(page, 3)
+    cut(ctx, server)
+    for it in items:
+        answer(page, it)
+    expect(status(page)).to_contain_text("待上传 3 项")
+    page.evaluate("() => { window.InspectorPage.swap = () => { throw new Error('test: the reply cannot be shown'); }; }")
+    restore(ctx, server)
+    expect(status(page)).to_have_text("全部已上传", timeout=30000)
+    db.expire_all()
+    assert sorted(x.item_id for x in db.exec(select(Answer).where(Answer.inspection_id == ins_id)).all()) == sorted(items)
+    ctx.close()
 
 
 def test_without_service_workers_the_outbox_still_keeps_everything(browser, server, db, field, tmp_path):
