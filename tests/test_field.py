@@ -52,6 +52,15 @@ def test_start_fixes_purpose_tier_and_position_inside_the_geofence(client, db, f
     assert "村级党群服务中心建设标准" in page and "已查 0/" in page
 
 
+def test_the_walk_page_loads_one_script_bundle_and_no_htmx(client, db, field):
+    """Its saves go through the outbox, so htmx (16.5 KB gzip) is not part of its first visit."""
+    ins_id = start(client, field)
+    page = client.get(f"/inspections/{ins_id}").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"?]+)', page)
+    assert scripts == ["/static/bundle/walk.js"] and "hx-post" not in page
+    assert "/static/vendor/htmx.min.js" in client.get(f"/sites/{field.id}").get_data(as_text=True)
+
+
 def test_start_outside_the_geofence_is_flagged_not_blocked(client, db, field):
     ins_id = start(client, field, lat=SITE[0] + 0.02)  # ~2.2 km away
     ins = db.get(Inspection, ins_id)

@@ -20,7 +20,7 @@ def test_static_files_have_content_hashed_immutable_urls(client, field):  # noqa
     ins_id = start(client, field)
     page = client.get(f"/inspections/{ins_id}").get_data(as_text=True)
     css = re.search(r'href="(/static/app\.css\?v=([0-9a-f]{12}))"', page)
-    assert css and re.search(r'src="/static/outbox\.js\?v=[0-9a-f]{12}"', page)
+    assert css and re.search(r'src="/static/bundle/walk\.js\?v=[0-9a-f]{12}"', page)
     r = client.get(css.group(1))
     r.close()
     assert r.status_code == 200 and r.headers["Cache-Control"] == "public, max-age=31536000, immutable"

@@ -3,6 +3,7 @@
 JS and CSS files are served minified (comments and whitespace gone, rjsmin/rcssmin), made once per
 file version; the files in static/ stay as written. Every `url_for('static', filename=…)` gets `?v=<first 12 hex of the file's SHA-256>`; a request
 carrying the current hash is answered as immutable for a year (a changed file gets a new URL).
+Scripts one page loads together are also served as one bundle (`BUNDLES`, `/static/bundle/<name>`).
 `/sw.js` serves static/sw.js at the site's root (scope `/`) with the list of hashed static URLs
 to keep and a version made from their hashes: a changed file makes a new worker, which replaces
 only its own versioned static cache (docs/offline.md).
@@ -91,6 +92,43 @@ def _minify(response: Response) -> Response:
     return response
 
 
+# Scripts a page loads together, sent as one file: one request, and one gzip stream whose dictionary
+# spans them all (the walk's seven scripts: 19.0 KB gzip apart, 15.9 KB as one; bench/page_weight.py).
+# The parts stay separate files in static/ and are concatenated, minified, in this order.
+BUNDLES = {"walk.js": ("photoprep.js", "outbox.js", "judge.js", "inspect.js", "queue.js", "photoform.js", "walk.js")}
+_bundles: dict[tuple, tuple[str, bytes]] = {}
+
+
+def bundle(name: str) -> tuple[str, bytes]:
+    """A bundle's content hash and body, made once per version of its parts (a missing part is left out)."""
+    root = Path(current_app.static_folder or "")
+    parts = [(part, file_hash(part)) for part in BUNDLES[name]]
+    key = (name, tuple(parts))
+    made = _bundles.get(key)
+    if made is None:
+        body = "\n".join(rjsmin.jsmin((root / part).read_text(encoding="utf-8")) for part, digest in parts if digest)
+        data = body.encode("utf-8")
+        made = (hashlib.sha256(data).hexdigest()[:12], data)
+        _bundles[key] = made
+    return made
+
+
+def bundle_url(name: str) -> str:
+    """The hashed URL of a bundle (for templates: `bundle_url('walk.js')`)."""
+    return url_for("bundle", name=name, v=bundle(name)[0])
+
+
+def serve_bundle(name: str) -> Response:
+    """A bundle under /static/bundle/ (so the worker keeps it as a static file): immutable by its hash."""
+    if name not in BUNDLES:
+        return Response("没有这个文件", status=404, mimetype="text/plain")
+    digest, data = bundle(name)
+    response = Response(data, mimetype="text/javascript")
+    response.set_etag(digest)
+    response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == digest else "no-cache"
+    return response.make_conditional(request)
+
+
 def shell_files() -> list[str]:
     """Every CSS and JS file under static/ (vendor included), sorted: what the worker keeps."""
     root = Path(current_app.static_folder or "")
@@ -101,7 +139,7 @@ def shell_files() -> list[str]:
 def service_worker() -> Response:
     """static/sw.js at /sw.js, preceded by its shell: hashed URLs and a version made of them."""
     files = shell_files()
-    urls = [static_url(f) for f in files]
+    urls = [static_url(f) for f in files] + [bundle_url(name) for name in sorted(BUNDLES)]
     worker = Path(current_app.static_folder or "") / "sw.js"
     body = worker.read_text(encoding="utf-8")
     build = str(current_app.config.get("SW_BUILD", ""))
@@ -120,6 +158,7 @@ def register(app: Flask) -> None:
     app.after_request(_immutable)
     app.after_request(_minify)  # registered after web/compress: runs before it, so the minified body is gzipped
     app.add_url_rule("/sw.js", "service_worker", service_worker)
-    app.jinja_env.globals.update(static_url=static_url, static_exists=static_exists)
+    app.add_url_rule("/static/bundle/<name>", "bundle", serve_bundle)  # before /static/<path:filename>: a fixed part ranks first
+    app.jinja_env.globals.update(static_url=static_url, static_exists=static_exists, bundle_url=bundle_url)
     from . import offline
     offline.register(app)

@@ -23,7 +23,7 @@ def _compress(response: Response) -> Response:
             or response.mimetype not in TEXT or "Content-Encoding" in response.headers \
             or "gzip" not in request.headers.get("Accept-Encoding", ""):
         return response
-    if request.endpoint == "static":
+    if request.endpoint in ("static", "bundle"):  # the same bytes for every request of one version
         response.direct_passthrough = False
         key = (request.path, response.headers.get("ETag", ""))
         body = _static_cache.get(key)

@@ -104,7 +104,7 @@ def _headers(response):
     for name, value in _FIXED + ((_HSTS,) if current_app.config.get("INSPECTOR_HTTPS") else ()):
         if name.lower() not in present:
             headers.add(name, value)
-    if request.endpoint != "static" and (_signed_in() or request.endpoint in PRIVATE_ENDPOINTS) \
+    if request.endpoint not in PUBLIC_FILES and (_signed_in() or request.endpoint in PRIVATE_ENDPOINTS) \
             and not response.cache_control.private and not response.cache_control.no_store:
         if response.mimetype == "text/html" or not response.cache_control.max_age:
             headers["Cache-Control"] = "private, no-store"
@@ -114,6 +114,8 @@ def _headers(response):
     return response
 
 
+# The app's own static files and script bundles: the same for everyone, cached as they say.
+PUBLIC_FILES = {"static", "bundle"}
 # Login-only endpoints: private even on their answer to a signed-out request (a redirect to login).
 PRIVATE_ENDPOINTS = {"media.file", "reports.download", "micro.photo"}
 
