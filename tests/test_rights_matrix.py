@@ -203,6 +203,7 @@ MATRIX: list[Case] = [
     # ---- public pages
     Case("static", "GET", "/static/app.css", public(), sides=("-",)),
     Case("service_worker", "GET", "/sw.js", public(), sides=("-",)),  # the offline shell (docs/offline.md)
+    Case("bundle", "GET", "/static/bundle/walk.js", public(), sides=("-",)),  # the walk's scripts as one file
     Case("main.home", "GET", "/", public(), sides=("-",)),
     Case("main.healthz", "GET", "/healthz", public(), sides=("-",)),
     Case("checklists.index", "GET", "/checklists/", public(), sides=("-",)),

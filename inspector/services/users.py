@@ -11,7 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, select
 
 from ..core.errors import DomainError
@@ -219,12 +219,21 @@ def open_session(*, session: Session, user: User, ip: str = "") -> str:
     return token
 
 
+def _session_user_statement():
+    from ..models import AuthSession
+    return select(User).join(AuthSession, AuthSession.user_id == User.id).where(
+        AuthSession.token_hash == bindparam("token_hash"), AuthSession.user_id == bindparam("user_id"),
+        AuthSession.ended_at.is_(None), AuthSession.created_at > bindparam("since"))
+
+
+_SESSION_USER = _session_user_statement()  # built once: every request runs it (docs/saves.md)
+
+
 def session_user(*, session: Session, user_id: int, token: str, lifetime: timedelta) -> User | None:
     """The active user of an open, unexpired session with this token, or None."""
-    from ..models import AuthSession, utcnow
-    row = session.exec(select(User).join(AuthSession, AuthSession.user_id == User.id).where(
-        AuthSession.token_hash == _token_hash(token), AuthSession.user_id == user_id,
-        AuthSession.ended_at.is_(None), AuthSession.created_at > utcnow() - lifetime)).first()
+    from ..models import utcnow
+    row = session.exec(_SESSION_USER, params={"token_hash": _token_hash(token), "user_id": user_id,
+                                              "since": utcnow() - lifetime}).first()
     return row if row is not None and row.active else None
 
 
