@@ -127,13 +127,17 @@
     }
     P.recompute();
   }
-  function sync() {
+  /* `asked`: the worker asked (its Background Sync fired while this page is open). What is left
+   * waiting after a try of the page's own is handed to Background Sync, for when the page is
+   * closed; never after the worker's ask, or page and worker would wake each other for ever. */
+  function sync(asked) {
     if (busy) { again = true; return Promise.resolve(); }  /* what came in meanwhile goes next */
     busy = true;
     again = false;
     return OB.flush({ user: P.user(), onStart: onStart, onProgress: onProgress, onReply: onReply }).then(function (r) {
       busy = false;
-      if (again && !r.stopped) { again = false; return sync(); }
+      if (again && !r.stopped) { again = false; return sync(asked); }
+      if (r.stopped === "retry" && !asked) backgroundSync();
       return refresh().then(function (list) {
         list.forEach(function (e) { if (e.kind === "answer" && e.status === "pending" && e.inspection === here()) P.showLocal(e.item, e.values || {}, "待同步"); });
       });
@@ -143,10 +147,9 @@
       return refresh();
     });
   }
-  function syncSoon(ms) {
+  function syncSoon(ms, asked) {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(function () { timer = null; sync(); }, ms);
-    backgroundSync();
+    timer = setTimeout(function () { timer = null; sync(asked); }, ms);
   }
   function backgroundSync() {
     if (!navigator.serviceWorker || !navigator.serviceWorker.ready) return;
@@ -252,7 +255,7 @@
     });
     setInterval(function () { if (navigator.onLine !== false) sync(); }, 20000);
     if (navigator.serviceWorker) {
-      navigator.serviceWorker.addEventListener("message", function (event) { if (event.data && event.data.type === "flush") syncSoon(0); });
+      navigator.serviceWorker.addEventListener("message", function (event) { if (event.data && event.data.type === "flush") syncSoon(0, true); });
     }
     ready();
   }

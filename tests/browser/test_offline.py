@@ -88,7 +88,8 @@ def launch(browser, server, profile, *, no_service_worker=False):
     """A persistent phone context (its storage lives in `profile`) with geolocation at the site."""
     ctx = browser.browser_type.launch_persistent_context(
         str(profile), executable_path=CHROMIUM, headless=True, args=ARGS, base_url=server.url, **PHONE)
-    ctx.grant_permissions(["geolocation"], origin=server.url)
+    # background-sync as a phone's Chrome has it by default (granting only geolocation denies it)
+    ctx.grant_permissions(["geolocation", "background-sync"], origin=server.url)
     ctx.set_geolocation({"latitude": SITE[0], "longitude": SITE[1], "accuracy": 8})
     if no_service_worker:  # as in some in-app browsers
         ctx.add_init_script("delete Navigator.prototype.serviceWorker;")
@@ -341,6 +342,23 @@ def test_a_reply_the_page_cannot_show_does_not_hold_the_outbox(browser, server, 
     expect(status(page)).to_have_text("全部已上传", timeout=30000)
     db.expire_all()
     assert sorted(x.item_id for x in db.exec(select(Answer).where(Answer.inspection_id == ins_id)).all()) == sorted(items)
+    ctx.close()
+
+
+def test_an_open_walk_page_with_nothing_to_send_stays_idle(browser, server, field, tmp_path):
+    """Page and worker must not wake each other: a Background Sync that asks the page to send, and a
+    page that asks for Background Sync each time it sends, kept a phone's CPU busy for ever."""
+    _site, a, _b, ins_id = field
+    ctx = launch(browser, server, tmp_path / "profile")
+    page = page_of(ctx)
+    sign_in(page, a)
+    open_walk(page, ins_id)
+    page.wait_for_timeout(1000)
+    page.evaluate("""() => { const O = window.InspectorOutbox, f = O.flush; window.__flushes = 0;
+        O.flush = function () { window.__flushes += 1; return f.apply(this, arguments); }; }""")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # one try, as when the link returns
+    page.wait_for_timeout(3000)
+    assert page.evaluate("() => window.__flushes") <= 2
     ctx.close()
 
 
