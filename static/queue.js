@@ -184,8 +184,14 @@
   function ready() {
     if (!P.walk()) return;
     if (P.user()) OB.meta("user", P.user());
-    OB.recover().then(migrate).then(refresh).then(function (list) { putBack(list); status(list); syncSoon(300); });
-    shell();
+    var first = !P.walk().__waitingShown;  /* this page's first start, not a section loaded later */
+    P.walk().__waitingShown = true;
+    OB.recover().then(migrate).then(refresh).then(function (list) {
+      putBack(list); status(list); syncSoon(300);
+      var waiting = list.filter(function (e) { return e.inspection === here() && e.item; }).map(function (e) { return e.item; });
+      if (first && waiting.length && window.InspectorWalk) window.InspectorWalk.showWaiting(waiting);
+    });
+    if (first) shell();
   }
 
   /* ---- the service worker: this page kept at once, "离线可用" keeps what it links to ---- */
@@ -235,7 +241,23 @@
     var controlled = !!navigator.serviceWorker.controller;  /* if so, the worker kept this page as it passed */
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
       if (!controlled) return ask({ type: "keep", urls: [location.pathname], fragments: [] });  /* opened before the worker ran */
-    }).catch(function () {});
+    }).then(keepSections).catch(function () {});
+  }
+  /* Every inspection opened is kept whole: the sections not yet on the phone are fetched once, in
+   * the background, so a closed section opens without a link too. */
+  function keepSections() {
+    if (navigator.onLine === false || !window.caches) return null;
+    var frags = offlineUrls().fragments;
+    return caches.open("pages").then(function (cache) {
+      return Promise.all(frags.map(function (u) {
+        var key = new URL(u, location.href);
+        key.searchParams.set("__fragment", "1");
+        return cache.match(key.toString(), { ignoreVary: true }).then(function (hit) { return hit ? null : u; });
+      }));
+    }).then(function (want) {
+      want = want.filter(Boolean);
+      return want.length ? ask({ type: "keep", urls: [], fragments: want }) : null;
+    });
   }
   /* The scripts of a page swapped in by hx-boost run in any order: start once all are there. */
   function boot() {

@@ -39,7 +39,8 @@
     if (sec.hasAttribute("data-loaded")) return Promise.resolve(sec);
     if (sec._loading) return sec._loading;
     var body = sec.querySelector(".section-body");
-    sec._loading = fetch(sec.getAttribute("data-section-url"), { credentials: "same-origin" })
+    /* HX-Request: a fragment, kept by the worker under the same key as "离线可用" keeps it */
+    sec._loading = fetch(sec.getAttribute("data-section-url"), { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (r) {
         if (!r.ok) throw new Error(r.status);
         return r.text();
@@ -169,6 +170,28 @@
       }, step);
     })();
   }
+
+  /* Items still waiting in the outbox (after a reload, offline): their sections are loaded, in
+   * order, and opened, so what is 待同步 is in sight. */
+  function showWaiting(ids) {
+    var missing = [];
+    ids.forEach(function (id) {
+      var el = document.getElementById("item-" + id), sec = el && el.closest("details.section");
+      if (sec) sec.open = true; else if (!el && missing.indexOf(id) < 0) missing.push(id);
+    });
+    var rest = sections().filter(function (s) { return !s.hasAttribute("data-loaded"); });
+    (function step() {
+      var sec = rest.shift();
+      if (!sec || !missing.length) return;
+      load(sec).then(function () {
+        var before = missing.length;
+        missing = missing.filter(function (id) { return !document.getElementById("item-" + id); });
+        if (missing.length < before) sec.open = true;
+        step();
+      }, step);
+    })();
+  }
+  window.InspectorWalk = { showWaiting: showWaiting, load: load };
 
   document.addEventListener("toggle", function (event) {
     var sec = event.target;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -108,12 +109,21 @@ def sign_in(page, user):
     expect(page.locator("h1")).to_have_text("党群服务中心检查")
 
 
+def until(page, check, arg=None, *, seconds=30):
+    """Wait until the JS function `check(arg)` gives (or resolves to) a truthy value. page.evaluate
+    awaits a promise; page.wait_for_function does not (a predicate returning one passes at once)."""
+    end = time.monotonic() + seconds
+    while not page.evaluate(check, arg):
+        assert time.monotonic() < end, f"still not true after {seconds} s: {check}"
+        page.wait_for_timeout(200)
+
+
 def open_walk(page, ins_id, *, kept=True):
     page.goto(f"/inspections/{ins_id}")
     expect(page.locator("[data-inspection]")).to_be_visible()
     if kept:  # the worker runs and has kept this page
-        page.wait_for_function("""() => navigator.serviceWorker && navigator.serviceWorker.controller &&
-            caches.open('pages').then(c => c.match(location.href)).then(Boolean)""", polling=200)
+        until(page, """async () => navigator.serviceWorker && navigator.serviceWorker.controller &&
+            !!(await caches.open('pages').then(c => c.match(location.href)))""")
 
 
 def cut(ctx, server):
@@ -135,7 +145,14 @@ def photo(lat=SITE[0], lon=SITE[1], taken=None, color=(180, 190, 200)):
     return samples.jpeg(800, 600, lat=lat, lon=lon, taken=taken, color=color)
 
 
+def open_all(page):
+    """Open every section of a folded walk page (build-standard folds too) and wait for its items."""
+    page.evaluate("() => document.querySelectorAll('details.section').forEach(d => { d.open = true; })")
+    page.wait_for_function("() => [...document.querySelectorAll('details.section')].every(d => d.hasAttribute('data-loaded'))")
+
+
 def check_items(page, n):
+    open_all(page)
     ids = page.locator("article.item[data-kind=check]").evaluate_all("els => els.map(e => e.dataset.item)")
     return ids[:n]
 
@@ -165,6 +182,29 @@ def test_inspection_reopens_offline_from_a_closed_tab(browser, server, field, tm
     expect(page.locator("article.item").first).to_be_visible()
     page.locator(".crumbs a").first.tap()  # the site page was kept by "离线可用"
     expect(page.locator("h1")).to_contain_text(site.name)
+    ctx.close()
+
+
+def test_a_folded_section_never_opened_still_opens_offline(browser, server, app, db, field, tmp_path):
+    """Opened once, online, without "离线可用": the sections kept in the background open offline."""
+    site, a, _b, _ins_id = field
+    spec = app.extensions["checklists"]["function-rooms"]  # 136 items: its sections are folded
+    ins_id = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier=None, by=a).id
+    db.commit()
+    ctx = launch(browser, server, tmp_path / "profile")
+    page = page_of(ctx)
+    sign_in(page, a)
+    open_walk(page, ins_id)
+    last = page.locator("details.section").last
+    expect(last).not_to_have_attribute("data-loaded", "")  # folded: its items are not in the page
+    url = last.get_attribute("data-section-url")
+    until(page, """u => caches.open('pages')
+        .then(c => c.match(new URL(u + '?__fragment=1', location.href).href)).then(Boolean)""", url)  # kept in the background
+    cut(ctx, server)
+    page.reload()
+    last.locator("summary").tap()
+    expect(last.locator("article.item").first).to_be_visible()
+    expect(last.locator(".error")).to_have_count(0)
     ctx.close()
 
 
@@ -198,8 +238,8 @@ def _deploy_new_worker_while_saves_are_refused(page, app, ctx, server, db, ins_i
     server.refuse_posts = True
     restore(ctx, server)
     page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
-    page.wait_for_function("""old => caches.keys().then(k => k.filter(n => n.startsWith('static-')))
-        .then(s => s.length === 1 && !old.includes(s[0]))""", arg=version, polling=300)  # the old shell is gone
+    until(page, """old => caches.keys().then(k => k.filter(n => n.startsWith('static-')))
+        .then(s => s.length === 1 && !old.includes(s[0]))""", version)  # the old shell is gone
     assert "pages" in page.evaluate("() => caches.keys()")  # the kept inspection pages are not
     page.reload()
     expect(status(page)).to_contain_text("待上传 5 张照片 · 20 项")
