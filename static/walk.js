@@ -193,6 +193,16 @@
   }
   window.InspectorWalk = { showWaiting: showWaiting, load: load };
 
+  /* "全部展开": every section open and loaded, kept as this phone's choice for every walk page. */
+  var OPEN_ALL = "inspector:walk-open-all";
+  function openAllChosen() { try { return localStorage.getItem(OPEN_ALL) === "1"; } catch (e) { return false; } }
+  function openAll(on, remember) {
+    if (remember) { try { if (on) localStorage.setItem(OPEN_ALL, "1"); else localStorage.removeItem(OPEN_ALL); } catch (e) {} }
+    var b = document.querySelector("[data-open-all]");
+    if (b) b.setAttribute("aria-pressed", on ? "true" : "false");
+    sections().forEach(function (sec) { sec.open = on; });  /* opening one loads it (the toggle listener) */
+  }
+
   document.addEventListener("toggle", function (event) {
     var sec = event.target;
     if (sec.matches && sec.matches("details.section") && sec.open) load(sec).catch(function () {});
@@ -210,6 +220,8 @@
       return;
     }
     if (event.target.closest("[data-next-open]")) { nextOpen(); return; }
+    var all = event.target.closest("[data-open-all]");
+    if (all) { openAll(all.getAttribute("aria-pressed") !== "true", true); return; }
     var f = event.target.closest("[data-filter]");
     if (f) setFilter(f.getAttribute("data-filter"));
   }, true);
@@ -232,6 +244,10 @@
   function ready() {
     if (!walk()) return;
     filter = "all";
+    var folded = sections().some(function (sec) { return !sec.hasAttribute("data-loaded"); });
+    var all = document.querySelector("[data-open-all]");
+    if (all && (folded || openAllChosen())) all.hidden = false;
+    if (folded && openAllChosen()) openAll(true, false);
     refresh();
     if (location.hash.length > 1) reveal(decodeURIComponent(location.hash.slice(1)));
     var pending = null;

@@ -49,11 +49,20 @@ def phone(browser, live_server):
     context.close()
 
 
-def signed_in_phone(browser, live_server, user, *, position=None, accuracy=8, password="correct-horse-1"):
+# The phone's "全部展开" choice (static/walk.js): every section of a folded walk page open.
+OPEN_ALL = "try { localStorage.setItem('inspector:walk-open-all', '1'); } catch (e) { /* about:blank */ }"
+
+
+def signed_in_phone(browser, live_server, user, *, position=None, accuracy=8, password="correct-horse-1",
+                    open_all=True):
     """A new phone-sized context signed in as `user` (factories' password), with geolocation granted
-    at `position` (lat, lon) when given; returns its page (close it with page.context.close())."""
+    at `position` (lat, lon) when given; returns its page (close it with page.context.close()).
+    `open_all`: the inspector chose "全部展开", so items of every section are on the walk page, as
+    the tests that tap them expect; the folded page itself is tested in test_walk_nav.py."""
     from playwright.sync_api import expect
     context = browser.new_context(base_url=live_server, **PHONE)
+    if open_all:
+        context.add_init_script(OPEN_ALL)
     if position is not None:
         context.grant_permissions(["geolocation"], origin=live_server)
         context.set_geolocation({"latitude": position[0], "longitude": position[1], "accuracy": accuracy})

@@ -41,6 +41,7 @@ def start(page, site, *, checklist="村级党群服务中心建设标准", purpo
     page.get_by_label("申报等级（建设标准）").select_option(label=tier)
     page.get_by_role("button", name="开始检查").tap()
     expect(page).to_have_url(re.compile(r"/inspections/\d+$"))
+    expect(page.locator("details.section:not([data-loaded])")).to_have_count(0)  # "全部展开": all items here
     return int(page.url.rsplit("/", 1)[1])
 
 

@@ -22,7 +22,7 @@ from inspector.models import Answer, Photo
 from inspector.services import inspections
 
 from .. import factories, samples
-from .conftest import CHROMIUM, PHONE
+from .conftest import CHROMIUM, OPEN_ALL, PHONE
 
 pytestmark = pytest.mark.browser
 SITE = (34.870000, 116.860000)
@@ -85,12 +85,14 @@ def field(db, app):
     return site, a, b, ins.id
 
 
-def launch(browser, server, profile, *, no_service_worker=False):
+def launch(browser, server, profile, *, no_service_worker=False, open_all=True):
     """A persistent phone context (its storage lives in `profile`) with geolocation at the site."""
     ctx = browser.browser_type.launch_persistent_context(
         str(profile), executable_path=CHROMIUM, headless=True, args=ARGS, base_url=server.url, **PHONE)
     # background-sync as a phone's Chrome has it by default (granting only geolocation denies it)
     ctx.grant_permissions(["geolocation", "background-sync"], origin=server.url)
+    if open_all:
+        ctx.add_init_script(OPEN_ALL)  # "全部展开", as conftest.signed_in_phone
     ctx.set_geolocation({"latitude": SITE[0], "longitude": SITE[1], "accuracy": 8})
     if no_service_worker:  # as in some in-app browsers
         ctx.add_init_script("delete Navigator.prototype.serviceWorker;")
@@ -191,7 +193,7 @@ def test_a_folded_section_never_opened_still_opens_offline(browser, server, app,
     spec = app.extensions["checklists"]["function-rooms"]  # 136 items: its sections are folded
     ins_id = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier=None, by=a).id
     db.commit()
-    ctx = launch(browser, server, tmp_path / "profile")
+    ctx = launch(browser, server, tmp_path / "profile", open_all=False)
     page = page_of(ctx)
     sign_in(page, a)
     open_walk(page, ins_id)

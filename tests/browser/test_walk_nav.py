@@ -51,7 +51,7 @@ def in_view(page, locator):
 def test_a_long_checklist_opens_section_by_section_with_an_index_and_next_unanswered(browser, live_server, db,
                                                                                     specs, people):
     ins = rooms(db, specs, people)
-    page = signed_in_phone(browser, live_server, people[1], position=SITE)
+    page = signed_in_phone(browser, live_server, people[1], position=SITE, open_all=False)
     page.goto(f"/inspections/{ins.id}")
     sections = page.locator("details.section")
     count = sections.count()
@@ -96,6 +96,28 @@ def test_a_long_checklist_opens_section_by_section_with_an_index_and_next_unansw
     page.context.close()
 
 
+def test_open_all_is_the_phones_choice_for_every_walk_page(browser, live_server, db, specs, people):
+    ins = rooms(db, specs, people)
+    page = signed_in_phone(browser, live_server, people[1], position=SITE, open_all=False)
+    page.goto(f"/inspections/{ins.id}")
+    sections = page.locator("details.section")
+    expect(page.locator("article.item")).to_have_count(0)
+    button = page.get_by_role("button", name="全部展开")
+    button.tap()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("details.section[open][data-loaded]")).to_have_count(sections.count())
+    total = sum(1 for i in specs["function-rooms"].items() if i.applies(None, "village"))
+    expect(page.locator("article.item")).to_have_count(total)
+    page.reload()  # kept on the phone: the next walk page opens whole
+    expect(page.locator("details.section[open][data-loaded]")).to_have_count(sections.count())
+    expect(page.get_by_role("button", name="全部展开")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="全部展开").tap()  # and folded again
+    expect(page.locator("details.section[open]")).to_have_count(0)
+    page.reload()
+    expect(page.locator("details.section[open]")).to_have_count(0)
+    page.context.close()
+
+
 def test_filters_show_unanswered_failed_and_photo_missing_items(browser, live_server, db, specs, people):
     ins = rooms(db, specs, people)
     spec = specs["function-rooms"]
@@ -106,7 +128,7 @@ def test_filters_show_unanswered_failed_and_photo_missing_items(browser, live_se
         inspections.record_answer(session=db, inspection=ins, item_id=it.id, raw="pass", note=None, by=people[1])
     inspections.record_answer(session=db, inspection=ins, item_id=failed.id, raw="fail", note=None, by=people[1])
     db.commit()
-    page = signed_in_phone(browser, live_server, people[1], position=SITE)
+    page = signed_in_phone(browser, live_server, people[1], position=SITE, open_all=False)
     page.goto(f"/inspections/{ins.id}")
 
     page.get_by_role("button", name=re.compile("^不合格")).tap()
@@ -125,7 +147,7 @@ def test_filters_show_unanswered_failed_and_photo_missing_items(browser, live_se
     expect(page.locator("article.item:visible")).to_have_count(len(need_photos))
     expect(page.locator("article.item:visible .photo-need").first).to_contain_text("照片 0/")
 
-    page.get_by_role("button", name="全部").tap()
+    page.get_by_role("button", name="全部", exact=True).tap()
     expect(page.locator("article.item:visible")).to_have_count(len(applicable))
     page.context.close()
 
