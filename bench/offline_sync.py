@@ -98,8 +98,13 @@ def visit(pw, base: str, profile: Path, path: str, meter: Meter, *, worker: bool
         page.goto(path)
         page.wait_for_load_state("networkidle")
         if worker:
-            page.wait_for_function("""() => navigator.serviceWorker.controller &&
-                caches.open('pages').then(c => c.match(location.href)).then(Boolean)""", polling=200, timeout=60000)
+            # page.evaluate awaits the promise (wait_for_function would not: a promise passes at once)
+            end = time.monotonic() + 60
+            while not page.evaluate("""async () => !!navigator.serviceWorker.controller &&
+                    !!(await caches.open('pages').then(c => c.match(location.href)))"""):
+                if time.monotonic() > end:
+                    raise RuntimeError(f"{path}: the worker did not keep the page within 60 s")
+                page.wait_for_timeout(200)
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(1000)  # the worker's own fetches of the first visit are counted with it
         first = meter.take()

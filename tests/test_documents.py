@@ -284,6 +284,6 @@ def test_walk_page_and_checklist_browser_cite_by_title(client, db, acceptance):
     ins, _site, _spec = acceptance
     ins.status = "draft"
     db.commit()
-    page = client.get(f"/inspections/{ins.id}").get_data(as_text=True)
+    page = client.get(f"/inspections/{ins.id}?open=all").get_data(as_text=True)
     assert '<details class="source cite"><summary>《振兴重点村党群服务中心建设项目实施方案》' in page
     assert not SEED_NAME.search(page)

@@ -52,6 +52,16 @@ def test_start_fixes_purpose_tier_and_position_inside_the_geofence(client, db, f
     assert "村级党群服务中心建设标准" in page and "已查 0/" in page
 
 
+def test_a_folded_walk_opens_every_section_with_open_all(client, db, field):
+    """build-standard (39 items) folds: headers only; ?open=all (全部展开 without JavaScript) shows every item."""
+    ins_id = start(client, field)
+    folded = client.get(f"/inspections/{ins_id}").get_data(as_text=True)
+    assert '<article id="item-' not in folded  # every section closed, each says what it will load
+    assert folded.count("data-section-wait") == folded.count('data-section-url="') >= 12
+    whole = client.get(f"/inspections/{ins_id}?open=all").get_data(as_text=True)
+    assert whole.count('<article id="item-') == 39 and "data-section-wait" not in whole
+
+
 def test_the_walk_page_loads_one_script_bundle_and_no_htmx(client, db, field):
     """Its saves go through the outbox, so htmx (16.5 KB gzip) is not part of its first visit."""
     ins_id = start(client, field)
@@ -82,8 +92,8 @@ def test_start_refuses_a_checklist_for_another_purpose_with_422(client, field):
 def test_measurement_judged_fail_then_pass_by_plain_post(client, db, field):
     ins_id = start(client, field)
     r = client.post(item_url(ins_id, "premises-building-area"), data={"value": "385", "client_id": "a1", "base_version": "0"})
-    assert r.status_code == 303 and r.headers["Location"].endswith("#item-premises-building-area")
-    page = client.get(f"/inspections/{ins_id}").get_data(as_text=True)
+    assert r.status_code == 303 and r.headers["Location"].endswith("?at=premises-building-area#item-premises-building-area")
+    page = client.get(r.headers["Location"]).get_data(as_text=True)  # the item's section open, without JavaScript
     assert "实测 385 m²，要求 ≥ 400 m²，差 15 m²" in page
     client.post(item_url(ins_id, "premises-building-area"), data={"value": "412", "client_id": "a2", "base_version": "1"})
     answer = db.exec(select(Answer).where(Answer.item_id == "premises-building-area")).one()

@@ -18,7 +18,7 @@ CHINA = timezone(timedelta(hours=8))
 
 def test_static_files_have_content_hashed_immutable_urls(client, field):  # noqa: F811
     ins_id = start(client, field)
-    page = client.get(f"/inspections/{ins_id}").get_data(as_text=True)
+    page = client.get(f"/inspections/{ins_id}?open=all").get_data(as_text=True)
     css = re.search(r'href="(/static/app\.css\?v=([0-9a-f]{12}))"', page)
     assert css and re.search(r'src="/static/bundle/walk\.js\?v=[0-9a-f]{12}"', page)
     r = client.get(css.group(1))
@@ -43,7 +43,7 @@ def test_service_worker_is_served_at_the_root_with_its_shell(app, client):
 
 def test_items_carry_their_rule_for_the_phone(client, field):  # noqa: F811
     ins_id = start(client, field)
-    page = client.get(f"/inspections/{ins_id}").get_data(as_text=True)
+    page = client.get(f"/inspections/{ins_id}?open=all").get_data(as_text=True)
     area = re.search(r'<article id="item-premises-building-area"[^>]*>', page).group(0)
     assert 'data-kind="measure"' in area and 'data-unit="m²"' in area
     rule = json.loads(html.unescape(re.search(r'data-rule="([^"]*)"', area).group(1)))
@@ -65,7 +65,7 @@ def test_an_answer_captured_offline_hours_ago_says_it_came_late(client, db, fiel
     assert "离线采集，上传晚 3 小时" in r.get_data(as_text=True)
     row = db.exec(select(Answer).where(Answer.inspection_id == ins_id)).one()
     assert row.captured_at.astimezone(CHINA) == taken
-    assert "离线采集，上传晚 3 小时" in client.get(f"/inspections/{ins_id}").get_data(as_text=True)
+    assert "离线采集，上传晚 3 小时" in client.get(f"/inspections/{ins_id}?open=all").get_data(as_text=True)
 
 
 def test_an_answer_sent_at_once_has_no_late_flag_and_a_bad_time_is_refused(client, db, field):  # noqa: F811

@@ -152,12 +152,12 @@ def test_delete_needs_a_reason_is_audit_logged_and_keeps_the_files_until_the_clo
     r = client.post(f"/photos/{photo.id}/delete", data={"reason": " "})
     assert r.status_code == 422 and "请填写原因" in r.get_data(as_text=True)
     r = client.post(f"/photos/{photo.id}/delete", data={"reason": "拍错了条目"})
-    assert r.status_code == 303 and r.headers["Location"].endswith(f"/inspections/{ins_id}#item-premises-exists")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/inspections/{ins_id}?at=premises-exists#item-premises-exists")
     db.expire_all()
     assert db.get(Photo, photo.id).delete_reason == "拍错了条目"
     log = db.exec(select(AuditLog).where(AuditLog.action == "photo_delete")).one()
     assert log.entity_id == photo.id and log.after == {"reason": "拍错了条目"}
-    walk = client.get(f"/inspections/{ins_id}").get_data(as_text=True)
+    walk = client.get(f"/inspections/{ins_id}?open=all").get_data(as_text=True)
     assert photo.thumb not in walk and evidence.photos_of(session=db, inspection=db.get(Inspection, ins_id)) == {}
     assert all(f.exists() for f in files_of(app, photo))
     assert "已删除" in client.get(f"/photos/{photo.id}").get_data(as_text=True)
@@ -212,7 +212,7 @@ def test_markup_is_a_new_photo_linked_to_its_original_which_is_kept(app, client,
     live = evidence.photos_of(session=db, inspection=db.get(Inspection, ins_id))["premises-exists"]
     assert [p.id for p in live] == [original.id, copy.id] and evidence.photo_counts({"x": live}) == {"x": 1}
     assert "标注自" in client.get(f"/photos/{copy.id}").get_data(as_text=True)
-    walk = client.get(f"/inspections/{ins_id}").get_data(as_text=True)
+    walk = client.get(f"/inspections/{ins_id}?open=all").get_data(as_text=True)
     assert re.search(r"照片 1(/\d+)?（另有标注 1 张）", walk)
 
 

@@ -140,11 +140,11 @@ def test_free_text_is_escaped_on_every_page_that_shows_it(client, db, hostile, l
         f"/sites/{site}": ("SITE", "ADDR"),
         f"/sites/{site}/location": ("SITE",),
         f"/sites/{site}/inspections/new": ("SITE",),
-        f"/inspections/{acc}": ("SITE", "NOTE"),
+        f"/inspections/{acc}?open=all": ("SITE", "NOTE"),  # every section open (the walk folds)
         f"/inspections/{acc}/summary": ("SITE", "NAME"),
         f"/inspections/{acc}/reports": ("SITE",),
         f"/inspections/{acc}/reports/acceptance": ("SITE", "ADDR", "NOTE", "NAME"),
-        f"/inspections/{micro}": ("SITE", "TEXT"),
+        f"/inspections/{micro}?open=all": ("SITE", "TEXT"),
         f"/inspections/{micro}/reports/micro_acceptance": ("SITE", "TEXT", "PROJ"),
         "/account/password": ("NAME",),
     }

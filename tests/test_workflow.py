@@ -79,7 +79,7 @@ def test_return_with_item_reasons_then_resubmit_shows_the_reasons_where_the_auth
     assert ins.status == "returned" and ins.round == 1
     client.post("/logout")
     login_as(people["inspector"])
-    walk = client.get(f"/inspections/{ins.id}").get_data(as_text=True)
+    walk = client.get(f"/inspections/{ins.id}?open=all").get_data(as_text=True)
     assert "面积照片看不清，请补拍并复测" in walk and "请补充资料" in walk
     summary = client.get(f"/inspections/{ins.id}/summary").get_data(as_text=True)
     assert "第 1 次退回" in summary

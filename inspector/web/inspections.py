@@ -125,7 +125,8 @@ def _render_item(ctx, status=200, part="state", page=None):
         page = page_context(ctx["inspection"], ctx["site"], ctx["spec"])
         page["focus"] = ctx
         return render_template("inspections/walk.html", **page), status
-    return redirect(url_for("inspections.walk", inspection_id=ctx["inspection"].id, _anchor=f"item-{ctx['item'].id}"),
+    return redirect(url_for("inspections.walk", inspection_id=ctx["inspection"].id, at=ctx["item"].id,
+                            _anchor=f"item-{ctx['item'].id}"),
                     code=303)
 
 
@@ -135,7 +136,7 @@ def item(inspection_id: int, item_id: str):
     """One item as stored now (htmx partial), or the page at that item."""
     inspection, site, spec, it = inspection_item(inspection_id, item_id)
     if not _is_htmx():
-        return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{it.id}"))
+        return redirect(url_for("inspections.walk", inspection_id=inspection.id, at=it.id, _anchor=f"item-{it.id}"))
     return _render_item(item_context(inspection, site, spec, it), part="item")
 
 
@@ -197,7 +198,7 @@ def _saved_reply(inspection, site, item: Item, answer, standing):
     """A saved answer: for htmx the item's state (its swap target) and the progress bar out of
     band, both from the counts; without htmx back to the page at the item."""
     if not _is_htmx():
-        return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{item.id}"), code=303)
+        return redirect(url_for("inspections.walk", inspection_id=inspection.id, at=item.id, _anchor=f"item-{item.id}"), code=303)
     judgement = scoring.judge(item, answer.value, tier=inspection.tier, site_type=site.site_type)
     body = _fragment("inspections/_item_state.html", oob_base=True, inspection=inspection, item=item,
                      answer=answer, judgement=judgement, error=None, conflict=None)

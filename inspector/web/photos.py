@@ -81,7 +81,8 @@ def delete(photo_id: int):
             photo_manage.delete(session=session, photo=photo, by=_user(), reason=request.form.get("reason"))
     except inspections.InspectionError as exc:  # the photo page again, with the reason
         return _page(photo, inspection, site, error=exc.message, status=exc.status)
-    return redirect(url_for("inspections.walk", inspection_id=inspection.id, _anchor=f"item-{photo.item_id}"), code=303)
+    return redirect(url_for("inspections.walk", inspection_id=inspection.id, at=photo.item_id,
+                            _anchor=f"item-{photo.item_id}"), code=303)
 
 
 class UploadRefused(DomainError):

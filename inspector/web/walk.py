@@ -78,7 +78,8 @@ def page_context(inspection, site, spec):
                 outcome=result, decision=verdict, progress=prog, editable=inspections.may_edit(inspection, user()),
                 new_client_id=lambda item_id: f"{nonce}-{item_id}", before=before, reasons=reasons,
                 shown=(lambda it: it.id in inspection.scope_items) if inspection.scope_items else (lambda it: True))
-    page["walk_sections"] = lambda open_items=(): sections(page, open_items=open_items, open_index=int_arg("open"))
+    page["walk_sections"] = lambda open_items=(): sections(page, open_items=open_items, open_index=(
+        "all" if request.args.get("open") == "all" else int_arg("open")))
     return page
 
 
@@ -91,8 +92,9 @@ COLLAPSE_OVER = 30
 
 def sections(page, *, open_items=(), open_index=None) -> list[dict]:
     """The sections of the walk page with their visible items and counts (未答, 不合格, 缺照片), and which are
-    rendered open: all of a small checklist; of a large one only `open_index` and those holding `open_items`
-    (the item of an error, the item linked to), so its first visit stays light. The others load when opened."""
+    rendered open: all of a small checklist, or all with `open_index` "all" (?open=all); of a large one
+    only `open_index` and those holding `open_items` (the item of an error, the item linked to), so its
+    first visit stays light. The others load when opened."""
     inspection, site, outcome = page["inspection"], page["site"], page["outcome"]
     missing = set(page["progress"].missing_photo_items)
     out = []
@@ -104,7 +106,7 @@ def sections(page, *, open_items=(), open_index=None) -> list[dict]:
         out.append(dict(index=index, title=section.title, items=visible, total=len(visible),
                         open_count=results.count(scoring.OPEN), fail=results.count(scoring.FAIL),
                         nophoto=sum(1 for it in visible if it.id in missing), open=False))
-    if sum(s["total"] for s in out) <= COLLAPSE_OVER:
+    if open_index == "all" or sum(s["total"] for s in out) <= COLLAPSE_OVER:  # ?open=all: every section
         for s in out:
             s["open"] = True
         return out

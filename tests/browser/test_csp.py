@@ -25,7 +25,7 @@ def test_pages_meet_the_csp_and_select_autosubmit_still_works(phone, db, specs):
     phone.goto("/checklists/")
     phone.locator("a[href='/checklists/build-standard']").first.tap()  # hx-boost: app.js comes with the swap
     phone.wait_for_url("**/checklists/build-standard")
-    phone.wait_for_function("window.inspectorAppReady === true")  # the swapped-in script has run
+    phone.wait_for_function("() => window.inspectorAppReady === true")  # the swapped-in script has run
     phone.locator("select[name=tier]").select_option("upgrade")
     phone.wait_for_url("**tier=upgrade**")
     assert violations == []
