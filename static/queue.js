@@ -89,7 +89,7 @@
 
   /* ---- sending, and what each reply means on the page ---- */
   function swap(selector, html) {
-    var target = document.querySelector(selector);
+    var target = document.getElementById(selector.slice(1));  /* item ids hold dots (rl-5.2-…): not a selector */
     if (target && html && html.indexOf('id="' + selector.slice(1) + '"') >= 0) {
       P.swap(target, html);
       return true;

@@ -162,6 +162,7 @@ def test_apply_approve_complete_notice_accept_survey_archive(app, browser, live_
     limit.locator("input[name=value]").fill("280000")
     limit.locator("input[name=value]").blur()
     expect(limit.locator(".result")).to_have_text("符合")
+    expect(limit.locator(".saved")).to_contain_text("已保存")  # on the server, not only judged on the phone
     t.get_by_role("link", name="完成检查，查看结果").tap()
     expect(t.locator(".verdict-label")).to_have_text("合格")
     t.get_by_role("button", name="提交检查结果").tap()

@@ -41,6 +41,7 @@ def test_find_a_site_and_review_the_checklist_on_a_phone(phone, county, tmp_path
     expect(phone.locator("h1")).to_have_text("检查清单")
     phone.get_by_role("link", name="十二个一").tap()
     expect(phone.locator("body")).to_contain_text("≥ 600 m²")
+    phone.wait_for_function("() => window.inspectorAppReady === true")  # the swapped-in app.js runs the select
     phone.get_by_label("等级").select_option("standard")
     expect(phone.locator("body")).to_contain_text("≥ 400 m²")
     expect(phone.locator("body")).to_contain_text("《振兴重点村党群服务中心建设项目实施方案》")

@@ -146,7 +146,7 @@ def test_mark_up_replace_and_delete_on_a_phone(app, browser, live_server, db, pe
     # delete the new photo: back on the walk page, the item has no photo left
     page.get_by_label("删除原因").fill("拍错了条目")
     page.get_by_role("button", name="删除照片").tap()
-    expect(page).to_have_url(re.compile(rf"/inspections/{ins_id}#item-premises-exists$"))
+    expect(page).to_have_url(re.compile(rf"/inspections/{ins_id}\?at=premises-exists#item-premises-exists$"))
     expect(item(page, "premises-exists").locator(".thumbs img")).to_have_count(0)
     reasons = [a.after.get("reason") for a in db.exec(select(AuditLog).where(
         AuditLog.action.in_(["photo_delete", "photo_replace"]))).all()]
