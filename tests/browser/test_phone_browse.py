@@ -27,7 +27,9 @@ def test_find_a_site_and_review_the_checklist_on_a_phone(phone, county, tmp_path
     assert nav.bounding_box()["height"] >= 44  # a thumb can hit it
     nav.tap()
     expect(phone.locator("#site-results")).to_contain_text("共 20 个站点")
-
+    # htmx has set up the boosted page's search box (its trigger), as it has by the time a person types
+    phone.wait_for_function("""() => { const i = document.querySelector("input[type=search], [placeholder='按名称或地址搜索']");
+        return !!(i && i['htmx-internal-data'] && i['htmx-internal-data'].initHash); }""")
     phone.get_by_placeholder("按名称或地址搜索").fill("龙固村")
     expect(phone.locator("#site-results")).to_contain_text("共 1 个站点")  # htmx swapped the results in
     assert "q=" in phone.url  # the search is in the address bar, so reload and share keep it
