@@ -393,7 +393,8 @@ def start_server(url: str, port: int, log: Path, media: Path, timing: bool = Tru
     /healthz answers 200."""
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + uuid.uuid4().hex, BENCH_MEDIA_DIR=str(media),
                BENCH_TIMING="1" if timing else "", BENCH_SLOW_SQL_MS="100", BENCH_CODE_ROOT=str(code_root))
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "--worker-class", "gthread",
+    cmd = [sys.executable, "-m", "gunicorn", "--workers", os.environ.get("BENCH_WORKERS", "4"),
+           "--threads", os.environ.get("BENCH_THREADS", "4"), "--worker-class", "gthread",
            "--bind", f"{HOST}:{port}", "--pythonpath", str(ROOT / "bench"), "--graceful-timeout", "20",
            "--log-level", "warning", "--error-logfile", "-", "_wsgi:app"]
     out = open(log, "wb")

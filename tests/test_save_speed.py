@@ -30,7 +30,7 @@ CASES = [  # checklist, purpose, tier, site type
     ("red-landmark", "red_landmark", None, "village"),
     ("service-ledger", "inspection", None, "community"),
 ]
-MAX_STATEMENTS = 5  # user, inspection+site+checklist+answer+photo counts, answer write, audit row, counts
+MAX_STATEMENTS = 4  # user+session+inspection+site+checklist+answer+photo counts, answer write, audit row, counts
 
 
 @pytest.fixture
@@ -305,3 +305,53 @@ def test_a_queued_save_writes_its_capture_time_in_the_same_compare_and_set(app, 
         at = answer.captured_at
         stored = at and (at.astimezone(timezone.utc) if at.tzinfo else at).replace(tzinfo=None).isoformat()
         assert stored == {0: "2026-05-01T01:30:00", 1: "2026-05-01T02:00:00", 2: None}[base]  # UTC; a live save clears it
+
+
+def test_a_save_checks_the_sign_in_in_its_single_read_and_refuses_as_login_required(app, client, db, login_as,
+                                                                                    specs, world):
+    """The sign-in check rides on the save's one read (no statement of its own); every way of
+    being signed out is still refused, and nothing is stored."""
+    from datetime import timedelta
+
+    from inspector.models import Answer, AuthSession, Region, User
+    from inspector.services import users
+    spec, site, by = specs["build-standard"], world["village"], world["inspector"]
+    ins = inspections.start(session=db, site=site, spec=spec, purpose="inspection", tier="standard", by=by)
+    theirs = inspections.start(session=db, site=world["community"], spec=spec, purpose="inspection",
+                               tier="standard", by=by)  # in 杨屯镇
+    town_a = db.exec(select(Region).where(Region.code == "T101")).one()
+    near = factories.user(db, town_a, username="i-longgu", role="inspector")  # bound to 龙固镇
+    db.commit()
+    item = next(i for i in spec.items() if i.kind == "check" and i.applies("standard", "village"))
+
+    def stored():
+        db.expire_all()
+        return db.exec(select(Answer).where(Answer.inspection_id == ins.id, Answer.item_id == item.id)).first()
+
+    signed_out = _htmx_save(client, ins, item.id, "pass")
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"] and stored() is None
+    login_as(by)
+    seen = _statements(app)
+    assert _htmx_save(client, ins, item.id, "pass").status_code == 200
+    assert not any("authsession" in s.lower() and "inspection" not in s.lower() for s in seen), seen
+    assert stored().version == 1
+    row = db.get(User, by.id)
+    row.active = False
+    db.commit()
+    assert _htmx_save(client, ins, item.id, "fail", base=1).status_code == 302 and stored().value == "pass"
+    row.active = True
+    db.commit()
+    open_ = db.exec(select(AuthSession).where(AuthSession.user_id == by.id, AuthSession.ended_at.is_(None))).one()
+    started = open_.created_at
+    open_.created_at = started - timedelta(hours=12, minutes=1)  # the 12-hour session has run out
+    db.commit()
+    assert _htmx_save(client, ins, item.id, "fail", base=1).status_code == 302 and stored().value == "pass"
+    open_.created_at = started
+    db.commit()
+    users.end_all_sessions(session=db, user=db.get(User, by.id))  # signed out everywhere
+    db.commit()
+    assert _htmx_save(client, ins, item.id, "fail", base=1).status_code == 302 and stored().value == "pass"
+    login_as(near)
+    assert _htmx_save(client, theirs, item.id, "pass").status_code == 404  # another township's: not shown
+    assert _htmx_save(client, ins, item.id, "fail", base=1).status_code == 200  # 张庄村 lies in 龙固镇
+    assert stored().value == "fail"

@@ -1,6 +1,7 @@
 """Inspections: start one on a fixed checklist version, record answers, score them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam
@@ -14,7 +15,7 @@ from ..core.decision import Decision, decide
 from ..core.errors import DomainError
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Region, Site, User, utcnow
-from . import answer_rows, audit, notifications, rights, scope, tally
+from . import answer_rows, audit, notifications, rights, scope, tally, users
 from .answer_rows import answers_of, notes_of, values_of  # the answers as the decision reads them
 from .tally import Progress, approval_of
 from .checklists import cached_spec, ensure_version, spec_of
@@ -114,30 +115,42 @@ def _spec_by_hash(session: Session, version_id: int, content_hash: str) -> Check
 
 def _for_save_statement():
     """The query of `for_save`, built once (building it is a good part of a save's CPU)."""
-    region = aliased(Region)
-    return (sa_select(Inspection, Site, ChecklistVersion.content_hash, Answer, tally.PHOTO_COUNTS_TEXT)
-            .join(Site, Site.id == Inspection.site_id).join(region, region.id == Site.region_id)
-            .join(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
-            .outerjoin(Answer, and_(Answer.inspection_id == Inspection.id, Answer.item_id == bindparam("item_id")))
-            .where(Inspection.id == bindparam("inspection_id"),
-                   scope.covered(region_id=bindparam("region_id"), path=region.path)))
+    mine, region = aliased(Region), aliased(Region)
+    return (sa_select(User, Inspection, Site, ChecklistVersion.content_hash, Answer, tally.PHOTO_COUNTS_TEXT,
+                      scope.within(path=region.path, mine=mine.path).label("in_scope"))
+            .select_from(User).join(users.SESSION_TABLE, users.SESSION_MATCH).join(mine, mine.id == User.region_id)
+            .outerjoin(Inspection, Inspection.id == bindparam("inspection_id"))
+            .outerjoin(Site, Site.id == Inspection.site_id).outerjoin(region, region.id == Site.region_id)
+            .outerjoin(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
+            .outerjoin(Answer, and_(Answer.inspection_id == Inspection.id, Answer.item_id == bindparam("item_id"))))
 
 
 _FOR_SAVE = _for_save_statement()
 
 
-def for_save(*, session: Session, user: User, inspection_id: int,
-             item_id: str) -> tuple[Inspection, Site, ChecklistSpec, Answer | None, dict[str, int]] | None:
-    """What a save needs in one query: the inspection (None unless the user may see it, as
-    scope.inspection), its site, its checklist, the stored answer to the item and the counted
-    photos by item (for tally.standing)."""
-    row = session.execute(_FOR_SAVE, {"inspection_id": inspection_id, "item_id": item_id,
-                                      "region_id": user.region_id}).first()
+@dataclass
+class SaveRead:
+    """What a save reads first: the signed-in user, and the inspection with what the save needs
+    (None when there is no such inspection in the user's scope)."""
+
+    user: User | None
+    found: tuple[Inspection, Site, ChecklistSpec, Answer | None, dict[str, int]] | None = None
+
+
+def for_save(*, session: Session, claim: users.Claim, lifetime, inspection_id: int, item_id: str) -> SaveRead:
+    """What a save needs in one query: the user of the session's claim (users.session_user's
+    rule: an open, unexpired session; None unless found), the inspection (as scope.inspection:
+    only in the user's scope), its site, its checklist, the stored answer to the item and the
+    counted photos by item (for tally.standing)."""
+    row = session.execute(_FOR_SAVE, {**claim.params(lifetime), "inspection_id": inspection_id,
+                                      "item_id": item_id}).first()
     if row is None:
-        return None
-    inspection, site, content_hash, answer, photos = row
-    return (inspection, site, _spec_by_hash(session, inspection.checklist_version_id, content_hash), answer,
-            tally.photo_counts_of(photos))
+        return SaveRead(None)
+    user, inspection, site, content_hash, answer, photos, in_scope = row
+    if inspection is None or not in_scope:
+        return SaveRead(user)
+    spec = _spec_by_hash(session, inspection.checklist_version_id, content_hash)
+    return SaveRead(user, (inspection, site, spec, answer, tally.photo_counts_of(photos)))
 
 
 _UNREAD = object()

@@ -49,6 +49,10 @@ def media_path(*, session: Session, user: User, path: str) -> bool:
 def covered(*, region_id, path):
     """SQL for `covers`: the region whose path column is `path` lies in the user's region (`region_id`:
     the user's region id, or a bind parameter for it), or is it."""
+    return within(path=path, mine=select(Region.path).where(Region.id == region_id).scalar_subquery())
+
+
+def within(*, path, mine):
+    """SQL: the region path `path` lies in the region whose path is `mine`, or is it (`covers`'s rule)."""
     from sqlalchemy import func
-    mine = select(Region.path).where(Region.id == region_id).scalar_subquery()
     return func.substr(path, 1, func.length(mine)) == mine

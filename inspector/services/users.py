@@ -11,7 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, select
 
 from ..core.errors import DomainError
@@ -219,21 +219,43 @@ def open_session(*, session: Session, user: User, ip: str = "") -> str:
     return token
 
 
-def _session_user_statement():
+@dataclass(frozen=True)
+class Claim:
+    """What a session cookie claims: a user and the token of a server-side session of theirs."""
+
+    user_id: int
+    token: str
+
+    def params(self, lifetime: timedelta) -> dict[str, Any]:
+        """The bind parameters of SESSION_MATCH for this claim (open sessions younger than `lifetime`)."""
+        from ..models import utcnow
+        return {"token_hash": _token_hash(self.token), "user_id": self.user_id, "since": utcnow() - lifetime}
+
+
+def claim_of(value: str | None) -> Claim | None:
+    """The claim in a session's "<user id>.<token>" (Flask-Login's user id), or None for anything else."""
+    id_part, _, token = (value or "").partition(".")
+    if not id_part.isdigit() or not token or int(id_part) > 2**31 - 1:
+        return None
+    return Claim(int(id_part), token)
+
+
+def _session_match():
     from ..models import AuthSession
-    return select(User).join(AuthSession, AuthSession.user_id == User.id).where(
-        AuthSession.token_hash == bindparam("token_hash"), AuthSession.user_id == bindparam("user_id"),
-        AuthSession.ended_at.is_(None), AuthSession.created_at > bindparam("since"))
+    return AuthSession, and_(AuthSession.user_id == User.id, AuthSession.token_hash == bindparam("token_hash"),
+                             AuthSession.user_id == bindparam("user_id"), AuthSession.ended_at.is_(None),
+                             AuthSession.created_at > bindparam("since"))
 
 
-_SESSION_USER = _session_user_statement()  # built once: every request runs it (docs/saves.md)
+# The join that finds a claim's session row for a `User` in a query (parameters: Claim.params), for
+# the sign-in check of every request and for the save's single read (services/inspections.for_save).
+SESSION_TABLE, SESSION_MATCH = _session_match()
+_SESSION_USER = select(User).join(SESSION_TABLE, SESSION_MATCH)  # built once: every request runs it (docs/saves.md)
 
 
-def session_user(*, session: Session, user_id: int, token: str, lifetime: timedelta) -> User | None:
-    """The active user of an open, unexpired session with this token, or None."""
-    from ..models import utcnow
-    row = session.exec(_SESSION_USER, params={"token_hash": _token_hash(token), "user_id": user_id,
-                                              "since": utcnow() - lifetime}).first()
+def session_user(*, session: Session, claim: Claim, lifetime: timedelta) -> User | None:
+    """The active user of an open, unexpired session with this claim, or None."""
+    row = session.exec(_SESSION_USER, params=claim.params(lifetime)).first()
     return row if row is not None and row.active else None
 
 

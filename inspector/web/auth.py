@@ -44,12 +44,33 @@ class SessionUser:
 @login_manager.user_loader
 def _load_user(user_id: str):
     """The session's user, if its server-side session is still open and the account active."""
-    id_part, _, token = user_id.partition(".")
-    if not id_part.isdigit() or not token or int(id_part) > 2**31 - 1:
+    claim = users.claim_of(user_id)
+    if claim is None:
         return None
-    lifetime = current_app.permanent_session_lifetime
-    row = users.session_user(session=get_db(), user_id=int(id_part), token=token, lifetime=lifetime)
-    return SessionUser(row, token) if row is not None else None
+    row = users.session_user(session=get_db(), claim=claim, lifetime=current_app.permanent_session_lifetime)
+    return SessionUser(row, claim.token) if row is not None else None
+
+
+def session_claim() -> users.Claim | None:
+    """What this request's session claims, after Flask-Login's session protection ("strong": a
+    cookie from another address or browser claims nothing), without reading the user: for a view
+    that reads the user with its own query and then hands it over with `adopt` (the save)."""
+    if login_manager._session_protection_failed():
+        return None
+    return users.claim_of(session.get("_user_id"))
+
+
+def adopt(row: User | None, claim: users.Claim) -> bool:
+    """Make the user a view read for a claim this request's signed-in user (None or an inactive
+    account: signed out, as the user loader would leave it); whether someone is signed in now."""
+    login_manager._update_request_context_with_user(
+        SessionUser(row, claim.token) if row is not None and row.active else None)
+    return current_user.is_authenticated
+
+
+def lifetime() -> timedelta:
+    """How long a server-side session stays open after sign-in."""
+    return current_app.permanent_session_lifetime
 
 
 def _safe_next(target: str | None) -> str:

@@ -13,7 +13,7 @@ from ..core import geo, photos, scoring
 from ..core.checklist import ChecklistSpec, Item
 from ..models import PURPOSES, Site, User
 from ..services import evidence, inspections, rights, scope, tally
-from . import offline, security
+from . import auth, offline, security
 from .walk import inspection_item, inspection_or_404, item_context, page_context, sections
 from .walk import user as _user
 from .work import unit_of_work
@@ -141,17 +141,22 @@ def item(inspection_id: int, item_id: str):
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>")
-@login_required
 def save(inspection_id: int, item_id: str):
     """Save one answer (autosave and plain POST alike): idempotent by client id, 409 on a stale version.
 
-    Read in one query, scored by the item's change alone, answered with the item's state and the
-    progress bar only (docs/saves.md)."""
+    The sign-in check and everything the save reads come in one query, the answer is scored by the
+    item's change alone, and the reply is the item's state and the progress bar only (docs/saves.md).
+    Signed out (no session, an ended or expired one, an inactive account), it is refused as
+    login_required refuses."""
     session = get_db()
-    loaded = inspections.for_save(session=session, user=_user(), inspection_id=inspection_id, item_id=item_id)
-    if loaded is None:
+    claim = auth.session_claim()
+    read = claim and inspections.for_save(session=session, claim=claim, lifetime=auth.lifetime(),
+                                          inspection_id=inspection_id, item_id=item_id)
+    if not read or not auth.adopt(read.user, claim):
+        return auth.login_manager.unauthorized()
+    if read.found is None:
         abort(404, description="没有这次检查")
-    inspection, site, spec, stored, photo_counts = loaded
+    inspection, site, spec, stored, photo_counts = read.found
     it = spec.by_id.get(item_id) or abort(404, description="清单中没有这个条目")
     form, base_version = _save_form()
     captured_at = offline.captured_at_of_form()  # the phone's clock at capture (a queued save); 400 if unreadable
