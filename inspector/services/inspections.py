@@ -138,8 +138,9 @@ class SaveRead:
 
 
 def for_save(*, session: Session, claim: users.Claim, lifetime, inspection_id: int, item_id: str) -> SaveRead:
-    """What a save needs in one query: the user of the session's claim (users.session_user's
-    rule: an open, unexpired session; None unless found), the inspection (as scope.inspection:
+    """What a save needs in one query: the user of the session's claim (users.SESSION_MATCH, the
+    rule of every request's sign-in check: an open, unexpired session of an active account; None
+    otherwise), the inspection (as scope.inspection:
     only in the user's scope), its site, its checklist, the stored answer to the item and the
     counted photos by item (for tally.standing)."""
     row = session.execute(_FOR_SAVE, {**claim.params(lifetime), "inspection_id": inspection_id,

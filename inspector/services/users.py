@@ -15,7 +15,7 @@ from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, select
 
 from ..core.errors import DomainError
-from ..models import LABELS, ROLE_LABELS, ROLES, Region, User
+from ..models import LABELS, ROLE_LABELS, ROLES, Region, User, utcnow
 from . import audit, throttle
 
 # RFC 9106's second recommendation (argon2id, t=3, 64 MiB, p=4): about 0.1 s per hash here.
@@ -228,7 +228,6 @@ class Claim:
 
     def params(self, lifetime: timedelta) -> dict[str, Any]:
         """The bind parameters of SESSION_MATCH for this claim (open sessions younger than `lifetime`)."""
-        from ..models import utcnow
         return {"token_hash": _token_hash(self.token), "user_id": self.user_id, "since": utcnow() - lifetime}
 
 
@@ -244,10 +243,10 @@ def _session_match():
     from ..models import AuthSession
     return AuthSession, and_(AuthSession.user_id == User.id, AuthSession.token_hash == bindparam("token_hash"),
                              AuthSession.user_id == bindparam("user_id"), AuthSession.ended_at.is_(None),
-                             AuthSession.created_at > bindparam("since"))
+                             AuthSession.created_at > bindparam("since"), User.active.is_(True))
 
 
-# The join that finds a claim's session row for a `User` in a query (parameters: Claim.params), for
+# The join that finds a claim's open session row for an active `User` (parameters: Claim.params), for
 # the sign-in check of every request and for the save's single read (services/inspections.for_save).
 SESSION_TABLE, SESSION_MATCH = _session_match()
 _SESSION_USER = select(User).join(SESSION_TABLE, SESSION_MATCH)  # built once: every request runs it (docs/saves.md)
@@ -255,8 +254,7 @@ _SESSION_USER = select(User).join(SESSION_TABLE, SESSION_MATCH)  # built once: e
 
 def session_user(*, session: Session, claim: Claim, lifetime: timedelta) -> User | None:
     """The active user of an open, unexpired session with this claim, or None."""
-    row = session.exec(_SESSION_USER, params=claim.params(lifetime)).first()
-    return row if row is not None and row.active else None
+    return session.exec(_SESSION_USER, params=claim.params(lifetime)).first()
 
 
 def end_session(*, session: Session, token: str) -> int:

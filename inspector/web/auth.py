@@ -47,25 +47,24 @@ def _load_user(user_id: str):
     claim = users.claim_of(user_id)
     if claim is None:
         return None
-    row = users.session_user(session=get_db(), claim=claim, lifetime=current_app.permanent_session_lifetime)
+    row = users.session_user(session=get_db(), claim=claim, lifetime=lifetime())
     return SessionUser(row, claim.token) if row is not None else None
 
 
 def session_claim() -> users.Claim | None:
-    """What this request's session claims, after Flask-Login's session protection ("strong": a
-    cookie from another address or browser claims nothing), without reading the user: for a view
-    that reads the user with its own query and then hands it over with `adopt` (the save)."""
+    """What this request's session claims, after Flask-Login's session-protection check (the one its
+    user loader runs first), without reading the user: for a view that reads the user with its own
+    query and then hands it over with `adopt` (the save)."""
     if login_manager._session_protection_failed():
         return None
     return users.claim_of(session.get("_user_id"))
 
 
 def adopt(row: User | None, claim: users.Claim) -> bool:
-    """Make the user a view read for a claim this request's signed-in user (None or an inactive
-    account: signed out, as the user loader would leave it); whether someone is signed in now."""
-    login_manager._update_request_context_with_user(
-        SessionUser(row, claim.token) if row is not None and row.active else None)
-    return current_user.is_authenticated
+    """Make the user a view read for a claim (users.SESSION_MATCH: None when the session is not
+    open or the account inactive) this request's signed-in user; whether someone is signed in."""
+    login_manager._update_request_context_with_user(SessionUser(row, claim.token) if row is not None else None)
+    return row is not None
 
 
 def lifetime() -> timedelta:

@@ -152,7 +152,7 @@ def save(inspection_id: int, item_id: str):
     claim = auth.session_claim()
     read = claim and inspections.for_save(session=session, claim=claim, lifetime=auth.lifetime(),
                                           inspection_id=inspection_id, item_id=item_id)
-    if not read or not auth.adopt(read.user, claim):
+    if read is None or not auth.adopt(read.user, claim):
         return auth.login_manager.unauthorized()
     if read.found is None:
         abort(404, description="没有这次检查")
