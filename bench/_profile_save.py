@@ -32,6 +32,9 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--out", help="keep the profile in this file (for pstats)")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="no cProfile: only the worker's CPU per save (/proc), for quick A/B of a change")
+    parser.add_argument("--code-root", help="serve another checkout (BENCH_CODE_ROOT), e.g. a git worktree")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmpdir:
         tmp = Path(tmpdir)
@@ -61,7 +64,8 @@ def _run(url: str, args, tmp: Path) -> int:
     prof = tmp / "save.prof"
     every = args.saves
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + uuid.uuid4().hex, BENCH_MEDIA_DIR=str(tmp),
-               BENCH_PROFILE=str(prof), BENCH_PROFILE_EVERY=str(every + 2))
+               **({} if args.no_profile else {"BENCH_PROFILE": str(prof), "BENCH_PROFILE_EVERY": str(every + 2)}),
+               **({"BENCH_CODE_ROOT": args.code_root} if args.code_root else {}))
     cmd = [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", args.worker_class,
            "--bind", f"{bench.HOST}:{port}", "--pythonpath", str(bench.ROOT / "bench"), "--log-level", "warning",
            "_wsgi:app"]
@@ -94,6 +98,10 @@ def _run(url: str, args, tmp: Path) -> int:
     finally:
         bench.stop_server(proc)
     dumps = list(tmp.glob("save.prof.*"))
+    if args.no_profile:
+        print(f"{1000 * cpu / args.saves:.3f} ms server CPU per save, {1000 * wall / args.saves:.2f} ms wall "
+              f"({args.saves} saves, one client, one {args.worker_class} worker, no profiler)")
+        return 0
     print(f"{args.saves} saves, one client, one {args.worker_class} worker: {1000 * cpu / args.saves:.2f} ms server "
           f"CPU per save (/proc, master + worker), {1000 * wall / args.saves:.2f} ms wall per save")
     if not dumps:

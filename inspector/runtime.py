@@ -16,12 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def get_db():
     """The request's database session (one per request, closed at teardown)."""
-    from flask import current_app
+    found = g.get("db")
+    if found is None:
+        from flask import current_app
 
-    from .db import session
-    if "db" not in g:
-        g.db = session(current_app.extensions["engine"])
-    return g.db
+        from .db import session
+        found = g.db = session(current_app.extensions["engine"])
+    return found
 
 
 def today() -> date:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, exists, func, literal_column
 from sqlalchemy import insert as sa_insert
+from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -74,6 +76,86 @@ def update(session: Session, current: Answer, row: dict, note: str | None) -> An
                                                               "note": current.note, "version": current.version},
                   row["at"])
     return current
+
+
+def counts_with_the_write(session: Session) -> bool:
+    """Whether the answer, its audit row and the inspection's counts go in one statement
+    (`write_counted`: PostgreSQL's data-modifying WITH; SQLite has none, so three statements)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _counted_statement(first: bool, columns: frozenset, counted: tuple[str, ...]):
+    """PostgreSQL: one statement that writes the answer (the first one: INSERT … ON CONFLICT DO
+    NOTHING; else the compare-and-set UPDATE … WHERE id AND version), its audit row from the row
+    written, and the inspection's counts by compare-and-set on tally_rev, only if the answer was
+    written. It returns the answer's id (no row: nothing was written) and whether the counts were.
+    No parameter is named as a column of these tables: SQLAlchemy would add it to a SET clause."""
+    answer, log, inspection = Answer.__table__, AuditLog.__table__, Inspection.__table__
+    new = {answer.c[c]: bindparam(f"new_{c}", type_=answer.c[c].type) for c in sorted(columns)}
+    if first:
+        write = (postgresql.insert(answer).values(new)
+                 .on_conflict_do_nothing(index_elements=["inspection_id", "item_id"]))
+    else:
+        write = sa_update(answer).where(answer.c.id == bindparam("answer_id"),
+                                        answer.c.version == bindparam("old_version")).values(new)
+    written = write.returning(answer.c.id, answer.c.at, answer.c.by_id).cte("written")
+    logged = (sa_insert(log).from_select(
+        ["at", "user_id", "action", "entity", "entity_id", "before", "after"],
+        sa_select(written.c.at, written.c.by_id, _ANSWER, _ANSWER, written.c.id,
+                  bindparam("audit_before", type_=log.c.before.type), bindparam("audit_after", type_=log.c.after.type)))
+        .returning(log.c.id).cte("logged"))
+    count = (sa_update(inspection)
+             .where(inspection.c.id == bindparam("counted_id"), inspection.c.tally_rev == bindparam("old_rev"),
+                    exists(sa_select(written.c.id)))
+             .values({inspection.c[c]: bindparam(f"count_{c}", type_=inspection.c[c].type) for c in counted})
+             .returning(inspection.c.id).cte("counted"))
+    return sa_select(written.c.id, sa_select(func.count()).select_from(count).scalar_subquery().label("counted"),
+                     sa_select(func.count()).select_from(logged).scalar_subquery().label("logged"))
+
+
+_ANSWER = literal_column("'answer'")  # the audit row's action and entity, as _AUDIT_ANSWER writes them
+_COUNTED: dict[tuple, Any] = {}
+
+
+def write_counted(session: Session, inspection: Inspection, current: Answer | None, item_id: str, row: dict,
+                  note: str | None, counts: dict) -> tuple[Answer | None, bool]:
+    """Write the answer (as `insert` or `update`), its audit row and the inspection's new counts
+    (`counts`: services.tally.planned) in one statement and one round trip (counts_with_the_write).
+
+    (None, False): someone wrote this item first, nothing was written (as `insert` / `update`
+    returning None). (answer, False): the answer and its audit row are written but another save of
+    this inspection counted first, so the caller must count this change again on the fresh counts
+    (tally.count_save with stale=True). (answer, True): all three are written."""
+    first = current is None
+    if first:
+        changes = {"inspection_id": inspection.id, "item_id": item_id, "note": note or "", "version": 1,
+                   "captured_at": None, **row}
+        before = None
+        keys = {}
+    else:
+        before = {"value": current.value, "note": current.note, "version": current.version}
+        changes = {**row, "version": current.version + 1, **({} if note is None else {"note": note})}
+        keys = {"answer_id": current.id, "old_version": current.version}
+    after = {"item": item_id, "value": row["value"], "note": changes.get("note", current and current.note),
+             "version": changes["version"]}
+    key = (first, frozenset(changes), tuple(counts))
+    statement = _COUNTED.get(key)
+    if statement is None:
+        statement = _COUNTED[key] = _counted_statement(first, frozenset(changes), tuple(counts))
+    found = session.execute(statement, {
+        **keys, **{f"new_{k}": v for k, v in changes.items()}, "audit_before": before, "audit_after": after,
+        "counted_id": inspection.id, "old_rev": inspection.tally_rev,
+        **{f"count_{k}": v for k, v in counts.items()}}).first()
+    if found is None:
+        return None, False
+    if first:  # the row as written, known without reading it back
+        current = Answer(id=found.id, **changes)
+        make_transient_to_detached(current)
+        session.add(current)
+    else:
+        for k, v in changes.items():
+            set_committed_value(current, k, v)
+    return current, found.counted == 1
 
 
 def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, select
 
 from ..core import scoring
@@ -113,6 +113,18 @@ def _spec_by_hash(session: Session, version_id: int, content_hash: str) -> Check
     return spec
 
 
+# The columns a save reads (the rest are deferred: they would load, one statement each, if a refusal's
+# re-render read them). Fewer columns are less work for psycopg and the ORM on every save; the
+# statement count of tests/test_save_speed.py fails if a saved reply starts reading one left out.
+_SAVE_READS = {
+    User: (User.id, User.username, User.display_name, User.role, User.region_id, User.active),
+    Inspection: (Inspection.id, Inspection.checklist_version_id, Inspection.purpose, Inspection.status,
+                 Inspection.scope_items, Inspection.tier, Inspection.follow_up_of_id, Inspection.tally,
+                 Inspection.tally_rev),
+    Site: (Site.id, Site.site_type, Site.tier_applied, Site.category_doc_number, Site.category_doc_date),
+}
+
+
 def _for_save_statement():
     """The query of `for_save`, built once (building it is a good part of a save's CPU)."""
     mine, region = aliased(Region), aliased(Region)
@@ -122,7 +134,10 @@ def _for_save_statement():
             .outerjoin(Inspection, Inspection.id == bindparam("inspection_id"))
             .outerjoin(Site, Site.id == Inspection.site_id).outerjoin(region, region.id == Site.region_id)
             .outerjoin(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
-            .outerjoin(Answer, and_(Answer.inspection_id == Inspection.id, Answer.item_id == bindparam("item_id"))))
+            .outerjoin(Answer, and_(Answer.inspection_id == Inspection.id, Answer.item_id == bindparam("item_id")))
+            .options(*(load_only(*columns) for columns in _SAVE_READS.values())))
+
+
 
 
 _FOR_SAVE = _for_save_statement()
@@ -188,11 +203,21 @@ def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw
         before = _side(session, inspection, current, item_id)
         now = utcnow()
         row = {**fields, "at": now}
-        saved = (answer_rows.insert(session, inspection, item_id, row, clean_note) if current is None
-                 else answer_rows.update(session, current, row, clean_note))
+        after = (value, (clean_note or "") if current is None else (current.note if clean_note is None else clean_note),
+                 True)
+        counts = answer_rows.counts_with_the_write(session) and tally.planned(
+            inspection=inspection, spec=spec, site=site, item=item, before=before, after=after, now=now)
+        if counts:  # PostgreSQL: the answer, its audit row and the counts in one statement
+            saved, counted = answer_rows.write_counted(session, inspection, current, item_id, row, clean_note, counts)
+            if counted:
+                tally.settle(inspection, counts)
+                return saved
+        else:
+            saved = (answer_rows.insert(session, inspection, item_id, row, clean_note) if current is None
+                     else answer_rows.update(session, current, row, clean_note))
         if saved is not None:
             tally.count_save(session=session, inspection=inspection, spec=spec, site=site, item=item, before=before,
-                             after=(saved.value, saved.note, True), now=now)
+                             after=after, now=now, stale=bool(counts))
             return saved
         # someone saved this item first: judge against their row
     raise Conflict(answer_rows.current(session, inspection.id, item_id), value)

@@ -63,12 +63,14 @@ def decided(spec: ChecklistSpec, inspection: Inspection, site: Site, counts: dic
     return score, verdict, subsidy
 
 
+COUNT_COLUMNS = ("tally", "tally_rev", "updated_at", "score", "verdict", "subsidy")
+
+
 def _count_statement():
     """UPDATE inspection … WHERE tally_rev (compare-and-set), built once, on the table."""
     table = Inspection.__table__
-    columns = ("tally", "tally_rev", "updated_at", "score", "verdict", "subsidy")
     return (update(table).where(table.c.id == bindparam("inspection_id"), table.c.tally_rev == bindparam("old_rev"))
-            .values({table.c[c]: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns}))
+            .values({table.c[c]: bindparam(f"new_{c}", type_=table.c[c].type) for c in COUNT_COLUMNS}))
 
 
 _COUNT = _count_statement()
@@ -91,32 +93,56 @@ def photo_counts_of(text: str | None) -> dict[str, int]:
     return {item: int(n) for item, _, n in (part.rpartition(":") for part in text.split(","))} if text else {}
 
 
+def planned(*, inspection: Inspection, spec: ChecklistSpec, site: Site, item: Item, before: Side, after: Side,
+            now) -> dict[str, Any] | None:
+    """What the inspection's row holds after this one item's change (COUNT_COLUMNS), when its stored
+    counts are of this basis; None when they must be rebuilt first (count_save does that)."""
+    basis = basis_of(inspection, site)
+    if not valid(inspection, basis):
+        return None
+    return _stored(spec, inspection, site, tally.change(inspection.tally, item, before, after, basis=basis), now)
+
+
+def _stored(spec: ChecklistSpec, inspection: Inspection, site: Site, counts: dict, now) -> dict[str, Any]:
+    """The inspection's COUNT_COLUMNS for these counts."""
+    score, verdict, subsidy = decided(spec, inspection, site, counts)
+    return {"tally": counts, "tally_rev": inspection.tally_rev + 1, "updated_at": now, "score": score,
+            "verdict": verdict, "subsidy": subsidy}
+
+
+def settle(inspection: Inspection, values: dict[str, Any]) -> None:
+    """The loaded inspection takes what its row now holds, without reading it back."""
+    for key, value in values.items():
+        set_committed_value(inspection, key, value)
+
+
 def count_save(*, session: Session, inspection: Inspection, spec: ChecklistSpec, site: Site, item: Item,
-               before: Side, after: Side, now) -> dict[str, Any]:
-    """Add one item's change to the counts and store them with the score, verdict and subsidy."""
+               before: Side, after: Side, now, stale: bool = False) -> dict[str, Any]:
+    """Add one item's change to the counts and store them with the score, verdict and subsidy.
+
+    `stale`: another save of this inspection is known to have counted since its counts were read
+    (answer_rows.write_counted's own compare-and-set missed), so they are read again first."""
     basis = basis_of(inspection, site)
     for attempt in range(3):
+        if stale:
+            # another save of this inspection counted first: read its counts (locked on PostgreSQL, FOR NO
+            # KEY UPDATE, which does not wait for the key-share lock a concurrent answer INSERT holds on the
+            # inspection — FOR UPDATE would deadlock two such saves; on SQLite this transaction already
+            # holds the write lock) and add this change to them
+            row = session.execute(select(Inspection.tally, Inspection.tally_rev).where(Inspection.id == inspection.id)
+                                  .with_for_update(key_share=True)).one()
+            settle(inspection, {"tally": row.tally, "tally_rev": row.tally_rev})
         if valid(inspection, basis):
             counts = tally.change(inspection.tally, item, before, after, basis=basis)
         else:
             counts = rebuild(session=session, inspection=inspection, spec=spec, basis=basis)
-        score, verdict, subsidy = decided(spec, inspection, site, counts)
-        values = {"tally": counts, "tally_rev": inspection.tally_rev + 1, "updated_at": now, "score": score,
-                  "verdict": verdict, "subsidy": subsidy}
+        values = _stored(spec, inspection, site, counts, now)
         done = session.execute(_COUNT, {"inspection_id": inspection.id, "old_rev": inspection.tally_rev,
                                         **{f"new_{k}": v for k, v in values.items()}})
         if done.rowcount == 1:
-            for key, value in values.items():
-                set_committed_value(inspection, key, value)
+            settle(inspection, values)
             return counts
-        # another save of this inspection counted first: read its counts (locked on PostgreSQL, FOR NO
-        # KEY UPDATE, which does not wait for the key-share lock a concurrent answer INSERT holds on the
-        # inspection — FOR UPDATE would deadlock two such saves; on SQLite this transaction already
-        # holds the write lock) and add this change to them
-        row = session.execute(select(Inspection.tally, Inspection.tally_rev).where(Inspection.id == inspection.id)
-                              .with_for_update(key_share=True)).one()
-        set_committed_value(inspection, "tally", row.tally)
-        set_committed_value(inspection, "tally_rev", row.tally_rev)
+        stale = True
     raise RuntimeError(f"inspection {inspection.id}: counts changed under three saves in a row")  # pragma: no cover
 
 

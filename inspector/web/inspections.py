@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from jinja2.runtime import new_context
 from werkzeug.datastructures import MultiDict
 
 from ..runtime import get_db
@@ -214,13 +215,20 @@ def _saved_reply(inspection, site, item: Item, answer, standing):
 def _fragment(name: str, **context) -> str:
     """A partial that reads only what it is given and the environment's globals and filters, rendered
     without render_template's context processors and signals, which it does not need (templates
-    reloaded as they change when the app reloads them)."""
+    reloaded as they change when the app reloads them). The globals are copied into one plain dict
+    once per template: Jinja's own render walks their ChainMap key by key on every call."""
     env = current_app.jinja_env
     cache = current_app.extensions.setdefault("inspections_fragments", {})
-    template = None if env.auto_reload else cache.get(name)
-    if template is None:
-        template = cache[name] = env.get_template(name)
-    return template.render(context)
+    found = None if env.auto_reload else cache.get(name)
+    if found is None:
+        template = env.get_template(name)
+        found = cache[name] = (template, dict(template.globals))
+    template, names = found
+    try:
+        return env.concat(template.root_render_func(
+            new_context(env, template.name, template.blocks, {**names, **context}, True, names)))
+    except Exception:  # noqa: BLE001 - as Template.render: Jinja's own traceback rewriting
+        return env.handle_exception()
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<item_id>/photos")

@@ -104,12 +104,15 @@ def _headers(response):
     for name, value in _FIXED + ((_HSTS,) if current_app.config.get("INSPECTOR_HTTPS") else ()):
         if name.lower() not in present:
             headers.add(name, value)
-    if request.endpoint not in PUBLIC_FILES and (_signed_in() or request.endpoint in PRIVATE_ENDPOINTS) \
-            and not response.cache_control.private and not response.cache_control.no_store:
-        if response.mimetype == "text/html" or not response.cache_control.max_age:
+    endpoint = request.endpoint
+    if endpoint in PUBLIC_FILES or not (_signed_in() or endpoint in PRIVATE_ENDPOINTS):
+        return response
+    cache = response.cache_control  # parsed from the header on each access: once here
+    if not cache.private and not cache.no_store:
+        if response.mimetype == "text/html" or not cache.max_age:
             headers["Cache-Control"] = "private, no-store"
         else:
-            headers["Cache-Control"] = f"private, max-age={response.cache_control.max_age}"
+            headers["Cache-Control"] = f"private, max-age={cache.max_age}"
         response.vary.add("Cookie")
     return response
 
