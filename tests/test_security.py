@@ -333,6 +333,23 @@ def test_the_sixth_attempt_is_refused_even_with_the_right_password(client, db, t
     assert client.post("/login", data={"username": "wangfang", "password": PASSWORD}).status_code == 303
 
 
+def test_a_changed_secret_key_ends_the_session_unless_it_is_kept_as_a_fallback(app, client, two_users):
+    """The session cookie's serializer and signing key are kept per process (web/security.SessionCookies):
+    a new SECRET_KEY must still refuse cookies signed with the old one, a fallback key still accept
+    them, and a cookie altered by one character is refused."""
+    assert client.post("/login", data={"username": "wangfang", "password": PASSWORD}).status_code == 303
+    assert client.get("/account/password").status_code == 200
+    signed = client.get_cookie("inspector_session").value
+    app.config["SECRET_KEY"] = app.secret_key = "a-new-key"
+    assert client.get("/account/password").status_code == 302  # signed with the old key: signed out
+    app.config["SECRET_KEY_FALLBACKS"] = ["test"]
+    client.set_cookie("inspector_session", signed)
+    assert client.get("/account/password").status_code == 200  # the old key kept as a fallback
+    tampered = signed[:-1] + ("A" if signed[-1] != "A" else "B")
+    client.set_cookie("inspector_session", tampered)
+    assert client.get("/account/password").status_code == 302
+
+
 def test_cookie_flags(client, two_users):
     r = client.post("/login", data={"username": "wangfang", "password": PASSWORD})
     cookie = [h for h in r.headers.getlist("Set-Cookie") if h.startswith("inspector_session=")][-1]

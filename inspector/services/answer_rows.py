@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, literal_column
+from sqlalchemy import bindparam, exists, func, lambda_stmt, literal_column
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
@@ -84,14 +84,21 @@ def counts_with_the_write(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _counted_statement(first: bool, columns: frozenset, counted: tuple[str, ...]):
+# What a save writes on the inspection's row (services/tally.py stores them all, every time).
+COUNT_COLUMNS = ("tally", "tally_rev", "updated_at", "score", "verdict", "subsidy")
+_WRITTEN = ("value", "result", "by_id", "at", "version", "client_id", "device_id", "note", "captured_at")
+
+
+def _counted_statement(first: bool):
     """PostgreSQL: one statement that writes the answer (the first one: INSERT … ON CONFLICT DO
     NOTHING; else the compare-and-set UPDATE … WHERE id AND version), its audit row from the row
     written, and the inspection's counts by compare-and-set on tally_rev, only if the answer was
     written. It returns the answer's id (no row: nothing was written) and whether the counts were.
+    It always writes every column a save may change (`_WRITTEN`), so there are two statements only.
     No parameter is named as a column of these tables: SQLAlchemy would add it to a SET clause."""
     answer, log, inspection = Answer.__table__, AuditLog.__table__, Inspection.__table__
-    new = {answer.c[c]: bindparam(f"new_{c}", type_=answer.c[c].type) for c in sorted(columns)}
+    columns = _WRITTEN + (("inspection_id", "item_id") if first else ())
+    new = {answer.c[c]: bindparam(f"new_{c}", type_=answer.c[c].type) for c in columns}
     if first:
         write = (postgresql.insert(answer).values(new)
                  .on_conflict_do_nothing(index_elements=["inspection_id", "item_id"]))
@@ -107,48 +114,49 @@ def _counted_statement(first: bool, columns: frozenset, counted: tuple[str, ...]
     count = (sa_update(inspection)
              .where(inspection.c.id == bindparam("counted_id"), inspection.c.tally_rev == bindparam("old_rev"),
                     exists(sa_select(written.c.id)))
-             .values({inspection.c[c]: bindparam(f"count_{c}", type_=inspection.c[c].type) for c in counted})
+             .values({inspection.c[c]: bindparam(f"count_{c}", type_=inspection.c[c].type) for c in COUNT_COLUMNS})
              .returning(inspection.c.id).cte("counted"))
     return sa_select(written.c.id, sa_select(func.count()).select_from(count).scalar_subquery().label("counted"),
                      sa_select(func.count()).select_from(logged).scalar_subquery().label("logged"))
 
 
 _ANSWER = literal_column("'answer'")  # the audit row's action and entity, as _AUDIT_ANSWER writes them
-_COUNTED: dict[tuple, Any] = {}
+_FIRST_BUILT, _AGAIN_BUILT = _counted_statement(True), _counted_statement(False)
+# Lambda statements whose SQL cache key is their line, not their structure (as services/inspections.py
+# _FOR_SAVE): one line each, since lambdas of one line would share one statement.
+_WRITE_FIRST = lambda_stmt(lambda: _FIRST_BUILT, track_closure_variables=False)
+_WRITE_AGAIN = lambda_stmt(lambda: _AGAIN_BUILT, track_closure_variables=False)
 
 
 def write_counted(session: Session, inspection: Inspection, current: Answer | None, item_id: str, row: dict,
                   note: str | None, counts: dict) -> tuple[Answer | None, bool]:
     """Write the answer (as `insert` or `update`), its audit row and the inspection's new counts
-    (`counts`: services.tally.planned) in one statement and one round trip (counts_with_the_write).
+    (`counts`: services.tally.planned, COUNT_COLUMNS) in one statement and one round trip
+    (counts_with_the_write).
 
     (None, False): someone wrote this item first, nothing was written (as `insert` / `update`
     returning None). (answer, False): the answer and its audit row are written but another save of
     this inspection counted first, so the caller must count this change again on the fresh counts
-    (tally.count_save with stale=True). (answer, True): all three are written."""
-    first = current is None
-    if first:
-        changes = {"inspection_id": inspection.id, "item_id": item_id, "note": note or "", "version": 1,
-                   "captured_at": None, **row}
-        before = None
-        keys = {}
+    (tally.count_save with stale=True). (answer, True): all three are written.
+    A note or capture time not given keeps the stored one: it is written back as read, which the
+    compare-and-set on the version makes the same as leaving it."""
+    if current is None:
+        changes = {"inspection_id": inspection.id, "item_id": item_id, "version": 1, "captured_at": None, **row,
+                   "note": note or ""}
+        before, keys, statement = None, {}, _WRITE_FIRST
     else:
+        changes = {"captured_at": current.captured_at, **row, "version": current.version + 1,
+                   "note": current.note if note is None else note}
         before = {"value": current.value, "note": current.note, "version": current.version}
-        changes = {**row, "version": current.version + 1, **({} if note is None else {"note": note})}
-        keys = {"answer_id": current.id, "old_version": current.version}
-    after = {"item": item_id, "value": row["value"], "note": changes.get("note", current and current.note),
-             "version": changes["version"]}
-    key = (first, frozenset(changes), tuple(counts))
-    statement = _COUNTED.get(key)
-    if statement is None:
-        statement = _COUNTED[key] = _counted_statement(first, frozenset(changes), tuple(counts))
+        keys, statement = {"answer_id": current.id, "old_version": current.version}, _WRITE_AGAIN
+    after = {"item": item_id, "value": row["value"], "note": changes["note"], "version": changes["version"]}
     found = session.execute(statement, {
         **keys, **{f"new_{k}": v for k, v in changes.items()}, "audit_before": before, "audit_after": after,
         "counted_id": inspection.id, "old_rev": inspection.tally_rev,
-        **{f"count_{k}": v for k, v in counts.items()}}).first()
+        **{f"count_{k}": counts[k] for k in COUNT_COLUMNS}}).first()
     if found is None:
         return None, False
-    if first:  # the row as written, known without reading it back
+    if current is None:  # the row as written, known without reading it back
         current = Answer(id=found.id, **changes)
         make_transient_to_detached(current)
         session.add(current)

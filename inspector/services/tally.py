@@ -20,7 +20,7 @@ from ..core import scoring, tally
 from ..core.checklist import ChecklistSpec, Item
 from ..core.decision import Approval, verdict_and_subsidy
 from ..models import Answer, Inspection, Photo, Site
-from .answer_rows import notes_of, values_of
+from .answer_rows import COUNT_COLUMNS, notes_of, values_of
 
 Side = tuple[Any, "str | None", bool]  # an item's value, note and whether the inspection answered it itself
 
@@ -61,9 +61,6 @@ def decided(spec: ChecklistSpec, inspection: Inspection, site: Site, counts: dic
     verdict, subsidy = verdict_and_subsidy(spec, verdict, purpose=inspection.purpose, tier=inspection.tier,
                                            approval=approval_of(site))
     return score, verdict, subsidy
-
-
-COUNT_COLUMNS = ("tally", "tally_rev", "updated_at", "score", "verdict", "subsidy")
 
 
 def _count_statement():

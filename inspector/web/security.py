@@ -7,6 +7,8 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import TimestampSigner
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -123,12 +125,48 @@ PUBLIC_FILES = {"static", "bundle"}
 PRIVATE_ENDPOINTS = {"media.file", "reports.download", "micro.photo"}
 
 
+class _KeyOnceSigner(TimestampSigner):
+    """itsdangerous's signer, deriving each signing key once per process instead of on every cookie
+    (an HMAC of the secret key: the same bytes every time for the same key, salt and digest)."""
+
+    _derived: dict[tuple, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = (secret_key if secret_key is not None else self.secret_keys[-1], self.salt, self.key_derivation,
+               self.digest_method)
+        found = self._derived.get(key)
+        if found is None:
+            if len(self._derived) > 64:  # keys rotated many times over: start again
+                self._derived.clear()
+            found = self._derived[key] = super().derive_key(secret_key)
+        return found
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its serializer built once per set of secret keys rather
+    than on every request (docs/saves.md), and the signing key derived once (_KeyOnceSigner)."""
+
+    signer = _KeyOnceSigner
+    _built: tuple | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                serializer.signer = self.signer
+            built = self._built = (keys, serializer)
+        return built[1]
+
+
 def register(app: Flask) -> None:
     """Install the converter, the input layer, trusted hosts and the headers on an app."""
     app.url_map.converters["int"] = IdConverter  # every <int:…> route, present and future
     app.url_map.converters["id"] = IdConverter
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    app.session_interface = SessionCookies()
     app.before_request(check_input)
     app.after_request(_headers)
     # The session cookie is written when it changes (sign-in, a new CSRF token), not signed and sent
