@@ -6,7 +6,10 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, lambda_stmt
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased, load_only
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ..core import scoring
@@ -113,38 +116,53 @@ def _spec_by_hash(session: Session, version_id: int, content_hash: str) -> Check
     return spec
 
 
-# The columns a save reads (the rest are deferred: they would load, one statement each, if a refusal's
-# re-render read them). Fewer columns are less work for psycopg and the ORM on every save; the
-# statement count of tests/test_save_speed.py fails if a saved reply starts reading one left out.
-_SAVE_READS = {
-    User: (User.id, User.username, User.display_name, User.role, User.region_id, User.active),
-    Inspection: (Inspection.id, Inspection.checklist_version_id, Inspection.purpose, Inspection.status,
-                 Inspection.scope_items, Inspection.tier, Inspection.follow_up_of_id, Inspection.tally,
-                 Inspection.tally_rev),
-    Site: (Site.id, Site.site_type, Site.tier_applied, Site.category_doc_number, Site.category_doc_date),
-}
+# The columns a save reads, by model, in the read's order: plain columns, made into loaded objects
+# without the ORM's loading machinery (`_loaded`: about a tenth of a save's CPU, docs/saves.md §8).
+# The rest are expired on those objects and load together on first use (one statement, as a
+# refusal's re-render may need); the statement count of tests/test_save_speed.py fails if a saved
+# reply starts reading one left out.
+_SAVE_READS = (
+    (User, ("id", "username", "display_name", "role", "region_id", "active")),
+    (Inspection, ("id", "checklist_version_id", "purpose", "status", "scope_items", "tier", "follow_up_of_id",
+                  "tally", "tally_rev")),
+    (Site, ("id", "site_type", "tier_applied", "category_doc_number", "category_doc_date")),
+    (Answer, tuple(c.name for c in Answer.__table__.columns)),
+)
 
 
 def _for_save_statement():
     """The query of `for_save`, built once (building it is a good part of a save's CPU)."""
     mine, region = aliased(Region), aliased(Region)
-    return (sa_select(User, Inspection, Site, ChecklistVersion.content_hash, Answer, tally.PHOTO_COUNTS_TEXT,
+    columns = [getattr(model, name) for model, names in _SAVE_READS for name in names]
+    return (sa_select(*columns, ChecklistVersion.content_hash, tally.PHOTO_COUNTS_TEXT,
                       scope.within(path=region.path, mine=mine.path).label("in_scope"))
             .select_from(User).join(users.SESSION_TABLE, users.SESSION_MATCH).join(mine, mine.id == User.region_id)
             .outerjoin(Inspection, Inspection.id == bindparam("inspection_id"))
             .outerjoin(Site, Site.id == Inspection.site_id).outerjoin(region, region.id == Site.region_id)
             .outerjoin(ChecklistVersion, ChecklistVersion.id == Inspection.checklist_version_id)
-            .outerjoin(Answer, and_(Answer.inspection_id == Inspection.id, Answer.item_id == bindparam("item_id")))
-            .options(*(load_only(*columns) for columns in _SAVE_READS.values())))
-
-
+            .outerjoin(Answer, and_(Answer.inspection_id == Inspection.id, Answer.item_id == bindparam("item_id"))))
 
 
 _FOR_SAVE_BUILT = _for_save_statement()
 # Executed as a lambda statement whose SQL cache key is this line alone, not the statement's whole
-# structure (four entities, seven joins): SQLAlchemy hashes that key on every execution, about 0.1 ms
-# a save (docs/saves.md). The statement never changes once built, so nothing else needs tracking.
+# structure (four tables' columns, seven joins): SQLAlchemy hashes that key on every execution, about
+# 0.1 ms a save (docs/saves.md). The statement never changes once built, so nothing else needs tracking.
 _FOR_SAVE = lambda_stmt(lambda: _FOR_SAVE_BUILT, track_closure_variables=False)
+
+
+def _loaded(session: Session, model, names: tuple[str, ...], values) -> Any:
+    """The object of `model` whose columns `names` hold `values` (its id first), as a query would load it
+    into the session: persistent, those attributes loaded and unchanged, the others expired (they load
+    together on first use). The session's own object when it has one already."""
+    found = session.identity_map.get(identity_key(model, values[0]))
+    if found is not None:
+        return found
+    obj = sa_inspect(model).class_manager.new_instance()
+    for name, value in zip(names, values):
+        set_committed_value(obj, name, value)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 @dataclass
@@ -162,11 +180,17 @@ def for_save(*, session: Session, claim: users.Claim, lifetime, inspection_id: i
     otherwise), the inspection (as scope.inspection:
     only in the user's scope), its site, its checklist, the stored answer to the item and the
     counted photos by item (for tally.standing)."""
-    row = session.execute(_FOR_SAVE, {**claim.params(lifetime), "inspection_id": inspection_id,
-                                      "item_id": item_id}).first()
+    row = session.connection().execute(_FOR_SAVE, {**claim.params(lifetime), "inspection_id": inspection_id,
+                                                   "item_id": item_id}).first()
     if row is None:
         return SaveRead(None)
-    user, inspection, site, content_hash, answer, photos, in_scope = row
+    objects, at = [], 0
+    for model, names in _SAVE_READS:
+        values = row[at:at + len(names)]
+        at += len(names)
+        objects.append(None if values[0] is None else _loaded(session, model, names, values))
+    user, inspection, site, answer = objects
+    content_hash, photos, in_scope = row[at:]
     if inspection is None or not in_scope:
         return SaveRead(user)
     spec = _spec_by_hash(session, inspection.checklist_version_id, content_hash)
