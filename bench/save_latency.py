@@ -558,7 +558,7 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
     t = time.perf_counter()
     proc = start_server(url, port, log, media, timing=not args.no_server_timing, code_root=code_root)
     boot_s = time.perf_counter() - t
-    opened = None
+    opened, open_cpu = None, [0.0, 0.0, 0.0]
     try:
         try:
             cold = warm_up(port, warm_id, pool)
@@ -577,8 +577,11 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
         cpu_s, db_cpu_s, client_cpu_s = (b - a for a, b in zip(cpu0[0], cpu_now()))
         mark_end = log.stat().st_size
         if args.open_rate:
-            opened = open_loop(port, _login_cookies(port), [(i, pool) for i in open_ids], rate=args.open_rate,
+            cookies = _login_cookies(port)
+            open0 = cpu_now()
+            opened = open_loop(port, cookies, [(i, pool) for i in open_ids], rate=args.open_rate,
                                duration_s=args.open_seconds, seed=args.seed, client_factory=Client)
+            open_cpu = [b - a for a, b in zip(open0, cpu_now())]  # at the open loop's steady rate
     finally:
         code = stop_server(proc)
     result = verify(url, plans + [single], shared_id, shared_items, run, run.reqs + alone.reqs,
@@ -701,7 +704,12 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
         for line in opened.errors[:5]:
             print(f"  open loop error: {line}")
         ok = ok and five_open == 0 and bad_open == 0
-        open_row = dict(open_p95=pct(lat, 95), open_p50=pct(lat, 50), open_rate=len(lat) / opened.wall_s)
+        n_open = max(len(lat), 1)
+        open_ms = [1000 * v / n_open for v in open_cpu]
+        print(f"  open loop CPU per save (at {opened.rate:g} saves/s, not saturated): gunicorn {open_ms[0]:.2f} + "
+              f"PostgreSQL backends {open_ms[1]:.2f} + this load generator {open_ms[2]:.2f} ms")
+        open_row = dict(open_p95=pct(lat, 95), open_p50=pct(lat, 50), open_rate=len(lat) / opened.wall_s,
+                        open_cpu_ms=open_ms[0])
     print(f"  checks: {'ok' if ok else 'FAILED'}")
     return dict(backend=name, phase=phase, requests=len(ms), alone_p50=pct(one, 50), alone_p95=pct(one, 95),
                 p50=pct(ms, 50), p95=pct(ms, 95), p99=pct(ms, 99), max=max(ms) if ms else float("nan"), rps=rps,
@@ -801,7 +809,7 @@ def print_table(rows: list[dict]) -> None:
     print()
     head = (f"{'backend':<10} | {'phase':<16} | {'CPU ms/save':>11} | {'in request':>10} | {'PG ms':>5} | "
             f"{'client ms':>9} | {'stmts/save':>10} | "
-            f"{'saves/s sat.':>12} | {'p95 sat. ms':>11} | {'open p95 ms':>11} | {'alone p95':>9} | "
+            f"{'saves/s sat.':>12} | {'p95 sat. ms':>11} | {'open p95 ms':>11} | {'open CPU ms':>11} | {'alone p95':>9} | "
             f"{'lost':>4} | {'dup':>3} | {'5xx':>3}")
     print(head)
     print("-" * len(head))
@@ -809,6 +817,7 @@ def print_table(rows: list[dict]) -> None:
         print(f"{r['backend']:<10} | {r['phase'][:16]:<16} | {r['cpu_ms']:>11.2f} | {r['thread_cpu_ms']:>10.2f} | "
               f"{r['db_ms']:>5.2f} | {r['client_ms']:>9.2f} | "
               f"{r['statements']:>10.1f} | {r['rps']:>12.0f} | {r['p95']:>11.1f} | {r.get('open_p95', float('nan')):>11.1f} | "
+              f"{r.get('open_cpu_ms', float('nan')):>11.2f} | "
               f"{r['alone_p95']:>9.1f} | {r['lost']:>4} | {r['dup']:>3} | {r['five']:>3}")
     print()
     for backend in dict.fromkeys(r["backend"] for r in rows):
@@ -818,7 +827,9 @@ def print_table(rows: list[dict]) -> None:
             print(f"{backend} after/before: saves/s at saturation {a['rps'] / b['rps']:.2f}×, CPU per save "
                   f"{a['cpu_ms'] / b['cpu_ms']:.2f}× ({b['cpu_ms']:.2f} → {a['cpu_ms']:.2f} ms), statements "
                   f"{b['statements']:.1f} → {a['statements']:.1f}, open-loop p95 "
-                  f"{b.get('open_p95', float('nan')):.1f} → {a.get('open_p95', float('nan')):.1f} ms, "
+                  f"{b.get('open_p95', float('nan')):.1f} → {a.get('open_p95', float('nan')):.1f} ms, server CPU per "
+                  f"save at the open loop's rate {b.get('open_cpu_ms', float('nan')):.2f} → "
+                  f"{a.get('open_cpu_ms', float('nan')):.2f} ms, "
                   f"1 client alone p95 {b['alone_p95']:.1f} → {a['alone_p95']:.1f} ms")
     for r in rows:
         print(f"{r['backend']} {r['phase']}: lost {r['lost']}, duplicated {r['dup']}, 5xx {r['five']}; "
