@@ -67,10 +67,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmpdir:
             return _run(url, args, Path(tmpdir))
     finally:
-        from sqlalchemy import text
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        bench.drop_database(admin, name)
 
 
 def _run(url: str, args, tmp: Path) -> int:

@@ -51,10 +51,7 @@ def main() -> int:
             return _run(url, args, tmp)
         finally:
             if admin is not None:
-                from sqlalchemy import text
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+                bench.drop_database(admin, name)
 
 
 def _run(url: str, args, tmp: Path) -> int:

@@ -741,6 +741,13 @@ def postgres_database() -> tuple[object, str, str] | str:
     return admin, name, admin.url.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_database(admin, name: str) -> None:
+    """Drop a database made by postgres_database (its sessions ended first) and let go of the server."""
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -795,9 +802,7 @@ def main() -> int:
                 try:
                     attempt("PostgreSQL", url)
                 finally:
-                    with admin.connect() as conn:
-                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                    admin.dispose()
+                    drop_database(admin, name)
     if not rows:
         return 1
     print_table(rows)
