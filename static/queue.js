@@ -113,12 +113,15 @@
       OB.state.warning = what === "login" ? why : OB.state.warning;
       return;
     }
+    /* the server has judged this answer: its estimate goes before the swap, whose listeners recompute
+     * the bar (else they mark the server's fresh bar 待同步 again for an item no longer waiting) */
+    var article = entry.kind === "answer" && document.getElementById("item-" + entry.item);
+    if (article) article.removeAttribute("data-local-result");
     var swapped = swap(target, reply.text);
     if (entry.kind === "answer") afterAnswer(entry, what, reply, swapped);
   }
   function afterAnswer(entry, what, reply, swapped) {
-    var article = document.getElementById("item-" + entry.item), mine = document.getElementById("form-" + entry.item);
-    if (article) article.removeAttribute("data-local-result");
+    var mine = document.getElementById("form-" + entry.item);
     if (what === "done" && mine && mine.elements.client_id.value === entry.client_id) mine.dataset.draft = "";  /* nothing left to commit */
     if (what === "failed") {
       if (!swapped || !/class="error"/.test(reply.text)) P.pending(entry.item, "未上传：" + OB.reasonOf(reply.text), true);

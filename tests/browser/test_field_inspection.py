@@ -87,6 +87,9 @@ def test_walk_answer_every_kind_photo_and_reload(browser, live_server, db, peopl
     item(page, "premises-exists").locator("textarea[name=note]").blur()
     saved(page, "premises-exists", 2)
     expect(page.locator("#progress")).to_contain_text("已查 5/")
+    # every save answered: the bar is the server's, no longer marked as the phone's estimate
+    expect(page.locator("#progress [data-progress-answered]")).to_have_text(re.compile(r"^已查 5/\d+$"))
+    expect(page.locator("#progress [data-progress-score]")).not_to_contain_text("待同步")
 
     # a photo with EXIF GPS and a rotation, taken "here"
     photo = tmp_path / "IMG_0042.JPG"
