@@ -4,7 +4,9 @@ Run from the project root: `.venv/bin/python bench/save_latency.py [--clients 50
 
 Per backend: a fresh database (a temp SQLite file; a fresh PostgreSQL database that is dropped
 afterwards), migrated, with the demo county and one new build-standard inspection per client;
-gunicorn (4 gthread workers × 4 threads) serving the unmodified app through bench/_wsgi.py.
+an app server serving the unmodified app through bench/_wsgi.py: gunicorn (4 gthread workers × 4
+threads, as issue 19 measured) and granian (2 workers × 2 blocking threads, the deployment's
+server), one phase each (`--servers`).
 Every client logs in as `inspector`, then all clients save at once (htmx partials, keep-alive
 connections): `--saves` saves over measure/check items of its own inspection, each with a new
 client_id, every 5th re-sent at once with the same client_id (a double tap). Some clients
@@ -18,15 +20,16 @@ twice), one audit row per version, no 5xx. Exit status 1 when a check fails; the
 
 Before and after, in one run (docs/saves.md): per backend the whole load runs twice on the same
 database, first served by the code of `--baseline` (default: the last commit before incremental
-saves, exported with git archive; skipped with a note when git cannot produce it), then by this
-checkout. Each phase reports server CPU ms per save (user + system time of the gunicorn master and
-workers over the concurrent run from the moment every client is signed in, divided by its
+saves, exported with git archive; skipped with a note when git cannot produce it) under the first
+server, then by this checkout under each server. Each phase reports server CPU ms per save (user +
+system time of the server's master process and workers over the concurrent run from the moment every client is signed in, divided by its
 requests; the request threads' own CPU time; and beside it the CPU of the database's PostgreSQL
 backends and of this load generator, which share the machine's CPUs with the server),
 SQL statements per save, saves/s at saturation (the concurrent clients flat out) and an open-loop
 run: `--open-inspectors` inspectors saving on a fixed schedule at `--open-rate` saves/s in all
 (500 × every 5 s = 100/s), each save timed from its scheduled moment (bench/_openloop.py). The
-table at the end prints after/before ratios.
+table at the end prints after/before ratios, and each PostgreSQL "after" against issue 19's aims.
+For a server shape against another without the machine's drift between runs: bench/_ab_saturation.py.
 """
 from __future__ import annotations
 
@@ -67,6 +70,10 @@ from inspector.services import inspections, users  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AIM_P95_MS = 20.0
+AIM_SAVES_PER_S, AIM_CPU_MS, AIM_OPEN_P95_MS = 500, 3.0, 50.0  # issue 19 point 3, on PostgreSQL
+# the after phases: gunicorn's gthread worker as the issue measured it, then granian, the deployment's
+# server (README, deploy/local-cluster), as its nodes run it on 2 CPUs
+SERVERS = "gunicorn:4x4,granian:2x2"
 BASELINE = "b093e49"  # main before incremental saves (issue 19 point 3): full rescoring, whole page context
 CHECKLIST, TIER, PURPOSE = "build-standard", "standard", "inspection"
 HOST = "127.0.0.1"
@@ -387,22 +394,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_shape(spec: str = "") -> tuple[str, int, int]:
+    """'gunicorn:4x4' / 'granian:2x1' → (server, workers, threads); '' takes BENCH_SERVER,
+    BENCH_WORKERS and BENCH_THREADS (default gunicorn 4 × 4, as issue 19 measured)."""
+    if not spec:
+        spec = (f"{os.environ.get('BENCH_SERVER', 'gunicorn')}:{os.environ.get('BENCH_WORKERS', '4')}"
+                f"x{os.environ.get('BENCH_THREADS', '4')}")
+    server, _, shape = spec.partition(":")
+    workers, _, threads = (shape or "4x4").partition("x")
+    if server not in ("gunicorn", "granian"):
+        raise SystemExit(f"unknown server {server!r} (gunicorn or granian)")
+    return server, int(workers), int(threads or 1)
+
+
+def server_command(spec: str, port: int) -> list[str]:
+    """The command serving bench/_wsgi.py: gunicorn's gthread worker, or granian's WSGI interface."""
+    server, workers, threads = server_shape(spec)
+    if server == "granian":
+        return [str(Path(sys.executable).with_name("granian")), "--interface", "wsgi", "--workers", str(workers),
+                "--blocking-threads", str(threads), "--host", HOST, "--port", str(port),
+                "--working-dir", str(ROOT / "bench"), "--log-level", "warning", "_wsgi:app"]
+    return [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+            "--worker-class", "gthread", "--bind", f"{HOST}:{port}", "--pythonpath", str(ROOT / "bench"),
+            "--graceful-timeout", "20", "--log-level", "warning", "--error-logfile", "-", "_wsgi:app"]
+
+
 def start_server(url: str, port: int, log: Path, media: Path, timing: bool = True,
-                 code_root: Path = ROOT) -> subprocess.Popen:
-    """gunicorn on the app (of `code_root`: this checkout or an exported baseline); returns once
-    /healthz answers 200."""
+                 code_root: Path = ROOT, spec: str = "") -> subprocess.Popen:
+    """The app server (`spec`, see server_shape) on the app of `code_root` (this checkout or an
+    exported baseline); returns once /healthz answers 200."""
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + uuid.uuid4().hex, BENCH_MEDIA_DIR=str(media),
                BENCH_TIMING="1" if timing else "", BENCH_SLOW_SQL_MS="100", BENCH_CODE_ROOT=str(code_root))
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", os.environ.get("BENCH_WORKERS", "4"),
-           "--threads", os.environ.get("BENCH_THREADS", "4"), "--worker-class", "gthread",
-           "--bind", f"{HOST}:{port}", "--pythonpath", str(ROOT / "bench"), "--graceful-timeout", "20",
-           "--log-level", "warning", "--error-logfile", "-", "_wsgi:app"]
+    cmd = server_command(spec, port)
     out = open(log, "wb")
     proc = subprocess.Popen(cmd, cwd=code_root, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(f"{cmd[2] if cmd[1] == '-m' else 'granian'} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/healthz")
@@ -414,7 +443,7 @@ def start_server(url: str, port: int, log: Path, media: Path, timing: bool = Tru
             pass
         time.sleep(0.1)
     stop_server(proc)
-    raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+    raise RuntimeError("the app server did not answer /healthz within 60 s")
 
 
 def stop_server(proc: subprocess.Popen) -> int:
@@ -430,7 +459,7 @@ def stop_server(proc: subprocess.Popen) -> int:
 
 
 def server_log_findings(log: Path) -> tuple[Counter, Counter, list[str]]:
-    """From the gunicorn/Flask log: failing requests ('Exception on …'), exception lines, other warnings."""
+    """From the server/Flask log: failing requests ('Exception on …'), exception lines, other warnings."""
     requests_failed: Counter = Counter()
     exceptions: Counter = Counter()
     other: list[str] = []
@@ -525,20 +554,23 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_backend(name: str, url: str, args, tmp: Path) -> list[dict]:
-    """Both phases on one backend's database: the baseline's code, then this checkout's."""
+    """Every phase on one backend's database: the baseline's code under the first server, then this
+    checkout's under each server of --servers."""
     setup_database(url)
     rows = []
+    servers = [spec.strip() for spec in args.servers.split(",") if spec.strip()]
     if args.baseline:
         base = export_baseline(ROOT, args.baseline, tmp / f"baseline-{name}")
         if isinstance(base, str):
             print(f"\n== {name} before ({args.baseline}): SKIPPED — {base}")
         else:
-            rows.append(bench_phase(name, f"before ({args.baseline})", base, url, args, tmp))
-    rows.append(bench_phase(name, "after", ROOT, url, args, tmp))
+            rows.append(bench_phase(name, f"before ({args.baseline})", base, url, args, tmp, servers[0]))
+    for spec in servers:
+        rows.append(bench_phase(name, f"after {spec}", ROOT, url, args, tmp, spec))
     return rows
 
 
-def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Path) -> dict:
+def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Path, spec: str) -> dict:
     """Prepare, serve (code of `code_root`), load, stop, verify; prints its findings; returns its row."""
     t = time.perf_counter()
     own_ids, shared_id, pool, shared_items, open_ids = prepare(url, args.clients + 1, args.conflict_rounds,
@@ -551,12 +583,12 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
     single.index, single.device_id = args.clients, "bench-device-alone"
     setup_s = time.perf_counter() - t
     port = free_port()
-    tag = f"{name}-{'before' if code_root != ROOT else 'after'}"
-    log = tmp / f"gunicorn-{tag}.log"
+    tag = f"{name}-{'before' if code_root != ROOT else 'after'}-{spec.replace(':', '-')}"
+    log = tmp / f"server-{tag}.log"
     media = tmp / f"media-{tag}"
     media.mkdir()
     t = time.perf_counter()
-    proc = start_server(url, port, log, media, timing=not args.no_server_timing, code_root=code_root)
+    proc = start_server(url, port, log, media, timing=not args.no_server_timing, code_root=code_root, spec=spec)
     boot_s = time.perf_counter() - t
     opened, open_cpu = None, [0.0, 0.0, 0.0]
     try:
@@ -568,7 +600,7 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
         mark = log.stat().st_size  # server timing lines of the concurrent run start here
         database = url.rsplit("/", 1)[-1] if url.startswith("postgresql") else ""
 
-        def cpu_now() -> tuple[float, float, float]:  # gunicorn, PostgreSQL backends, this load generator
+        def cpu_now() -> tuple[float, float, float]:  # the server, PostgreSQL backends, this load generator
             return server_cpu_s(proc.pid), database_cpu_s(database) if database else 0.0, time.process_time()
 
         cpu0 = [cpu_now()]  # taken again once every client has signed in (run_load)
@@ -609,9 +641,10 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
             slow[" ".join(raw.split()[2:5])] += 1
 
     ms = [q.ms for q in run.reqs]
-    print(f"\n== {name} {phase}: {url.split('@')[-1] if '@' in url else url}; code {code_root}")
-    print(f"  setup (migrate, demo, {args.clients + 3} inspections) {setup_s:.1f} s; gunicorn up in {boot_s:.1f} s; "
-          f"load {run.wall_s:.1f} s; gunicorn exit {code}")
+    print(f"\n== {name} {phase}: {url.split('@')[-1] if '@' in url else url}; code {code_root}; "
+          f"server {spec}")
+    print(f"  setup (migrate, demo, {args.clients + 3} inspections) {setup_s:.1f} s; server up in {boot_s:.1f} s; "
+          f"load {run.wall_s:.1f} s; server exit {code}")
     print(f"  {'warm-up':<15} {len(cold):>5} requests on 16 new connections at once (cold workers: first "
           f"walk page and save): median {statistics.median(cold):.0f}, max {max(cold):.0f} ms; not in the table")
     one = [q.ms for q in alone.reqs]
@@ -682,13 +715,13 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
     rps = len(ms) / run.wall_s if run.wall_s else float("nan")
     cpu_ms = 1000 * cpu_s / len(ms) if ms else float("nan")
     mean = (lambda v: sum(v) / len(v) if v else float("nan"))
-    print(f"  saturation: {rps:.0f} saves/s; server CPU {cpu_ms:.2f} ms per save (gunicorn master + workers, "
+    print(f"  saturation: {rps:.0f} saves/s; server CPU {cpu_ms:.2f} ms per save (server master + workers, "
           f"user + system, {cpu_s:.1f} s over {len(ms)} requests); request threads' own CPU {mean(thread_cpu):.2f} ms "
           f"(p50 {pct(thread_cpu, 50):.2f}); SQL statements per save {mean(statements):.1f} "
           f"(p50 {pct([float(n) for n in statements], 50):.0f}, max {max(statements) if statements else 0})")
     db_ms, client_ms = (1000 * v / len(ms) if ms else float("nan") for v in (db_cpu_s, client_cpu_s))
     everyone = cpu_ms + db_ms + client_ms
-    print(f"  CPU per save of everyone on the machine's side of the run: gunicorn {cpu_ms:.2f} + PostgreSQL backends "
+    print(f"  CPU per save of everyone on the machine's side of the run: server {cpu_ms:.2f} + PostgreSQL backends "
           f"{db_ms:.2f} + this load generator {client_ms:.2f} = {everyone:.2f} ms, so at most "
           f"{1000 * (os.cpu_count() or 1) / everyone:.0f} saves/s on {os.cpu_count()} CPUs with nothing else running")
     open_row = {}
@@ -706,7 +739,7 @@ def bench_phase(name: str, phase: str, code_root: Path, url: str, args, tmp: Pat
         ok = ok and five_open == 0 and bad_open == 0
         n_open = max(len(lat), 1)
         open_ms = [1000 * v / n_open for v in open_cpu]
-        print(f"  open loop CPU per save (at {opened.rate:g} saves/s, not saturated): gunicorn {open_ms[0]:.2f} + "
+        print(f"  open loop CPU per save (at {opened.rate:g} saves/s, not saturated): server {open_ms[0]:.2f} + "
               f"PostgreSQL backends {open_ms[1]:.2f} + this load generator {open_ms[2]:.2f} ms")
         open_row = dict(open_p95=pct(lat, 95), open_p50=pct(lat, 50), open_rate=len(lat) / opened.wall_s,
                         open_cpu_ms=open_ms[0])
@@ -763,6 +796,9 @@ def main() -> int:
     parser.add_argument("--backend", choices=["both", "sqlite", "postgresql"], default="both")
     parser.add_argument("--baseline", default=BASELINE,
                         help=f"commit whose code runs the 'before' phase (default {BASELINE}; '' to skip it)")
+    parser.add_argument("--servers", default=SERVERS,
+                        help="app servers of the 'after' phases, comma-separated server:WORKERSxTHREADS "
+                             f"(gunicorn or granian; default {SERVERS}); the 'before' phase runs under the first")
     parser.add_argument("--open-rate", type=float, default=100.0, help="open-loop saves/s in all (0: no open loop)")
     parser.add_argument("--open-inspectors", type=int, default=500, help="open-loop inspectors (each saves every "
                         "inspectors/rate seconds)")
@@ -772,7 +808,7 @@ def main() -> int:
     print(f"save latency: {args.clients} concurrent clients × {args.saves} saves (+{taps} double taps each), "
           f"{min(args.conflict_clients, args.clients)} clients racing on a shared item × {args.conflict_rounds} "
           f"rounds; then open loop {args.open_inspectors} inspectors at {args.open_rate:g} saves/s for "
-          f"{args.open_seconds:g} s; gunicorn gthread 4 workers × 4 threads; {os.cpu_count()} CPUs shared by server "
+          f"{args.open_seconds:g} s; servers {args.servers} (server:workers×threads); {os.cpu_count()} CPUs shared by server "
           f"and clients; before = code of {args.baseline or '(skipped)'}, after = this checkout; "
           f"aim p95 ≤ {AIM_P95_MS:.0f} ms, nothing lost or duplicated")
     load1 = os.getloadavg()[0]
@@ -812,14 +848,14 @@ def main() -> int:
 def print_table(rows: list[dict]) -> None:
     """Every phase side by side, then after/before per backend."""
     print()
-    head = (f"{'backend':<10} | {'phase':<16} | {'CPU ms/save':>11} | {'in request':>10} | {'PG ms':>5} | "
+    head = (f"{'backend':<10} | {'phase':<18} | {'CPU ms/save':>11} | {'in request':>10} | {'PG ms':>5} | "
             f"{'client ms':>9} | {'stmts/save':>10} | "
             f"{'saves/s sat.':>12} | {'p95 sat. ms':>11} | {'open p95 ms':>11} | {'open CPU ms':>11} | {'alone p95':>9} | "
             f"{'lost':>4} | {'dup':>3} | {'5xx':>3}")
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['backend']:<10} | {r['phase'][:16]:<16} | {r['cpu_ms']:>11.2f} | {r['thread_cpu_ms']:>10.2f} | "
+        print(f"{r['backend']:<10} | {r['phase'][:18]:<18} | {r['cpu_ms']:>11.2f} | {r['thread_cpu_ms']:>10.2f} | "
               f"{r['db_ms']:>5.2f} | {r['client_ms']:>9.2f} | "
               f"{r['statements']:>10.1f} | {r['rps']:>12.0f} | {r['p95']:>11.1f} | {r.get('open_p95', float('nan')):>11.1f} | "
               f"{r.get('open_cpu_ms', float('nan')):>11.2f} | "
@@ -827,15 +863,25 @@ def print_table(rows: list[dict]) -> None:
     print()
     for backend in dict.fromkeys(r["backend"] for r in rows):
         phases = [r for r in rows if r["backend"] == backend]
-        if len(phases) == 2:
-            b, a = phases
-            print(f"{backend} after/before: saves/s at saturation {a['rps'] / b['rps']:.2f}×, CPU per save "
-                  f"{a['cpu_ms'] / b['cpu_ms']:.2f}× ({b['cpu_ms']:.2f} → {a['cpu_ms']:.2f} ms), statements "
-                  f"{b['statements']:.1f} → {a['statements']:.1f}, open-loop p95 "
-                  f"{b.get('open_p95', float('nan')):.1f} → {a.get('open_p95', float('nan')):.1f} ms, server CPU per "
-                  f"save at the open loop's rate {b.get('open_cpu_ms', float('nan')):.2f} → "
-                  f"{a.get('open_cpu_ms', float('nan')):.2f} ms, "
-                  f"1 client alone p95 {b['alone_p95']:.1f} → {a['alone_p95']:.1f} ms")
+        before = phases[0] if phases[0]["phase"].startswith("before") else None
+        for a in phases:
+            if a is before:
+                continue
+            if before is not None:
+                b = before
+                print(f"{backend} {a['phase']} / before: saves/s at saturation {a['rps'] / b['rps']:.2f}×, CPU per save "
+                      f"{a['cpu_ms'] / b['cpu_ms']:.2f}× ({b['cpu_ms']:.2f} → {a['cpu_ms']:.2f} ms), statements "
+                      f"{b['statements']:.1f} → {a['statements']:.1f}, open-loop p95 "
+                      f"{b.get('open_p95', float('nan')):.1f} → {a.get('open_p95', float('nan')):.1f} ms, server CPU "
+                      f"per save at the open loop's rate {b.get('open_cpu_ms', float('nan')):.2f} → "
+                      f"{a.get('open_cpu_ms', float('nan')):.2f} ms, "
+                      f"1 client alone p95 {b['alone_p95']:.1f} → {a['alone_p95']:.1f} ms")
+            if backend == "PostgreSQL":
+                print(f"{backend} {a['phase']} against issue 19's aims: saves/s at saturation {a['rps']:.0f} "
+                      f"(aim ≥ {AIM_SAVES_PER_S}: {'met' if a['rps'] >= AIM_SAVES_PER_S else 'missed'}), server CPU "
+                      f"per save {a['cpu_ms']:.2f} ms (aim ≤ {AIM_CPU_MS:g}: "
+                      f"{'met' if a['cpu_ms'] <= AIM_CPU_MS else 'missed'}), open-loop p95 "
+                      f"{a.get('open_p95', float('nan')):.1f} ms (aim ≤ {AIM_OPEN_P95_MS:g})")
     for r in rows:
         print(f"{r['backend']} {r['phase']}: lost {r['lost']}, duplicated {r['dup']}, 5xx {r['five']}; "
               f"checks {'ok' if r['ok'] else 'FAILED'}")
