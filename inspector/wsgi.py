@@ -1,7 +1,8 @@
-"""Production entry point: `gunicorn 'inspector.wsgi:app'` (configured from the environment:
-DATABASE_URL, SECRET_KEY, INSPECTOR_HTTPS=1 behind HTTPS, REDIS_URL for the job queue, MEDIA_DIR
-shared by the nodes, INSPECTOR_PROXIES=n behind n reverse proxies). With gunicorn's `--preload`
-the settled start-up objects are also shared copy-on-write between its workers."""
+"""Production entry point: `granian --interface wsgi inspector.wsgi:app` (the deployment's server,
+README) or `gunicorn 'inspector.wsgi:app'`, configured from the environment: DATABASE_URL,
+SECRET_KEY, INSPECTOR_HTTPS=1 behind HTTPS, REDIS_URL for the job queue, MEDIA_DIR shared by the
+nodes, INSPECTOR_PROXIES=n behind n reverse proxies. Each worker settles its start-up objects out
+of the collector's way; with gunicorn's `--preload` they are also shared copy-on-write."""
 from __future__ import annotations
 
 import os

@@ -1,7 +1,7 @@
 """Two app nodes behind Debian's nginx with one job worker, PostgreSQL and Redis, started by
-`deploy/local-cluster` exactly as the README's deployment guide says: 50 autosaving phones over
-both nodes lose and duplicate nothing, a session moves between nodes, a job queued on node A runs
-on the worker and downloads from node B."""
+`deploy/local-cluster` exactly as the README's deployment guide says (node a on granian, node b on
+gunicorn): 50 autosaving phones over both nodes lose and duplicate nothing, a session moves between
+nodes, a job queued on node A runs on the worker and downloads from node B (and from A)."""
 from __future__ import annotations
 
 import http.cookiejar
@@ -25,6 +25,8 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
 from inspector.core.checklist import load_dir
+
+from . import samples
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -187,6 +189,8 @@ def a_job_queued_on_node_a_runs_on_the_worker_and_downloads_from_node_b(cluster)
     assert b'data-status="done"' in html, html[:800]
     status, headers, data = phone.request("GET", f"/jobs/{public_id}/result", base=cluster["nodes"]["b"])
     assert status == 200 and headers["Content-Type"].endswith("spreadsheetml.sheet")
+    again = phone.request("GET", f"/jobs/{public_id}/result", base=cluster["nodes"]["a"])  # the file through granian
+    assert again[0] == 200 and again[2] == data
     with cluster["engine"].connect() as conn:
         sites = conn.execute(text("SELECT count(*) FROM site")).scalar_one()
         job_id = conn.execute(text("SELECT id FROM job WHERE public_id = :p"), {"p": public_id}).scalar_one()
@@ -197,7 +201,52 @@ def a_job_queued_on_node_a_runs_on_the_worker_and_downloads_from_node_b(cluster)
     assert "inspector-jobs" not in logs["node-a"] + logs["node-b"]
 
 
+def a_photo_uploaded_through_node_a_is_served_by_node_b(cluster):
+    """A multipart photo upload to the granian node is stored in the shared media folder; the
+    gunicorn node serves its thumbnail and the original byte for byte."""
+    phone = Phone(cluster["url"])
+    phone.login("inspector")
+    with cluster["engine"].connect() as conn:
+        site = conn.execute(text("SELECT id, lat, lon FROM site WHERE lat IS NOT NULL ORDER BY id")).first()
+    status, headers, body = phone.request("POST", f"/sites/{site.id}/inspections", {
+        "purpose": "inspection", "checklist": "build-standard", "tier": "standard",
+        "lat": site.lat, "lon": site.lon, "accuracy": "10"}, base=cluster["nodes"]["a"])
+    assert status == 303, body[:300]
+    ins = int(headers["Location"].rsplit("/", 1)[1])
+    photo = samples.jpeg(lat=site.lat, lon=site.lon)
+    boundary = "----cluster" + os.urandom(8).hex()
+    parts = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                     for k, v in {"lat": site.lat, "lon": site.lon, "accuracy": "8"}.items())
+    parts += (f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="IMG_0001.JPG"\r\n'
+              f"Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(f"{cluster['nodes']['a']}/inspections/{ins}/items/premises-exists/photos",
+                                 data=parts, method="POST", headers={
+                                     "Content-Type": f"multipart/form-data; boundary={boundary}",
+                                     "HX-Request": "true", "X-CSRFToken": phone.token})
+    with phone.opener.open(req, timeout=60) as r:
+        assert r.status == 200
+        reply = r.read().decode()
+    with cluster["engine"].connect() as conn:
+        original, thumb = conn.execute(text("SELECT original, thumb FROM photo WHERE inspection_id = :i"),
+                                       {"i": ins}).one()
+    assert f"/media/{thumb}" in reply
+    status, headers, served = phone.request("GET", f"/media/{thumb}", base=cluster["nodes"]["b"])
+    assert status == 200 and headers["Content-Type"] == "image/jpeg" and served[:2] == b"\xff\xd8"
+    assert (cluster["dir"] / "media" / original).read_bytes() == photo
+
+
+def each_node_runs_its_app_server(cluster):
+    """Node a is served by granian (the deployment's server), node b by gunicorn (the alternative)."""
+    assert cluster["servers"] == {"a": "granian", "b": "gunicorn"}
+    for node, server in cluster["servers"].items():
+        cmdline = Path(f"/proc/{cluster['pids'][f'node-{node}']}/cmdline").read_bytes().split(b"\0")
+        assert any(Path(arg.decode()).name == server for arg in cmdline[:2]), (node, cmdline)
+        assert b"inspector.wsgi:app" in cmdline, (node, cmdline)
+
+
 def test_two_nodes_behind_nginx_with_one_worker(cluster):
+    each_node_runs_its_app_server(cluster)
     a_signed_in_session_moves_between_nodes(cluster)
+    a_photo_uploaded_through_node_a_is_served_by_node_b(cluster)
     fifty_phones_over_both_nodes_lose_and_duplicate_nothing(cluster)
     a_job_queued_on_node_a_runs_on_the_worker_and_downloads_from_node_b(cluster)
