@@ -1,6 +1,6 @@
 """A/B of saves/s at saturation between two app-server shapes, interleaved (a helper, not run by bench/run).
 
-    .venv/bin/python bench/_ab_saturation.py --a gunicorn:4x4 --b granian:2x1 [--rounds 6] [--clients 50] [--burst 20]
+    .venv/bin/python bench/_ab_saturation.py --a gunicorn:4x4 --b granian:2x2 [--rounds 6] [--clients 50] [--burst 20]
 
 This machine's speed moves by up to 1.6× between runs a minute apart, so two runs of
 bench/save_latency.py cannot tell which server shape carries more saves. Here both servers run at
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -84,21 +83,12 @@ class Side:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--a", default="gunicorn:4x4", help="server:WORKERSxTHREADS (gunicorn or granian)")
-    parser.add_argument("--b", default="granian:2x1")
+    parser.add_argument("--b", default="granian:2x2")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--burst", type=int, default=20, help="saves per client per burst")
     args = parser.parse_args()
-    pg = bench.postgres_database()
-    if isinstance(pg, str):
-        print(pg)
-        return 1
-    admin, name, url = pg
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-ab-sat-") as tmpdir:
-            return _run(url, name, args, Path(tmpdir))
-    finally:
-        bench.drop_database(admin, name)
+    return bench.on_scratch_postgres(lambda url, name, tmp: _run(url, name, args, tmp), "bench-ab-sat-")
 
 
 def _run(url: str, database: str, args, tmp: Path) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -58,16 +57,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
-    pg = bench.postgres_database()
-    if isinstance(pg, str):
-        print(pg)
-        return 1
-    admin, name, url = pg
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmpdir:
-            return _run(url, args, Path(tmpdir))
-    finally:
-        bench.drop_database(admin, name)
+    return bench.on_scratch_postgres(lambda url, _name, tmp: _run(url, args, tmp), "bench-ab-")
 
 
 def _run(url: str, args, tmp: Path) -> int:

@@ -36,22 +36,10 @@ def main() -> int:
                         help="no cProfile: only the worker's CPU per save (/proc), for quick A/B of a change")
     parser.add_argument("--code-root", help="serve another checkout (BENCH_CODE_ROOT), e.g. a git worktree")
     args = parser.parse_args()
+    if args.backend == "postgresql":
+        return bench.on_scratch_postgres(lambda url, _name, tmp: _run(url, args, tmp), "bench-profile-")
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmpdir:
-        tmp = Path(tmpdir)
-        admin = None
-        if args.backend == "postgresql":
-            pg = bench.postgres_database()
-            if isinstance(pg, str):
-                print(pg)
-                return 1
-            admin, name, url = pg
-        else:
-            url = f"sqlite:///{tmp / 'bench.db'}"
-        try:
-            return _run(url, args, tmp)
-        finally:
-            if admin is not None:
-                bench.drop_database(admin, name)
+        return _run(f"sqlite:///{Path(tmpdir) / 'bench.db'}", args, Path(tmpdir))
 
 
 def _run(url: str, args, tmp: Path) -> int:

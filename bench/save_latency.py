@@ -774,6 +774,21 @@ def postgres_database() -> tuple[object, str, str] | str:
     return admin, name, admin.url.set(database=name).render_as_string(hide_password=False)
 
 
+def on_scratch_postgres(run, prefix: str) -> int:
+    """run(url, database name, temporary folder) on a fresh PostgreSQL database that is dropped
+    afterwards; 1 with the reason printed when there is no PostgreSQL (the helpers' entry)."""
+    pg = postgres_database()
+    if isinstance(pg, str):
+        print(pg)
+        return 1
+    admin, name, url = pg
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmpdir:
+            return run(url, name, Path(tmpdir))
+    finally:
+        drop_database(admin, name)
+
+
 def drop_database(admin, name: str) -> None:
     """Drop a database made by postgres_database (its sessions ended first) and let go of the server."""
     with admin.connect() as conn:
