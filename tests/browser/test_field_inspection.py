@@ -206,6 +206,10 @@ def test_two_phones_on_one_item_get_the_conflict_screen(browser, live_server, db
     ins_id = start(first, site)
     second = phone_for(browser, live_server, b)
     second.goto(f"/inspections/{ins_id}")
+    # the second phone holds the item as it was (version 0) before the first saves: its sections load
+    # after the page, so wait for them, or a late one would already show the first phone's version 1
+    expect(item(second, "premises-building-area").locator("input[name=value]")).to_be_visible()
+    expect(second.locator("details.section:not([data-loaded])")).to_have_count(0)
 
     mine = item(first, "premises-building-area").locator("input[name=value]")
     mine.fill("420")
