@@ -24,6 +24,23 @@ def current(session: Session, inspection_id: int, item_id: str) -> Answer | None
                         .execution_options(populate_existing=True)).first()
 
 
+def kept_note(current: Answer | None, note: str | None) -> str:
+    """The note a save leaves on the item: the one given, else the stored one ("" on a first answer)."""
+    if note is not None:
+        return note
+    return current.note if current is not None else ""
+
+
+def _audit_versions(current: Answer | None, item_id: str, value, note: str | None) -> tuple[dict | None, dict]:
+    """The audit row's before and after of one answer version, the rule of every write path: the
+    first version has no before; a note not given keeps the stored one (kept_note)."""
+    after = {"item": item_id, "value": value, "note": kept_note(current, note),
+             "version": 1 if current is None else current.version + 1}
+    if current is None:
+        return None, after
+    return {"value": current.value, "note": current.note, "version": current.version}, after
+
+
 def insert(session: Session, inspection, item_id: str, row: dict, note: str | None) -> Answer | None:
     """Insert the first answer to an item; None if another request inserted it first.
 
@@ -35,8 +52,7 @@ def insert(session: Session, inspection, item_id: str, row: dict, note: str | No
                              .returning(Answer)).first()
     if answer is None:
         return None
-    _audit(session, row["by_id"], answer.id, None, {"item": item_id, "value": row["value"],
-                                                           "note": answer.note, "version": 1}, row["at"])
+    _audit(session, row["by_id"], answer.id, *_audit_versions(None, item_id, row["value"], note), row["at"])
     return answer
 
 
@@ -64,7 +80,7 @@ _UPDATE_ANSWER = {columns: _update_answer_statement(columns) for columns in
 
 def update(session: Session, current: Answer, row: dict, note: str | None) -> Answer | None:
     """Overwrite the answer if nobody saved it since we read it (compare-and-set on version)."""
-    before = {"value": current.value, "note": current.note, "version": current.version}
+    before, after = _audit_versions(current, current.item_id, row["value"], note)
     changes = {**row, "version": current.version + 1, **({} if note is None else {"note": note})}
     done = session.execute(_UPDATE_ANSWER[frozenset(changes)], {
         "answer_id": current.id, "old_version": current.version, **{f"new_{k}": v for k, v in changes.items()}})
@@ -72,9 +88,7 @@ def update(session: Session, current: Answer, row: dict, note: str | None) -> An
         return None
     for key, new in changes.items():  # what the row now holds, without reading it back
         set_committed_value(current, key, new)
-    _audit(session, row["by_id"], current.id, before, {"item": current.item_id, "value": row["value"],
-                                                              "note": current.note, "version": current.version},
-                  row["at"])
+    _audit(session, row["by_id"], current.id, before, after, row["at"])
     return current
 
 
@@ -140,16 +154,14 @@ def write_counted(session: Session, inspection: Inspection, current: Answer | No
     (tally.count_save with stale=True). (answer, True): all three are written.
     A note or capture time not given keeps the stored one: it is written back as read, which the
     compare-and-set on the version makes the same as leaving it."""
+    before, after = _audit_versions(current, item_id, row["value"], note)
     if current is None:
-        changes = {"inspection_id": inspection.id, "item_id": item_id, "version": 1, "captured_at": None, **row,
-                   "note": note or ""}
-        before, keys, statement = None, {}, _WRITE_FIRST
+        changes = {"inspection_id": inspection.id, "item_id": item_id, "captured_at": None, **row}
+        keys, statement = {}, _WRITE_FIRST
     else:
-        changes = {"captured_at": current.captured_at, **row, "version": current.version + 1,
-                   "note": current.note if note is None else note}
-        before = {"value": current.value, "note": current.note, "version": current.version}
+        changes = {"captured_at": current.captured_at, **row}
         keys, statement = {"answer_id": current.id, "old_version": current.version}, _WRITE_AGAIN
-    after = {"item": item_id, "value": row["value"], "note": changes["note"], "version": changes["version"]}
+    changes.update(version=after["version"], note=after["note"])
     found = session.execute(statement, {
         **keys, **{f"new_{k}": v for k, v in changes.items()}, "audit_before": before, "audit_after": after,
         "counted_id": inspection.id, "old_rev": inspection.tally_rev,

@@ -231,8 +231,7 @@ def record_answer(*, session: Session, inspection: Inspection, item_id: str, raw
         before = _side(session, inspection, current, item_id)
         now = utcnow()
         row = {**fields, "at": now}
-        after = (value, (clean_note or "") if current is None else (current.note if clean_note is None else clean_note),
-                 True)
+        after = (value, answer_rows.kept_note(current, clean_note), True)
         counts = answer_rows.counts_with_the_write(session) and tally.planned(
             inspection=inspection, spec=spec, site=site, item=item, before=before, after=after, now=now)
         if counts:  # PostgreSQL: the answer, its audit row and the counts in one statement
