@@ -431,7 +431,8 @@ def start_server(url: str, port: int, log: Path, media: Path, timing: bool = Tru
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{cmd[2] if cmd[1] == '-m' else 'granian'} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(f"{server_shape(spec)[0]} exited with {proc.returncode}:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/healthz")

@@ -32,3 +32,14 @@ def jpeg(width: int = 640, height: int = 480, *, orientation: int = 1, lat: floa
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85, exif=exif)
     return buf.getvalue()
+
+
+def multipart(fields: dict[str, str], name: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with text fields and one JPEG file, and its Content-Type."""
+    boundary = "----inspector-test-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                 f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"

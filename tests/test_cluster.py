@@ -214,14 +214,11 @@ def a_photo_uploaded_through_node_a_is_served_by_node_b(cluster):
     assert status == 303, body[:300]
     ins = int(headers["Location"].rsplit("/", 1)[1])
     photo = samples.jpeg(lat=site.lat, lon=site.lon)
-    boundary = "----cluster" + os.urandom(8).hex()
-    parts = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                     for k, v in {"lat": site.lat, "lon": site.lon, "accuracy": "8"}.items())
-    parts += (f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="IMG_0001.JPG"\r\n'
-              f"Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
+    parts, content_type = samples.multipart({"lat": site.lat, "lon": site.lon, "accuracy": "8"}, "photos",
+                                            "IMG_0001.JPG", photo)
     req = urllib.request.Request(f"{cluster['nodes']['a']}/inspections/{ins}/items/premises-exists/photos",
                                  data=parts, method="POST", headers={
-                                     "Content-Type": f"multipart/form-data; boundary={boundary}",
+                                     "Content-Type": content_type,
                                      "HX-Request": "true", "X-CSRFToken": phone.token})
     with phone.opener.open(req, timeout=60) as r:
         assert r.status == 200

@@ -104,16 +104,6 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
 
 
-def _multipart(fields: dict[str, str], name: str, filename: str, data: bytes) -> tuple[bytes, str]:
-    boundary = "----inspector-test-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                 f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
 def test_a_worker_killed_mid_upload_leaves_nothing_after_the_sweep(app, db, db_url, runner, specs, tmp_path):
     c = factories.county(db)
     site = factories.site(db, c["village_a"], lat=34.87, lon=116.86)
@@ -148,7 +138,7 @@ def test_a_worker_killed_mid_upload_leaves_nothing_after_the_sweep(app, db, db_u
         noise = Image.frombytes("RGB", (4000, 3000), os.urandom(4000 * 3000 * 3))
         buf = io.BytesIO()
         noise.save(buf, "JPEG", quality=95)  # ~14 MB that take the pipeline about a second to store
-        body, ctype = _multipart({"csrf_token": token, "lat": "34.87", "lon": "116.86", "accuracy": "8"},
+        body, ctype = samples.multipart({"csrf_token": token, "lat": "34.87", "lon": "116.86", "accuracy": "8"},
                                  "photos", "big.jpg", buf.getvalue())
         upload = urllib.request.Request(base + f"/inspections/{ins.id}/items/premises-exists/photos", data=body,
                                         headers={"Content-Type": ctype, "X-CSRFToken": token})
