@@ -11,11 +11,11 @@ from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ..models import Answer, AuditLog, Inspection
+from .prebuilt import Prebuilt, loaded
 
 
 def current(session: Session, inspection_id: int, item_id: str) -> Answer | None:
@@ -138,8 +138,9 @@ _ANSWER = literal_column("'answer'")  # the audit row's action and entity, as _A
 _FIRST_BUILT, _AGAIN_BUILT = _counted_statement(True), _counted_statement(False)
 # Lambda statements whose SQL cache key is their line, not their structure (as services/inspections.py
 # _FOR_SAVE): one line each, since lambdas of one line would share one statement.
-_WRITE_FIRST = lambda_stmt(lambda: _FIRST_BUILT, track_closure_variables=False)
-_WRITE_AGAIN = lambda_stmt(lambda: _AGAIN_BUILT, track_closure_variables=False)
+# Both run on the driver's cursor under PostgreSQL, the only dialect they are built for (services/prebuilt.py).
+_WRITE_FIRST = Prebuilt(_FIRST_BUILT, lambda_stmt(lambda: _FIRST_BUILT, track_closure_variables=False))
+_WRITE_AGAIN = Prebuilt(_AGAIN_BUILT, lambda_stmt(lambda: _AGAIN_BUILT, track_closure_variables=False))
 
 
 def write_counted(session: Session, inspection: Inspection, current: Answer | None, item_id: str, row: dict,
@@ -162,20 +163,19 @@ def write_counted(session: Session, inspection: Inspection, current: Answer | No
         changes = {"captured_at": current.captured_at, **row}
         keys, statement = {"answer_id": current.id, "old_version": current.version}, _WRITE_AGAIN
     changes.update(version=after["version"], note=after["note"])
-    found = session.execute(statement, {
+    found = statement.first(session, {
         **keys, **{f"new_{k}": v for k, v in changes.items()}, "audit_before": before, "audit_after": after,
         "counted_id": inspection.id, "old_rev": inspection.tally_rev,
-        **{f"count_{k}": counts[k] for k in COUNT_COLUMNS}}).first()
+        **{f"count_{k}": counts[k] for k in COUNT_COLUMNS}})
     if found is None:
         return None, False
+    answer_id, counted = found[0], found[1]
     if current is None:  # the row as written, known without reading it back
-        current = Answer(id=found.id, **changes)
-        make_transient_to_detached(current)
-        session.add(current)
+        current = loaded(session, Answer, ("id", *changes), (answer_id, *changes.values()))
     else:
         for k, v in changes.items():
             set_committed_value(current, k, v)
-    return current, found.counted == 1
+    return current, counted == 1
 
 
 def answers_of(*, session: Session, inspection: Inspection) -> dict[str, Answer]:

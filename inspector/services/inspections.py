@@ -6,10 +6,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, lambda_stmt
 from sqlalchemy import select as sa_select
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import aliased, make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..core import scoring
@@ -18,7 +15,7 @@ from ..core.decision import Decision, decide
 from ..core.errors import DomainError
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Region, Site, User, utcnow
-from . import answer_rows, audit, notifications, rights, scope, tally, users
+from . import answer_rows, audit, prebuilt, notifications, rights, scope, tally, users
 from .answer_rows import answers_of, notes_of, values_of  # the answers as the decision reads them
 from .tally import Progress, approval_of
 from .checklists import cached_spec, ensure_version, spec_of
@@ -117,7 +114,7 @@ def _spec_by_hash(session: Session, version_id: int, content_hash: str) -> Check
 
 
 # The columns a save reads, by model, in the read's order: plain columns, made into loaded objects
-# without the ORM's loading machinery (`_loaded`: about a tenth of a save's CPU, docs/saves.md §8).
+# without the ORM's loading machinery (prebuilt.loaded: docs/saves.md §8 and §10).
 # The rest are expired on those objects and load together on first use (one statement, as a
 # refusal's re-render may need); the statement count of tests/test_save_speed.py fails if a saved
 # reply starts reading one left out.
@@ -144,25 +141,11 @@ def _for_save_statement():
 
 
 _FOR_SAVE_BUILT = _for_save_statement()
-# Executed as a lambda statement whose SQL cache key is this line alone, not the statement's whole
-# structure (four tables' columns, seven joins): SQLAlchemy hashes that key on every execution, about
-# 0.1 ms a save (docs/saves.md). The statement never changes once built, so nothing else needs tracking.
-_FOR_SAVE = lambda_stmt(lambda: _FOR_SAVE_BUILT, track_closure_variables=False)
-
-
-def _loaded(session: Session, model, names: tuple[str, ...], values) -> Any:
-    """The object of `model` whose columns `names` hold `values` (its id first), as a query would load it
-    into the session: persistent, those attributes loaded and unchanged, the others expired (they load
-    together on first use). The session's own object when it has one already."""
-    found = session.identity_map.get(identity_key(model, values[0]))
-    if found is not None:
-        return found
-    obj = sa_inspect(model).class_manager.new_instance()
-    for name, value in zip(names, values):
-        set_committed_value(obj, name, value)
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
+# Run on the driver's cursor under PostgreSQL (services/prebuilt.py). Elsewhere, as a lambda statement
+# whose SQL cache key is this line alone, not the statement's whole structure (four tables' columns,
+# seven joins): SQLAlchemy hashes that key on every execution, about 0.1 ms a save (docs/saves.md).
+# The statement never changes once built, so nothing else needs tracking.
+_FOR_SAVE = prebuilt.Prebuilt(_FOR_SAVE_BUILT, lambda_stmt(lambda: _FOR_SAVE_BUILT, track_closure_variables=False))
 
 
 @dataclass
@@ -180,15 +163,14 @@ def for_save(*, session: Session, claim: users.Claim, lifetime, inspection_id: i
     otherwise), the inspection (as scope.inspection:
     only in the user's scope), its site, its checklist, the stored answer to the item and the
     counted photos by item (for tally.standing)."""
-    row = session.connection().execute(_FOR_SAVE, {**claim.params(lifetime), "inspection_id": inspection_id,
-                                                   "item_id": item_id}).first()
+    row = _FOR_SAVE.first(session, {**claim.params(lifetime), "inspection_id": inspection_id, "item_id": item_id})
     if row is None:
         return SaveRead(None)
     objects, at = [], 0
     for model, names in _SAVE_READS:
         values = row[at:at + len(names)]
         at += len(names)
-        objects.append(None if values[0] is None else _loaded(session, model, names, values))
+        objects.append(None if values[0] is None else prebuilt.loaded(session, model, names, values))
     user, inspection, site, answer = objects
     content_hash, photos, in_scope = row[at:]
     if inspection is None or not in_scope:
