@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, lambda_stmt, literal_column
+from sqlalchemy import bindparam, exists, func, literal_column
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
@@ -136,11 +136,8 @@ def _counted_statement(first: bool):
 
 _ANSWER = literal_column("'answer'")  # the audit row's action and entity, as _AUDIT_ANSWER writes them
 _FIRST_BUILT, _AGAIN_BUILT = _counted_statement(True), _counted_statement(False)
-# Lambda statements whose SQL cache key is their line, not their structure (as services/inspections.py
-# _FOR_SAVE): one line each, since lambdas of one line would share one statement.
-# Both run on the driver's cursor under PostgreSQL, the only dialect they are built for (services/prebuilt.py).
-_WRITE_FIRST = Prebuilt(_FIRST_BUILT, lambda_stmt(lambda: _FIRST_BUILT, track_closure_variables=False))
-_WRITE_AGAIN = Prebuilt(_AGAIN_BUILT, lambda_stmt(lambda: _AGAIN_BUILT, track_closure_variables=False))
+# PostgreSQL only (counts_with_the_write): run on the driver's cursor (services/prebuilt.py).
+_WRITE_FIRST, _WRITE_AGAIN = Prebuilt(_FIRST_BUILT), Prebuilt(_AGAIN_BUILT)
 
 
 def write_counted(session: Session, inspection: Inspection, current: Answer | None, item_id: str, row: dict,

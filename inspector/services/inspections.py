@@ -15,7 +15,7 @@ from ..core.decision import Decision, decide
 from ..core.errors import DomainError
 from ..core.geo import Position
 from ..models import LABELS, PURPOSES, Answer, ChecklistVersion, Inspection, Region, Site, User, utcnow
-from . import answer_rows, audit, prebuilt, notifications, rights, scope, tally, users
+from . import answer_rows, audit, notifications, prebuilt, rights, scope, tally, users
 from .answer_rows import answers_of, notes_of, values_of  # the answers as the decision reads them
 from .tally import Progress, approval_of
 from .checklists import cached_spec, ensure_version, spec_of

@@ -40,8 +40,9 @@ class _Compiled:
         self.sql = compiled.construct_expanded_state(required).statement  # literal_execute parts rendered
         if "POSTCOMPILE" in self.sql:  # an expanding IN list: its SQL changes with its values
             raise ValueError("a prebuilt statement cannot hold an expanding parameter")
-        self.binders = tuple((name, process) for bind, name in dict(compiled.bind_names).items()
-                             if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+        processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)  # a name bound twice: once
+                      for bind, name in compiled.bind_names.items()}
+        self.binders = tuple((name, process) for name, process in processors.items() if process is not None)
         readers = [column.type.dialect_impl(dialect).result_processor(dialect, None)
                    for column in statement.selected_columns]
         self.readers = tuple((at, process) for at, process in enumerate(readers) if process is not None)
@@ -50,11 +51,12 @@ class _Compiled:
 class Prebuilt:
     """A statement built once, run for its first row (a tuple, None when there is none).
 
-    `fallback` is the same statement as a lambda statement with its own SQL cache key (one
-    source line per statement, services/inspections.py), for the dialects run through SQLAlchemy."""
+    `fallback` is what the dialects run through SQLAlchemy execute instead (the statement itself
+    unless given), e.g. the same statement as a lambda statement with its own SQL cache key (one
+    source line per statement, services/inspections.py)."""
 
-    def __init__(self, statement, fallback):
-        self.statement, self.fallback = statement, fallback
+    def __init__(self, statement, fallback=None):
+        self.statement, self.fallback = statement, statement if fallback is None else fallback
         self._compiled: dict[Any, _Compiled] = {}
 
     def _for(self, dialect) -> _Compiled:
