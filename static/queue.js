@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   if (window.inspectorBoot) { window.inspectorBoot(); return; }
-  var OB = null, P = null, urls = {}, timer = null, busy = false, again = false;
+  var OB = null, P = null, urls = {}, timer = null, busy = false, again = false, current = null, stopped = null;
 
   function here() { return P.walk() ? P.walk().getAttribute("data-inspection") : null; }
   function mine(e) { return String(e.user) === String(P.user()); }
@@ -134,11 +134,12 @@
    * waiting after a try of the page's own is handed to Background Sync, for when the page is
    * closed; never after the worker's ask, or page and worker would wake each other for ever. */
   function sync(asked) {
-    if (busy) { again = true; return Promise.resolve(); }  /* what came in meanwhile goes next */
+    if (busy) { again = true; return current; }  /* what came in meanwhile goes next, in the same promise */
     busy = true;
     again = false;
-    return OB.flush({ user: P.user(), onStart: onStart, onProgress: onProgress, onReply: onReply }).then(function (r) {
+    current = OB.flush({ user: P.user(), onStart: onStart, onProgress: onProgress, onReply: onReply }).then(function (r) {
       busy = false;
+      stopped = r.stopped;
       if (again && !r.stopped) { again = false; return sync(asked); }
       if (r.stopped === "retry" && !asked) backgroundSync();
       return refresh().then(function (list) {
@@ -146,9 +147,11 @@
       });
     }, function (e) {  /* said in the console, and what is still waiting is shown as it is */
       busy = false;
+      stopped = "error";
       if (window.console) console.error("outbox: sending stopped", e);
       return refresh();
     });
+    return current;
   }
   function syncSoon(ms, asked) {
     if (timer) clearTimeout(timer);
@@ -157,6 +160,75 @@
   function backgroundSync() {
     if (!navigator.serviceWorker || !navigator.serviceWorker.ready) return;
     navigator.serviceWorker.ready.then(function (reg) { if (reg.sync) return reg.sync.register("outbox"); }).catch(function () {});
+  }
+
+  /* ---- 完成检查: the results page opens once what this inspection has waiting is on the server,
+   * so it never shows a summary without the answer just tapped; offline it says what is left out. ---- */
+  function finishNote(link) {
+    var bar = link.parentNode, note = bar.querySelector("[data-finish-note]");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "finish-note"; note.setAttribute("data-finish-note", ""); note.setAttribute("role", "status");
+      bar.insertBefore(note, link);
+    }
+    note.hidden = false;
+    return note;
+  }
+  function sayLeft(note, text, link) {
+    note.textContent = text;
+    var go = document.createElement("button");
+    go.type = "button"; go.className = "button"; go.setAttribute("data-finish-anyway", "");
+    go.textContent = link.__waiting ? "不等了，先看结果" : "仍然查看结果";
+    note.appendChild(go);
+  }
+  function counted(left) {
+    var items = {}, photos = 0;
+    left.forEach(function (e) { if (e.kind === "photo") photos += 1; else items[e.item] = 1; });
+    var parts = [], n = Object.keys(items).length;
+    if (n) parts.push(n + " 项填写");
+    if (photos) parts.push(photos + " 张照片");
+    return parts.join("、");
+  }
+  function commitDrafts() {  /* a value still being typed is committed, as leaving the field would */
+    return Promise.all(Array.prototype.filter.call(document.querySelectorAll("form[id^='form-']"), function (f) {
+      return f.dataset.draft === "1";
+    }).map(function (f) { return P.enqueueAnswer(f); }));
+  }
+  function leftHere() {
+    return refresh().then(function (list) { return list.filter(function (e) { return e.inspection === here(); }); });
+  }
+  function drain(rounds) {  /* send until nothing of this inspection waits, or sending stops */
+    return sync().then(leftHere).then(function (left) {
+      var more = left.some(function (e) { return e.status === "pending"; });
+      return more && !stopped && rounds > 1 ? drain(rounds - 1) : left;
+    });
+  }
+  function through(link) { link.__through = true; link.click(); }
+  function finish(event) {
+    var anyway = event.target.closest && event.target.closest("[data-finish-anyway]");
+    var link = anyway ? document.querySelector("a[data-finish]") : event.target.closest && event.target.closest("a[data-finish]");
+    if (!link || !P.walk()) return;
+    if (link.__through) { link.__through = false; return; }  /* on its way: hx-boost opens it */
+    event.preventDefault(); event.stopPropagation();
+    if (anyway) { through(link); return; }
+    if (link.__waiting) return;
+    link.__waiting = true;
+    link.setAttribute("aria-busy", "true");
+    commitDrafts().then(leftHere).then(function (left) {
+      if (!left.length) return left;
+      var note = finishNote(link);
+      sayLeft(note, "正在上传本次检查未保存的" + counted(left) + "，完成后打开结果…", link);
+      return drain(5);
+    }).then(function (left) {
+      link.__waiting = false;
+      link.removeAttribute("aria-busy");
+      if (!left.length) { var n = document.querySelector("[data-finish-note]"); if (n) n.hidden = true; through(link); return; }
+      var waiting = left.filter(function (e) { return e.status === "pending"; }), refused = left.length - waiting.length;
+      var why = navigator.onLine === false ? "没有网络" : stopped === "login" ? "登录已过期" : "服务器暂时无法连接";
+      sayLeft(finishNote(link), (waiting.length ? "还有" + counted(waiting) + "未上传（" + why + "），恢复后自动上传。" : "") +
+        (refused ? counted(left.filter(function (e) { return e.status !== "pending"; })) + "未能上传，见条目说明。" : "") +
+        "结果页不含这些填写。", link);
+    }, function () { link.__waiting = false; link.removeAttribute("aria-busy"); through(link); });
   }
 
   /* ---- after a load (or a boosted swap): what is waiting goes back on its items ---- */
@@ -272,6 +344,7 @@
     document.addEventListener("change", onPhotos, true);
     document.addEventListener("click", keepAll);
     document.addEventListener("click", discard);
+    document.addEventListener("click", finish, true);  /* before hx-boost's own listener on the link */
     ["htmx:afterSwap", "walk:swapped"].forEach(function (name) {  /* an item or a section swapped in */
       document.body.addEventListener(name, function (event) {
         var t = event.detail && event.detail.target;
