@@ -217,7 +217,7 @@
     commitDrafts().then(leftHere).then(function (left) {
       if (!left.length) return left;
       var note = finishNote(link);
-      sayLeft(note, "正在上传本次检查未保存的" + counted(left) + "，完成后打开结果…", link);
+      sayLeft(note, "正在上传本次检查未保存的 " + counted(left) + "，完成后打开结果…", link);
       return drain(5);
     }).then(function (left) {
       link.__waiting = false;
@@ -225,7 +225,7 @@
       if (!left.length) { var n = document.querySelector("[data-finish-note]"); if (n) n.hidden = true; through(link); return; }
       var waiting = left.filter(function (e) { return e.status === "pending"; }), refused = left.length - waiting.length;
       var why = navigator.onLine === false ? "没有网络" : stopped === "login" ? "登录已过期" : "服务器暂时无法连接";
-      sayLeft(finishNote(link), (waiting.length ? "还有" + counted(waiting) + "未上传（" + why + "），恢复后自动上传。" : "") +
+      sayLeft(finishNote(link), (waiting.length ? "还有 " + counted(waiting) + "未上传（" + why + "），恢复后自动上传。" : "") +
         (refused ? counted(left.filter(function (e) { return e.status !== "pending"; })) + "未能上传，见条目说明。" : "") +
         "结果页不含这些填写。", link);
     }, function () { link.__waiting = false; link.removeAttribute("aria-busy"); through(link); });

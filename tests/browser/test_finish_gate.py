@@ -60,7 +60,7 @@ def test_finish_on_a_slow_link_waits_for_the_answer_just_tapped(browser, live_se
                                                   "downloadThroughput": -1, "uploadThroughput": -1})
     page.locator(f"#item-{LAST} .seg-fail").tap()
     page.get_by_role("link", name=FINISH).tap()  # at once, the save still on the wire
-    expect(page.locator("[data-finish-note]")).to_contain_text("正在上传本次检查未保存的1 项填写，完成后打开结果")
+    expect(page.locator("[data-finish-note]")).to_contain_text("正在上传本次检查未保存的 1 项填写，完成后打开结果")
     expect(page).to_have_url(re.compile(rf"/inspections/{ins_id}/summary$"), timeout=20000)
     # the results hold the tapped answer: nothing left unchecked, and the item among those to fix
     expect(page.locator(".verdict .muted")).to_contain_text(re.compile(r"已查 (\d+)/\1 项"))
@@ -79,7 +79,7 @@ def test_finish_without_a_link_stays_and_says_what_the_results_would_leave_out(b
     page.locator(f"#item-{LAST} .seg-fail").tap()
     page.get_by_role("link", name=FINISH).tap()
     note = page.locator("[data-finish-note]")
-    expect(note).to_contain_text("还有1 项填写未上传（没有网络），恢复后自动上传。结果页不含这些填写。")
+    expect(note).to_contain_text("还有 1 项填写未上传（没有网络），恢复后自动上传。结果页不含这些填写。")
     expect(note.get_by_role("button", name="仍然查看结果")).to_be_visible()
     assert page.url.endswith(f"/inspections/{ins_id}")  # still on the walk, the answer kept on the phone
     assert stored(db, ins_id) == []
@@ -105,7 +105,7 @@ def test_a_server_that_cannot_take_the_save_lets_the_inspector_see_the_results_a
     page.locator(f"#item-{LAST} .seg-fail").tap()
     page.get_by_role("link", name=FINISH).tap()
     note = page.locator("[data-finish-note]")
-    expect(note).to_contain_text("还有1 项填写未上传（服务器暂时无法连接）")
+    expect(note).to_contain_text("还有 1 项填写未上传（服务器暂时无法连接）")
     note.get_by_role("button", name="仍然查看结果").tap()
     expect(page).to_have_url(re.compile(rf"/inspections/{ins_id}/summary$"))
     # as said: the results are the server's, without the answer still on the phone
