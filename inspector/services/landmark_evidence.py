@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..core import photos as photo_core
+from ..core.photos import Upload  # a file from a form; callers take it from here too
 from ..models import RedLandmarkApplication, Site, User, utcnow
 from .landmark_steps import EVIDENCE_KEYS, LandmarkError
 
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file from a form: its name (for messages) and bytes."""
-
-    filename: str
-    data: bytes
 
 
 def store_evidence(files: Mapping[str, list[Upload]], *, site: Site, by: User, media_root: Path | None,

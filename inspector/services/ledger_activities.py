@@ -3,7 +3,6 @@ read back per member and year."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,17 +11,10 @@ from sqlmodel import Session, select
 
 from ..core import ledger as core
 from ..core import photos as photo_core
+from ..core.photos import Upload  # a file from a form; callers take it from here too
 from ..core.ledger import Invalid
 from ..models import LedgerActivity, LedgerMember, Site, User, utcnow
 from . import audit, rights
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A photo file from a form: its name and bytes."""
-
-    filename: str
-    data: bytes
 
 
 def _fields(form: Mapping[str, str], today: date) -> tuple[str, date, int, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from ..core import evidence as evidence_rules
 from ..core import micro as rules
 from ..core import photos as photo_core
+from ..core.photos import Upload  # a file from a form; callers take it from here too
 from ..core.geo import Position
 from ..core.workdays import Calendar
 from ..models import MicroProject, Notice, Photo, Site, User, utcnow
@@ -28,14 +29,6 @@ from .evidence import site_point
 from .micro_notices import contact_line, issuer_of, post_notice
 from .micro_state import (Invalid, check_transition, completion_definition, merge_details, region_names, require,
                           set_status)
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A photo file from a form: its name (for messages) and bytes."""
-
-    filename: str
-    data: bytes
 
 
 CAPTIONS = {"before": "实施前", "after": "完成后"}

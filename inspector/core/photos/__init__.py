@@ -10,7 +10,7 @@ under `media_root` and published atomically, so a rejected or failed upload leav
 """
 from .decoding import CORRUPT, EXTENSIONS, UNKNOWN, PhotoError
 from .render import Watermark, watermark_font
-from .store import Oversized, StoredPhoto, ingest, print_copy, read_upload, remove
+from .store import Oversized, StoredPhoto, Upload, ingest, print_copy, read_upload, remove
 
-__all__ = ["CORRUPT", "EXTENSIONS", "UNKNOWN", "Oversized", "PhotoError", "StoredPhoto", "Watermark", "ingest",
+__all__ = ["CORRUPT", "EXTENSIONS", "UNKNOWN", "Oversized", "PhotoError", "StoredPhoto", "Upload", "Watermark", "ingest",
            "print_copy", "read_upload", "remove", "watermark_font"]

@@ -41,6 +41,14 @@ class StoredPhoto:
     created: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file from a form: its name (for messages) and bytes, as the services take photos and documents."""
+
+    filename: str
+    data: bytes
+
+
 class Oversized(bytes):
     """The first max_bytes + 1 bytes of an upload that was larger; `real_size` is its whole length."""
 
