@@ -65,17 +65,20 @@
       ul.appendChild(thumb(e));
     });
   }
+  /* Entries as a person counts them: photos one by one, answers once per item (its last value goes). */
+  function tally(list) {
+    var items = {}, photos = 0;
+    list.forEach(function (e) { if (e.kind === "photo") photos += 1; else items[e.inspection + "/" + e.item] = 1; });
+    return { photos: photos, answers: Object.keys(items).length };
+  }
   function status(list) {
     var el = document.querySelector("[data-outbox-status]"), warn = document.querySelector("[data-outbox-warn]");
-    var waiting = list.filter(function (e) { return e.status === "pending"; });
-    var photos = waiting.filter(function (e) { return e.kind === "photo"; }).length, items = {};
-    waiting.forEach(function (e) { if (e.kind === "answer") items[e.inspection + "/" + e.item] = 1; });
-    var answers = Object.keys(items).length;
+    var waiting = list.filter(function (e) { return e.status === "pending"; }), n = tally(waiting);
     var stuck = list.length - waiting.length;
     if (el) {
       var parts = [];
-      if (photos) parts.push(photos + " 张照片");
-      if (answers) parts.push(answers + " 项");
+      if (n.photos) parts.push(n.photos + " 张照片");
+      if (n.answers) parts.push(n.answers + " 项");
       el.textContent = (parts.length ? "待上传 " + parts.join(" · ") : (stuck ? "" : "全部已上传")) +
         (stuck ? (parts.length ? "；" : "") + stuck + " 条未能上传，见条目说明" : "") +
         (parts.length && navigator.onLine === false ? "（无网络，恢复后自动上传）" : "");
@@ -174,19 +177,17 @@
     note.hidden = false;
     return note;
   }
-  function sayLeft(note, text, link) {
+  function sayLeft(note, text, label) {
     note.textContent = text;
     var go = document.createElement("button");
     go.type = "button"; go.className = "button"; go.setAttribute("data-finish-anyway", "");
-    go.textContent = link.__waiting ? "不等了，先看结果" : "仍然查看结果";
+    go.textContent = label;
     note.appendChild(go);
   }
   function counted(left) {
-    var items = {}, photos = 0;
-    left.forEach(function (e) { if (e.kind === "photo") photos += 1; else items[e.item] = 1; });
-    var parts = [], n = Object.keys(items).length;
-    if (n) parts.push(n + " 项填写");
-    if (photos) parts.push(photos + " 张照片");
+    var n = tally(left), parts = [];
+    if (n.answers) parts.push(n.answers + " 项填写");
+    if (n.photos) parts.push(n.photos + " 张照片");
     return parts.join("、");
   }
   function commitDrafts() {  /* a value still being typed is committed, as leaving the field would */
@@ -217,7 +218,7 @@
     commitDrafts().then(leftHere).then(function (left) {
       if (!left.length) return left;
       var note = finishNote(link);
-      sayLeft(note, "正在上传本次检查未保存的 " + counted(left) + "，完成后打开结果…", link);
+      sayLeft(note, "正在上传本次检查未保存的 " + counted(left) + "，完成后打开结果…", "不等了，先看结果");
       return drain(5);
     }).then(function (left) {
       link.__waiting = false;
@@ -227,7 +228,7 @@
       var why = navigator.onLine === false ? "没有网络" : stopped === "login" ? "登录已过期" : "服务器暂时无法连接";
       sayLeft(finishNote(link), (waiting.length ? "还有 " + counted(waiting) + "未上传（" + why + "），恢复后自动上传。" : "") +
         (refused ? counted(left.filter(function (e) { return e.status !== "pending"; })) + "未能上传，见条目说明。" : "") +
-        "结果页不含这些填写。", link);
+        "结果页不含这些填写。", "仍然查看结果");
     }, function () { link.__waiting = false; link.removeAttribute("aria-busy"); through(link); });
   }
 
